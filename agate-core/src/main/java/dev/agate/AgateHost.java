@@ -1,0 +1,249 @@
+package dev.agate;
+
+import dev.agate.internal.routing.RouteRule;
+import dev.agate.internal.runtime.AgateRuntime;
+import dev.agate.internal.runtime.HostConfiguration;
+import dev.agate.spi.MessageObserver;
+import dev.agate.spi.Serializer;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Predicate;
+
+/**
+ * A running Agate application: handlers, routes, endpoints and settings assembled by {@link #builder()}.
+ *
+ * <pre>{@code
+ * try (AgateHost host = AgateHost.builder()
+ *         .serviceName("orders")
+ *         .handlers(new OrderHandler())
+ *         .localQueue(LocalQueue.builder("billing").sequential().build())
+ *         .route(InvoiceDue.class, "local://billing")
+ *         .start()) {
+ *     host.bus().send(new PlaceOrder(42));
+ * }
+ * }</pre>
+ *
+ * <p>{@link #close()} stops taking new messages, lets the work already accepted (and what it cascades)
+ * finish within the shutdown timeout, then stops the worker threads; what was still buffered in memory is
+ * logged as lost. Thread-safe.
+ */
+public final class AgateHost implements AutoCloseable {
+    private final AgateRuntime runtime;
+
+    private AgateHost(AgateRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The bus to send, publish, invoke and schedule through. */
+    public MessageBus bus() {
+        return runtime;
+    }
+
+    /** The dead letters of this host. */
+    public DeadLetters deadLetters() {
+        return runtime.deadLetters();
+    }
+
+    public String serviceName() {
+        return runtime.serviceName();
+    }
+
+    /** True between {@link #start()} and {@link #close()}. */
+    public boolean isRunning() {
+        return runtime.isRunning();
+    }
+
+    /**
+     * Adds an observer of every message event, until the returned registration is closed.
+     * See {@link MessageObserver} for the threads it is called on.
+     */
+    public Registration observe(MessageObserver observer) {
+        runtime.addObserver(observer);
+        return () -> runtime.removeObserver(observer);
+    }
+
+    /**
+     * Starts the worker threads and the scheduler.
+     *
+     * @throws IllegalStateException if the host was started before
+     */
+    public AgateHost start() {
+        runtime.start();
+        return this;
+    }
+
+    /** Drains and stops; blocks for at most the shutdown timeout plus a few seconds. Idempotent. */
+    @Override
+    public void close() {
+        runtime.close();
+    }
+
+    /** Ends an {@link #observe} registration. */
+    @FunctionalInterface
+    public interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Collects the host's parts; {@link #build()} checks them all. Not thread-safe. */
+    public static final class Builder {
+        private final HostConfiguration config = new HostConfiguration();
+
+        private Builder() {
+        }
+
+        /** The name written as the source of every envelope. Default "agate". */
+        public Builder serviceName(String serviceName) {
+            if (serviceName == null || serviceName.isBlank()) {
+                throw new IllegalArgumentException("serviceName must not be blank");
+            }
+            config.serviceName = serviceName;
+            return this;
+        }
+
+        /**
+         * Registers handler objects: each one's {@link Handler} methods, instance and static. A
+         * {@code Class} registers that class's static handler methods.
+         */
+        public Builder handlers(Object... handlers) {
+            for (Object handler : handlers) {
+                handler(handler);
+            }
+            return this;
+        }
+
+        /** Registers one handler object with error policies that apply to its handlers first. */
+        public Builder handler(Object handler, ErrorPolicy... policies) {
+            config.handlers.add(new HostConfiguration.HandlerRegistration(Objects.requireNonNull(handler, "handler"),
+                    List.of(policies)));
+            return this;
+        }
+
+        /** Routes messages of {@code type} (and its subclasses) to these endpoints. */
+        public Builder route(Class<?> type, String... endpoints) {
+            config.routes.add(RouteRule.forType(Objects.requireNonNull(type, "type"), uris(endpoints)));
+            return this;
+        }
+
+        /** Routes messages whose class is in {@code packageName} (or below) to these endpoints. */
+        public Builder routePackage(String packageName, String... endpoints) {
+            config.routes.add(RouteRule.forPackage(Objects.requireNonNull(packageName, "packageName"), uris(endpoints)));
+            return this;
+        }
+
+        /** Routes messages whose class satisfies {@code predicate}; {@code description} names the rule in errors. */
+        public Builder routeWhere(Predicate<Class<?>> predicate, String description, String... endpoints) {
+            config.routes.add(new RouteRule(description, predicate, uris(endpoints)));
+            return this;
+        }
+
+        /** Declares a local queue; queues not declared get {@link LocalQueue#named(String) default settings}. */
+        public Builder localQueue(LocalQueue queue) {
+            if (config.localQueues.putIfAbsent(queue.name(), queue) != null) {
+                throw new IllegalArgumentException("local queue '" + queue.name() + "' is declared twice");
+            }
+            return this;
+        }
+
+        /** Adds a global error policy, tried after the handlers' own and before the default. */
+        public Builder onError(ErrorPolicy policy) {
+            config.errorPolicies.add(Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /**
+         * Replaces the last-resort policy ({@link ErrorPolicy#defaults()}); it must match every exception,
+         * so build it with {@link ErrorPolicy#onAny()}.
+         */
+        public Builder defaultErrorPolicy(ErrorPolicy policy) {
+            if (!policy.matches(new Throwable())) {
+                throw new IllegalArgumentException("the default error policy must match every exception: use ErrorPolicy.onAny()");
+            }
+            config.defaultErrorPolicy = policy;
+            return this;
+        }
+
+        /** Makes message classes known by name even though no handler here takes them. */
+        public Builder messageTypes(Class<?>... types) {
+            config.messageTypes.addAll(Arrays.asList(types));
+            return this;
+        }
+
+        /** Replaces the JSON serializer. */
+        public Builder serializer(Serializer serializer) {
+            config.serializer = Objects.requireNonNull(serializer, "serializer");
+            return this;
+        }
+
+        /** The clock for timestamps, expiry and schedules. Default: the system UTC clock. */
+        public Builder clock(Clock clock) {
+            config.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long a send waits for room in a full queue before {@link QueueFullException}. Default 10 s. */
+        public Builder sendTimeout(Duration sendTimeout) {
+            config.sendTimeout = positive(sendTimeout, "sendTimeout");
+            return this;
+        }
+
+        /** How long {@link AgateHost#close()} waits for accepted work to finish. Default 30 s. */
+        public Builder shutdownTimeout(Duration shutdownTimeout) {
+            config.shutdownTimeout = positive(shutdownTimeout, "shutdownTimeout");
+            return this;
+        }
+
+        /** How many dead letters are kept in memory when there is no message store. Default 10,000. */
+        public Builder deadLetterCapacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("deadLetterCapacity must be >= 1 but was " + capacity);
+            }
+            config.deadLetterCapacity = capacity;
+            return this;
+        }
+
+        /** Adds an observer from the start, so it sees every event. */
+        public Builder observer(MessageObserver observer) {
+            config.observers.add(Objects.requireNonNull(observer, "observer"));
+            return this;
+        }
+
+        /**
+         * Checks everything and builds a host that is not started.
+         *
+         * @throws IllegalArgumentException for a handler whose signature cannot work, a route to an unknown
+         *         endpoint scheme (the message lists the known ones) or an invalid queue name
+         * @throws IllegalStateException for two message classes with the same message-type name
+         */
+        public AgateHost build() {
+            return new AgateHost(AgateRuntime.create(config));
+        }
+
+        /** {@link #build()} then {@link AgateHost#start()}. */
+        public AgateHost start() {
+            return build().start();
+        }
+
+        private static List<URI> uris(String... endpoints) {
+            if (endpoints.length == 0) {
+                throw new IllegalArgumentException("name at least one endpoint");
+            }
+            return Arrays.stream(endpoints).map(URI::create).toList();
+        }
+
+        private static Duration positive(Duration value, String name) {
+            if (value.isNegative() || value.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive but was " + value);
+            }
+            return value;
+        }
+    }
+}

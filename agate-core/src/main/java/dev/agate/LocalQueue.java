@@ -1,0 +1,132 @@
+package dev.agate;
+
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Settings of one named in-process worker queue, addressed as {@code local://NAME}. Immutable; see
+ * {@link #builder(String)}.
+ *
+ * <p>A {@link EndpointMode#BUFFERED} queue holds at most {@link #capacity()} envelopes waiting for a
+ * worker (plus one in the hands of each worker); a send to a full queue blocks the sender (back-pressure)
+ * and fails with {@link QueueFullException} after the host's send timeout. {@link #sequential()} queues
+ * have one worker and handle envelopes in the order they were sent, except those that an error policy
+ * requeues or schedules for a later retry.
+ */
+public final class LocalQueue {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
+
+    /** The default number of worker threads per queue. */
+    public static final int DEFAULT_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
+    /** The default capacity of a buffered queue. */
+    public static final int DEFAULT_CAPACITY = 10_000;
+
+    private final String name;
+    private final EndpointMode mode;
+    private final int maximumParallelism;
+    private final boolean sequential;
+    private final int capacity;
+
+    private LocalQueue(Builder b) {
+        this.name = b.name;
+        this.mode = b.mode;
+        this.maximumParallelism = b.sequential ? 1 : b.maximumParallelism;
+        this.sequential = b.sequential;
+        this.capacity = b.capacity;
+    }
+
+    /** Settings for the queue {@code name}: letters, digits, '.', '_' and '-'. */
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    /** The default settings for a queue of this name. */
+    public static LocalQueue named(String name) {
+        return builder(name).build();
+    }
+
+    public String name() { return name; }
+
+    /** {@code local://name}. */
+    public java.net.URI uri() { return java.net.URI.create("local://" + name); }
+
+    /** Default {@link EndpointMode#BUFFERED}. */
+    public EndpointMode mode() { return mode; }
+
+    /** How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}. */
+    public int maximumParallelism() { return maximumParallelism; }
+
+    /** One at a time, in order. Default false. */
+    public boolean sequential() { return sequential; }
+
+    /** How many envelopes may wait in memory. Default {@link #DEFAULT_CAPACITY}. */
+    public int capacity() { return capacity; }
+
+    @Override
+    public String toString() {
+        return "local://" + name + " (" + mode + ", parallelism=" + maximumParallelism
+                + (sequential ? ", sequential" : "") + ", capacity=" + capacity + ")";
+    }
+
+    /** Builds {@link LocalQueue} settings; {@link #build()} validates them. */
+    public static final class Builder {
+        private final String name;
+        private EndpointMode mode = EndpointMode.BUFFERED;
+        private Integer explicitParallelism;
+        private int maximumParallelism = DEFAULT_PARALLELISM;
+        private boolean sequential;
+        private int capacity = DEFAULT_CAPACITY;
+
+        private Builder(String name) {
+            Objects.requireNonNull(name, "name");
+            if (!NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("local queue name '" + name
+                        + "' must start with a letter or digit and hold only letters, digits, '.', '_' and '-'");
+            }
+            this.name = name;
+        }
+
+        public Builder mode(EndpointMode mode) {
+            this.mode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        public Builder maximumParallelism(int maximumParallelism) {
+            if (maximumParallelism < 1) {
+                throw new IllegalArgumentException("maximumParallelism must be >= 1 but was " + maximumParallelism);
+            }
+            this.explicitParallelism = maximumParallelism;
+            this.maximumParallelism = maximumParallelism;
+            return this;
+        }
+
+        /** One worker, envelopes handled in the order they were sent. */
+        public Builder sequential() {
+            this.sequential = true;
+            return this;
+        }
+
+        public Builder capacity(int capacity) {
+            if (capacity < 1) {
+                throw new IllegalArgumentException("capacity must be >= 1 but was " + capacity);
+            }
+            this.capacity = capacity;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException when {@code sequential} is combined with a parallelism above 1
+         */
+        public LocalQueue build() {
+            if (sequential && explicitParallelism != null && explicitParallelism > 1) {
+                throw new IllegalStateException("local://" + name + ": sequential conflicts with maximumParallelism "
+                        + explicitParallelism + "; a sequential queue has one worker");
+            }
+            if (mode == EndpointMode.DURABLE) {
+                throw new UnsupportedOperationException("local://" + name
+                        + ": DURABLE local queues need a message store, which this version of Agate does not have yet");
+            }
+            return new LocalQueue(this);
+        }
+    }
+}

@@ -1,0 +1,438 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.AgateException;
+import dev.agate.DeadLetter;
+import dev.agate.DeadLetters;
+import dev.agate.DeliveryOptions;
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import dev.agate.LocalQueue;
+import dev.agate.MessageBus;
+import dev.agate.NoRouteException;
+import dev.agate.Uuid7;
+import dev.agate.internal.MessageTypes;
+import dev.agate.internal.handlers.HandlerGraph;
+import dev.agate.internal.handlers.HandlerMethod;
+import dev.agate.internal.handlers.HandlerScanner;
+import dev.agate.internal.routing.RouteRule;
+import dev.agate.internal.routing.Router;
+import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.MessageObserver;
+import dev.agate.spi.Serializer;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running host behind {@link dev.agate.AgateHost}: its bus, endpoints, scheduler and dead letters.
+ *
+ * <p>Design: everything that can be checked is checked in {@link #create} (handler signatures, message
+ * type names, route schemes), so a host that builds can run. Local queues declared in the configuration
+ * start with the host; the others (a default route's queue, a {@code sendTo} target) are created on first
+ * use. The lifecycle moves CREATED, RUNNING, CLOSING, CLOSED under {@code lifecycle}; public sends are
+ * refused outside RUNNING, while handlers still running in CLOSING may cascade, so that draining finishes
+ * the work it started.
+ *
+ * <p>Threads: callers of the bus; the workers of each buffered queue; the scheduler. Shared state is the
+ * endpoint map (concurrent), the work tracker (atomic), the dead letters (own monitor) and the state.
+ */
+public final class AgateRuntime implements MessageBus {
+    private static final Logger log = LoggerFactory.getLogger(AgateRuntime.class);
+    private static final Set<String> KNOWN_SCHEMES = Set.of("local");
+
+    private enum State { CREATED, RUNNING, CLOSING, CLOSED }
+
+    private final String serviceName;
+    private final Clock clock;
+    private final Serializer serializer;
+    private final Duration sendTimeout;
+    private final Duration shutdownTimeout;
+    private final MessageTypes types = new MessageTypes();
+    private final HandlerGraph handlers;
+    private final Router router;
+    private final Map<String, LocalQueue> declaredQueues;
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    /** The same endpoints by the URIs used to reach them, so a send skips parsing and validation. */
+    private final Map<URI, Endpoint> endpointsByUri = new ConcurrentHashMap<>();
+    private final Observers observers;
+    private final WorkTracker work = new WorkTracker();
+    private final EnvelopeExecutor executor = new EnvelopeExecutor(this);
+    private final InMemoryDeadLetters deadLetters;
+    private InMemoryScheduler scheduler;
+    private final Object lifecycle = new Object();
+    private volatile State state = State.CREATED;
+
+    private AgateRuntime(HostConfiguration config) {
+        this.serviceName = config.serviceName;
+        this.clock = config.clock;
+        this.serializer = config.serializer;
+        this.sendTimeout = config.sendTimeout;
+        this.shutdownTimeout = config.shutdownTimeout;
+        this.observers = new Observers(clock);
+        config.observers.forEach(observers::add);
+        List<HandlerMethod> methods = new ArrayList<>();
+        for (HostConfiguration.HandlerRegistration registration : config.handlers) {
+            methods.addAll(HandlerScanner.scan(registration.target(), registration.policies()));
+        }
+        this.handlers = new HandlerGraph(methods, config.errorPolicies, config.defaultErrorPolicy);
+        handlers.messageClasses().forEach(types::register);
+        config.messageTypes.forEach(types::register);
+        for (RouteRule rule : config.routes) {
+            rule.endpoints().forEach(uri -> checkEndpoint(uri, "route " + rule.description()));
+        }
+        this.router = new Router(config.routes, handlers);
+        this.declaredQueues = Map.copyOf(config.localQueues);
+        this.deadLetters = new InMemoryDeadLetters(config.deadLetterCapacity, this::replay);
+    }
+
+    /**
+     * Checks the configuration and builds a runtime that is not started yet.
+     *
+     * @throws IllegalArgumentException for an invalid handler, route or endpoint, naming it
+     * @throws IllegalStateException for two message classes with the same message-type name
+     */
+    public static AgateRuntime create(HostConfiguration config) {
+        return new AgateRuntime(config);
+    }
+
+    public String serviceName() {
+        return serviceName;
+    }
+
+    public DeadLetters deadLetters() {
+        return deadLetters;
+    }
+
+    public void addObserver(MessageObserver observer) {
+        observers.add(Objects.requireNonNull(observer, "observer"));
+    }
+
+    public void removeObserver(MessageObserver observer) {
+        observers.remove(observer);
+    }
+
+    public boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
+    // ---- lifecycle
+
+    public void start() {
+        synchronized (lifecycle) {
+            if (state != State.CREATED) {
+                throw new IllegalStateException("host '" + serviceName + "' is " + state + "; a host starts once");
+            }
+            scheduler = new InMemoryScheduler(clock, this::fireScheduled);
+            state = State.RUNNING;
+            declaredQueues.values().forEach(q -> endpoint(q.uri()));
+        }
+        log.info("host '{}' started: {} handler(s), local queues {}", serviceName, handlers.messageClasses().size(),
+                endpoints.keySet());
+    }
+
+    /**
+     * Stops taking new sends, waits up to the shutdown timeout for accepted work (and what it cascades) to
+     * finish, then stops the workers and reports what was left. Idempotent.
+     */
+    public void close() {
+        synchronized (lifecycle) {
+            if (state != State.RUNNING) {
+                state = State.CLOSED;
+                return;
+            }
+            state = State.CLOSING;
+        }
+        log.info("host '{}' closing: draining {} envelope(s), waiting at most {}", serviceName, work.pending(), shutdownTimeout);
+        boolean drained;
+        try {
+            drained = work.awaitIdle(shutdownTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            drained = false;
+        }
+        List<Envelope> scheduled = scheduler.shutdown();
+        List<Envelope> buffered = new ArrayList<>();
+        endpoints.values().forEach(endpoint -> buffered.addAll(endpoint.stop()));
+        synchronized (lifecycle) {
+            state = State.CLOSED;
+        }
+        reportLeftovers(drained, buffered, scheduled);
+        log.info("host '{}' closed", serviceName);
+    }
+
+    private void reportLeftovers(boolean drained, List<Envelope> buffered, List<Envelope> scheduled) {
+        buffered.forEach(e -> observers.emit(Kind.ABANDONED, e, e.destination(), null, "host closed"));
+        scheduled.forEach(e -> observers.emit(Kind.ABANDONED, e, e.destination(), null, "host closed"));
+        if (!drained) {
+            log.warn("host '{}' did not drain within {}; in-flight handlers were interrupted", serviceName, shutdownTimeout);
+        }
+        if (!buffered.isEmpty() || !scheduled.isEmpty()) {
+            log.warn("host '{}' closed with {} buffered and {} scheduled envelope(s) not handled; they were in memory only"
+                    + " and are lost: {}", serviceName, buffered.size(), scheduled.size(),
+                    describe(buffered, scheduled));
+        }
+    }
+
+    private static String describe(List<Envelope> buffered, List<Envelope> scheduled) {
+        return java.util.stream.Stream.concat(buffered.stream(), scheduled.stream()).limit(20)
+                .map(e -> e.id() + " (" + e.messageType() + ")").collect(Collectors.joining(", "));
+    }
+
+    // ---- the bus
+
+    @Override
+    public void send(Object message) {
+        send(message, DeliveryOptions.none());
+    }
+
+    @Override
+    public void send(Object message, DeliveryOptions options) {
+        checkRunning();
+        deliverAll(route(message, options, null, true, null));
+    }
+
+    @Override
+    public void sendTo(URI endpoint, Object message, DeliveryOptions options) {
+        checkRunning();
+        deliverAll(List.of(address(endpoint, message, options, null, null)));
+    }
+
+    @Override
+    public void publish(Object message) {
+        publish(message, DeliveryOptions.none());
+    }
+
+    @Override
+    public void publish(Object message, DeliveryOptions options) {
+        checkRunning();
+        deliverAll(route(message, options, null, false, null));
+    }
+
+    @Override
+    public void invoke(Object message) {
+        checkRunning();
+        executor.invoke(Objects.requireNonNull(message, "message"), null, null);
+    }
+
+    @Override
+    public <T> T invoke(Object message, Class<T> responseType) {
+        checkRunning();
+        Objects.requireNonNull(responseType, "responseType");
+        return responseType.cast(executor.invoke(Objects.requireNonNull(message, "message"), responseType, null));
+    }
+
+    @Override
+    public void schedule(Object message, Instant time) {
+        schedule(message, time, DeliveryOptions.none());
+    }
+
+    @Override
+    public void schedule(Object message, Duration delay) {
+        schedule(message, clock.instant().plus(delay), DeliveryOptions.none());
+    }
+
+    @Override
+    public void schedule(Object message, Instant time, DeliveryOptions options) {
+        checkRunning();
+        deliverAll(route(message, options, null, true, Objects.requireNonNull(time, "time")));
+    }
+
+    private void checkRunning() {
+        State current = state;
+        if (current != State.RUNNING) {
+            throw new AgateException("host '" + serviceName + "' is " + current.name().toLowerCase(java.util.Locale.ROOT)
+                    + (current == State.CREATED ? "; call start() first" : "; it takes no new messages"));
+        }
+    }
+
+    // ---- routing and delivery, shared with ExecutionContext
+
+    /** Addresses {@code message} to every routed endpoint. */
+    List<Delivery> route(Object message, DeliveryOptions options, Envelope parent, boolean required, Instant scheduledTime) {
+        Objects.requireNonNull(message, "message");
+        List<URI> uris = router.routesFor(message.getClass());
+        if (uris.isEmpty()) {
+            if (required) {
+                throw new NoRouteException("no route for message type '" + MessageTypes.nameOf(message.getClass()) + "' ("
+                        + message.getClass().getName() + "): no routing rule matches it and no handler in host '"
+                        + serviceName + "' handles it");
+            }
+            return List.of();
+        }
+        List<Delivery> deliveries = new ArrayList<>(uris.size());
+        for (URI uri : uris) {
+            deliveries.add(address(uri, message, options, parent, scheduledTime));
+        }
+        return deliveries;
+    }
+
+    /** Addresses {@code message} to one endpoint, in a new envelope of its own. */
+    Delivery address(URI uri, Object message, DeliveryOptions options, Envelope parent, Instant scheduledTime) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(options, "options");
+        Endpoint endpoint = endpoint(uri);
+        return new Delivery(endpoint, newEnvelope(message, options, parent, endpoint.uri(), scheduledTime));
+    }
+
+    Envelope newEnvelope(Object message, DeliveryOptions options, Envelope parent, URI destination, Instant scheduledTime) {
+        Instant now = clock.instant();
+        UUID id = Uuid7.next();
+        // A correlation id ties a whole conversation together: the caller's, else the parent's, else this id.
+        String correlationId = options.correlationId() != null ? options.correlationId()
+                : parent != null && parent.correlationId() != null ? parent.correlationId() : id.toString();
+        return Envelope.builder()
+                .id(id)
+                .messageType(MessageTypes.nameOf(message.getClass()))
+                .message(message)
+                .source(serviceName)
+                .sentAt(now)
+                .headers(options.headers())
+                .correlationId(correlationId)
+                .causationId(parent == null ? null : parent.id())
+                .destination(destination)
+                .scheduledTime(scheduledTime)
+                .deliverBy(options.expiryFrom(now))
+                .build();
+    }
+
+    void deliverAll(List<Delivery> deliveries) {
+        for (Delivery delivery : deliveries) {
+            deliver(delivery);
+        }
+    }
+
+    private void deliver(Delivery delivery) {
+        Envelope envelope = delivery.envelope();
+        URI uri = delivery.endpoint().uri();
+        Instant at = envelope.scheduledTime();
+        if (at != null && at.isAfter(clock.instant())) {
+            observers.emit(Kind.SCHEDULED, envelope, uri);
+            scheduler.schedule(delivery, at);
+            return;
+        }
+        observers.emit(Kind.SENT, envelope, uri);
+        try {
+            delivery.endpoint().send(envelope);
+        } catch (RuntimeException e) {
+            observers.emit(Kind.ABANDONED, envelope, uri, e, e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Called by the scheduler when a delivery is due; false when the endpoint is full. */
+    private boolean fireScheduled(Delivery delivery) {
+        observers.emit(Kind.SENT, delivery.envelope(), delivery.endpoint().uri());
+        return delivery.endpoint().offer(delivery.envelope());
+    }
+
+    void scheduleRetry(Envelope envelope, Endpoint origin, Instant at) {
+        scheduler.schedule(new Delivery(origin, envelope), at);
+    }
+
+    private void replay(DeadLetter letter) {
+        Envelope envelope = letter.envelope().toBuilder().attempts(0).build();
+        log.info("replaying dead letter {} ({}) to {}", envelope.id(), envelope.messageType(), letter.endpoint());
+        deliver(new Delivery(endpoint(letter.endpoint()), envelope));
+    }
+
+    void deadLetter(Envelope envelope, URI endpoint, String reason, Throwable failure) {
+        String stack = null;
+        if (failure != null) {
+            StringWriter trace = new StringWriter();
+            failure.printStackTrace(new PrintWriter(trace));
+            stack = trace.toString();
+        }
+        DeadLetter letter = new DeadLetter(envelope, endpoint, reason, failure == null ? null : failure.getClass().getName(),
+                failure == null ? null : failure.getMessage(), stack, envelope.attempts(), clock.instant());
+        deadLetters.add(letter);
+        log.error("envelope {} ({}) moved to dead letters from {} after {} attempt(s): {}", envelope.id(),
+                envelope.messageType(), endpoint, envelope.attempts(), reason, failure);
+        observers.emit(Kind.DEAD_LETTERED, envelope, endpoint, failure, reason);
+    }
+
+    // ---- endpoints
+
+    private void checkEndpoint(URI uri, String where) {
+        String scheme = uri.getScheme();
+        if (scheme == null || !KNOWN_SCHEMES.contains(scheme)) {
+            throw new IllegalArgumentException("unknown endpoint scheme '" + scheme + "' in " + uri + " (" + where
+                    + "); known schemes: " + KNOWN_SCHEMES.stream().sorted().toList());
+        }
+        LocalQueue.builder(localName(uri));
+    }
+
+    private static String localName(URI uri) {
+        String name = uri.getSchemeSpecificPart();
+        if (name.startsWith("//")) {
+            name = name.substring(2);
+        }
+        return name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+    }
+
+    Endpoint endpoint(URI uri) {
+        Endpoint known = endpointsByUri.get(uri);
+        return known != null ? known : openEndpoint(uri);
+    }
+
+    private Endpoint openEndpoint(URI uri) {
+        checkEndpoint(uri, "endpoint");
+        String name = localName(uri);
+        synchronized (lifecycle) {
+            if (state == State.CLOSED) {
+                throw new AgateException("host '" + serviceName + "' is closed; cannot open " + uri);
+            }
+            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(declaredQueues.getOrDefault(n, LocalQueue.named(n))));
+            endpointsByUri.put(uri, endpoint);
+            return endpoint;
+        }
+    }
+
+    private Endpoint open(LocalQueue queue) {
+        Endpoint endpoint = queue.mode() == EndpointMode.INLINE
+                ? new InlineEndpoint(queue.uri(), executor, work)
+                : new LocalQueueEndpoint(queue, executor, work, sendTimeout);
+        endpoint.start();
+        log.debug("opened {}", queue);
+        return endpoint;
+    }
+
+    // ---- for the executor
+
+    HandlerGraph handlers() {
+        return handlers;
+    }
+
+    Observers observers() {
+        return observers;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    EnvelopeExecutor executor() {
+        return executor;
+    }
+
+    Object messageOf(Envelope envelope) {
+        if (envelope.message() != null) {
+            return envelope.message();
+        }
+        Class<?> type = types.classFor(envelope.messageType())
+                .orElseThrow(() -> new UnknownMessageTypeException(envelope.messageType()));
+        return serializer.deserialize(envelope.body(), type);
+    }
+}

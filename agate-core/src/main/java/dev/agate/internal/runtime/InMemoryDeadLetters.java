@@ -1,0 +1,104 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.DeadLetter;
+import dev.agate.DeadLetters;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Dead letters in memory, for hosts without a message store: insertion-ordered and bounded; past the
+ * bound the oldest is dropped with a warning naming it. Guarded by this object's monitor; replays run
+ * outside it so a replay that fails again can dead-letter without deadlock.
+ */
+final class InMemoryDeadLetters implements DeadLetters {
+    private static final Logger log = LoggerFactory.getLogger(InMemoryDeadLetters.class);
+
+    private final int capacity;
+    private final Consumer<DeadLetter> replayer;
+    private final Map<UUID, DeadLetter> letters = new LinkedHashMap<>();
+
+    InMemoryDeadLetters(int capacity, Consumer<DeadLetter> replayer) {
+        this.capacity = capacity;
+        this.replayer = replayer;
+    }
+
+    void add(DeadLetter letter) {
+        DeadLetter dropped = null;
+        synchronized (this) {
+            letters.put(letter.id(), letter);
+            if (letters.size() > capacity) {
+                Iterator<DeadLetter> oldest = letters.values().iterator();
+                dropped = oldest.next();
+                oldest.remove();
+            }
+        }
+        if (dropped != null) {
+            log.warn("in-memory dead letters are full ({}); dropped the oldest, envelope {} ({}) from {}: {}",
+                    capacity, dropped.id(), dropped.envelope().messageType(), dropped.endpoint(), dropped.reason());
+        }
+    }
+
+    @Override
+    public synchronized List<DeadLetter> list() {
+        return List.copyOf(letters.values());
+    }
+
+    @Override
+    public synchronized Optional<DeadLetter> find(UUID id) {
+        return Optional.ofNullable(letters.get(id));
+    }
+
+    @Override
+    public boolean replay(UUID id) {
+        return replayWhere(l -> l.id().equals(id)) > 0;
+    }
+
+    @Override
+    public int replayMessageType(String messageType) {
+        return replayWhere(l -> l.envelope().messageType().equals(messageType));
+    }
+
+    @Override
+    public int replayAll() {
+        return replayWhere(l -> true);
+    }
+
+    @Override
+    public synchronized int purge() {
+        int count = letters.size();
+        letters.clear();
+        return count;
+    }
+
+    private int replayWhere(Predicate<DeadLetter> filter) {
+        List<DeadLetter> chosen = new ArrayList<>();
+        synchronized (this) {
+            for (Iterator<DeadLetter> it = letters.values().iterator(); it.hasNext(); ) {
+                DeadLetter letter = it.next();
+                if (filter.test(letter)) {
+                    chosen.add(letter);
+                    it.remove();
+                }
+            }
+        }
+        for (int i = 0; i < chosen.size(); i++) {
+            try {
+                replayer.accept(chosen.get(i));
+            } catch (RuntimeException e) {
+                // Put back what was not replayed, so a failed replay loses nothing.
+                chosen.subList(i, chosen.size()).forEach(this::add);
+                throw e;
+            }
+        }
+        return chosen.size();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.AgateException;
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * An inline local queue: no buffer and no threads; the envelope is handled on the thread that delivers
+ * it (the sender, or the scheduler for delayed work) before {@link #send} returns.
+ */
+final class InlineEndpoint implements Endpoint {
+    private final URI uri;
+    private final EnvelopeHandler handler;
+    private final WorkTracker work;
+    private volatile boolean running;
+
+    InlineEndpoint(URI uri, EnvelopeHandler handler, WorkTracker work) {
+        this.uri = uri;
+        this.handler = handler;
+        this.work = work;
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public EndpointMode mode() {
+        return EndpointMode.INLINE;
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    @Override
+    public void send(Envelope envelope) {
+        if (!running) {
+            throw new AgateException(uri + " is stopped; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
+        }
+        work.begin();
+        try {
+            handler.handle(envelope, this);
+        } finally {
+            work.end();
+        }
+    }
+
+    @Override
+    public boolean offer(Envelope envelope) {
+        send(envelope);
+        return true;
+    }
+
+    @Override
+    public List<Envelope> stop() {
+        running = false;
+        return List.of();
+    }
+}

@@ -1,0 +1,162 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.AgateException;
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import dev.agate.LocalQueue;
+import dev.agate.QueueFullException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A buffered local queue: a bounded in-memory buffer drained by {@code maximumParallelism} worker threads
+ * named {@code agate-local-NAME-N}.
+ *
+ * <p>Design: the buffer is a capacity-bounded {@link LinkedBlockingQueue}, so a producer blocks in
+ * {@link #send} while it is full and memory holds at most {@code capacity} waiting envelopes plus one per
+ * worker. Every accepted envelope is counted in the host's {@link WorkTracker} before it enters the buffer
+ * and uncounted after its handling ends, whatever the outcome. A sequential queue has one worker, so
+ * envelopes are handled in buffer order. {@link #stop()} interrupts the workers and hands back what is
+ * left in the buffer; the host calls it only after draining or after its shutdown timeout.
+ */
+final class LocalQueueEndpoint implements Endpoint {
+    private static final Logger log = LoggerFactory.getLogger(LocalQueueEndpoint.class);
+
+    private final LocalQueue settings;
+    private final URI uri;
+    private final LinkedBlockingQueue<Envelope> buffer;
+    private final EnvelopeHandler handler;
+    private final WorkTracker work;
+    private final Duration sendTimeout;
+    private final ThreadFactory threads;
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+
+    LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout) {
+        this.settings = settings;
+        this.uri = settings.uri();
+        this.buffer = new LinkedBlockingQueue<>(settings.capacity());
+        this.handler = handler;
+        this.work = work;
+        this.sendTimeout = sendTimeout;
+        this.threads = AgateThreads.named("agate-local-" + settings.name());
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public EndpointMode mode() {
+        return EndpointMode.BUFFERED;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        for (int i = 0; i < settings.maximumParallelism(); i++) {
+            Thread worker = threads.newThread(this::work);
+            workers.add(worker);
+            worker.start();
+        }
+    }
+
+    @Override
+    public void send(Envelope envelope) {
+        checkRunning(envelope);
+        work.begin();
+        boolean accepted = false;
+        try {
+            accepted = buffer.offer(envelope, sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgateException("interrupted while waiting for room in " + uri + " for envelope " + envelope.id(), e);
+        } finally {
+            if (!accepted) {
+                work.end();
+            }
+        }
+        if (!accepted) {
+            throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
+                    + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
+        }
+    }
+
+    @Override
+    public boolean offer(Envelope envelope) {
+        checkRunning(envelope);
+        work.begin();
+        if (buffer.offer(envelope)) {
+            return true;
+        }
+        work.end();
+        return false;
+    }
+
+    private void checkRunning(Envelope envelope) {
+        if (!running) {
+            throw new AgateException(uri + " is stopped; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
+        }
+    }
+
+    /** The number of envelopes waiting for a worker. */
+    int buffered() {
+        return buffer.size();
+    }
+
+    private void work() {
+        while (running) {
+            Envelope envelope;
+            try {
+                envelope = buffer.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                handler.handle(envelope, this);
+            } catch (Throwable t) {
+                // EnvelopeHandler never throws by contract; if it does, the worker must survive it.
+                log.error("worker of {} failed on envelope {}; the worker goes on", uri, envelope.id(), t);
+            } finally {
+                work.end();
+            }
+        }
+    }
+
+    @Override
+    public List<Envelope> stop() {
+        List<Thread> toStop;
+        synchronized (this) {
+            running = false;
+            toStop = new ArrayList<>(workers);
+            workers.clear();
+        }
+        toStop.forEach(Thread::interrupt);
+        for (Thread worker : toStop) {
+            try {
+                worker.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            if (worker.isAlive()) {
+                log.warn("{} did not stop within 5 s after an interrupt; a handler ignores interrupts", worker.getName());
+            }
+        }
+        List<Envelope> left = new ArrayList<>();
+        buffer.drainTo(left);
+        left.forEach(e -> work.end());
+        return left;
+    }
+}

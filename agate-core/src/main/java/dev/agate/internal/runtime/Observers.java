@@ -1,0 +1,49 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.Envelope;
+import dev.agate.spi.MessageEvent;
+import dev.agate.spi.MessageObserver;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The host's observers. With none registered an event costs one volatile read. */
+final class Observers {
+    private static final Logger log = LoggerFactory.getLogger(Observers.class);
+
+    private final List<MessageObserver> observers = new CopyOnWriteArrayList<>();
+    private final Clock clock;
+
+    Observers(Clock clock) {
+        this.clock = clock;
+    }
+
+    void add(MessageObserver observer) {
+        observers.add(observer);
+    }
+
+    void remove(MessageObserver observer) {
+        observers.remove(observer);
+    }
+
+    void emit(MessageEvent.Kind kind, Envelope envelope, URI endpoint) {
+        emit(kind, envelope, endpoint, null, null);
+    }
+
+    void emit(MessageEvent.Kind kind, Envelope envelope, URI endpoint, Throwable exception, String detail) {
+        if (observers.isEmpty()) {
+            return;
+        }
+        MessageEvent event = new MessageEvent(kind, envelope, endpoint, exception, detail, clock.instant());
+        for (MessageObserver observer : observers) {
+            try {
+                observer.onEvent(event);
+            } catch (RuntimeException e) {
+                log.warn("observer {} failed on {} of envelope {}; ignored", observer, kind, envelope.id(), e);
+            }
+        }
+    }
+}
