@@ -41,7 +41,7 @@ public final class Envelope {
         this.id = Objects.requireNonNull(b.id, "id");
         this.messageType = Objects.requireNonNull(b.messageType, "messageType");
         this.contentType = b.contentType;
-        this.headers = b.headers.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+        this.headers = b.ownsHeaders ? Collections.unmodifiableMap(new LinkedHashMap<>(b.headers)) : b.headers;
         this.correlationId = b.correlationId;
         this.causationId = b.causationId;
         this.source = b.source;
@@ -157,7 +157,9 @@ public final class Envelope {
         private UUID id = Uuid7.next();
         private String messageType;
         private String contentType;
-        private final Map<String, String> headers = new LinkedHashMap<>();
+        /** Shared with the envelope it came from (immutable) until a header is added: most envelopes have none. */
+        private Map<String, String> headers = Map.of();
+        private boolean ownsHeaders;
         private String correlationId;
         private UUID causationId;
         private String source;
@@ -177,7 +179,7 @@ public final class Envelope {
             id = e.id;
             messageType = e.messageType;
             contentType = e.contentType;
-            headers.putAll(e.headers);
+            headers = e.headers;
             correlationId = e.correlationId;
             causationId = e.causationId;
             source = e.source;
@@ -194,8 +196,25 @@ public final class Envelope {
         public Builder id(UUID id) { this.id = id; return this; }
         public Builder messageType(String messageType) { this.messageType = messageType; return this; }
         public Builder contentType(String contentType) { this.contentType = contentType; return this; }
-        public Builder header(String name, String value) { headers.put(name, value); return this; }
-        public Builder headers(Map<String, String> headers) { this.headers.putAll(headers); return this; }
+        public Builder header(String name, String value) {
+            ownHeaders().put(Objects.requireNonNull(name, "header name"), Objects.requireNonNull(value, "header value"));
+            return this;
+        }
+
+        public Builder headers(Map<String, String> headers) {
+            if (!headers.isEmpty()) {
+                ownHeaders().putAll(headers);
+            }
+            return this;
+        }
+
+        private Map<String, String> ownHeaders() {
+            if (!ownsHeaders) {
+                headers = new LinkedHashMap<>(headers);
+                ownsHeaders = true;
+            }
+            return headers;
+        }
         public Builder correlationId(String correlationId) { this.correlationId = correlationId; return this; }
         public Builder causationId(UUID causationId) { this.causationId = causationId; return this; }
         public Builder source(String source) { this.source = source; return this; }

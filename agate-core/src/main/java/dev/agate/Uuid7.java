@@ -1,16 +1,19 @@
 package dev.agate;
 
-import java.security.SecureRandom;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Generates RFC 9562 version 7 UUIDs: 48 bits of Unix milliseconds, then a 12-bit counter and 62 random
  * bits. Ids from one JVM are strictly increasing, even within one millisecond and when the wall clock
  * steps back, so database indexes on them stay append-mostly. Thread-safe and lock-free.
+ *
+ * <p>Uniqueness within the JVM comes from the counter; the random bits only separate processes that
+ * create ids in the same millisecond, so a fast per-thread generator serves (a shared
+ * {@code SecureRandom} would put a lock on every send).
  */
 public final class Uuid7 {
-    private static final SecureRandom RANDOM = new SecureRandom();
     /** Millisecond timestamp (high 48 bits) and counter (low 12 bits) of the last id. */
     private static final AtomicLong LAST = new AtomicLong();
 
@@ -24,7 +27,7 @@ public final class Uuid7 {
         long millis = stamp >>> 12;
         long counter = stamp & 0xFFF;
         long msb = (millis << 16) | 0x7000L | counter;
-        long lsb = (RANDOM.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        long lsb = (ThreadLocalRandom.current().nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
         return new UUID(msb, lsb);
     }
 }

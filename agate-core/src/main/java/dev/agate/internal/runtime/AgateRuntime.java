@@ -135,7 +135,7 @@ public final class AgateRuntime implements MessageBus {
             if (state != State.CREATED) {
                 throw new IllegalStateException("host '" + serviceName + "' is " + state + "; a host starts once");
             }
-            scheduler = new InMemoryScheduler(clock, this::fireScheduled);
+            scheduler = new InMemoryScheduler(clock, work, this::fireScheduled);
             state = State.RUNNING;
             declaredQueues.values().forEach(q -> endpoint(q.uri()));
         }
@@ -320,7 +320,7 @@ public final class AgateRuntime implements MessageBus {
         Instant at = envelope.scheduledTime();
         if (at != null && at.isAfter(clock.instant())) {
             observers.emit(Kind.SCHEDULED, envelope, uri);
-            scheduler.schedule(delivery, at);
+            scheduler.schedule(delivery, at, false);
             return;
         }
         observers.emit(Kind.SENT, envelope, uri);
@@ -338,8 +338,9 @@ public final class AgateRuntime implements MessageBus {
         return delivery.endpoint().offer(delivery.envelope());
     }
 
+    /** Holds an accepted envelope for a later attempt; close() waits for it like for queued work. */
     void scheduleRetry(Envelope envelope, Endpoint origin, Instant at) {
-        scheduler.schedule(new Delivery(origin, envelope), at);
+        scheduler.schedule(new Delivery(origin, envelope), at, true);
     }
 
     private void replay(DeadLetter letter) {

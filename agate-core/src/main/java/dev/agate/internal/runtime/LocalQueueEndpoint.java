@@ -91,6 +91,7 @@ final class LocalQueueEndpoint implements Endpoint {
             throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
                     + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
         }
+        takeBackIfStopped(envelope);
     }
 
     @Override
@@ -98,10 +99,23 @@ final class LocalQueueEndpoint implements Endpoint {
         checkRunning(envelope);
         work.begin();
         if (buffer.offer(envelope)) {
+            takeBackIfStopped(envelope);
             return true;
         }
         work.end();
         return false;
+    }
+
+    /**
+     * A send that raced with {@link #stop()} may have put its envelope in after the buffer was drained,
+     * where no worker will ever take it: take it back and fail the send, so the loss is not silent.
+     */
+    private void takeBackIfStopped(Envelope envelope) {
+        if (!running && buffer.remove(envelope)) {
+            work.end();
+            throw new AgateException(uri + " stopped while envelope " + envelope.id() + " (" + envelope.messageType()
+                    + ") was being sent; it was not accepted");
+        }
     }
 
     private void checkRunning(Envelope envelope) {
