@@ -38,7 +38,7 @@ public final class Envelope {
     private final byte[] body;
 
     private Envelope(Builder b) {
-        this.id = Objects.requireNonNull(b.id, "id");
+        this.id = b.id != null ? b.id : Uuid7.next();
         this.messageType = Objects.requireNonNull(b.messageType, "messageType");
         this.contentType = b.contentType;
         this.headers = b.ownsHeaders ? Collections.unmodifiableMap(new LinkedHashMap<>(b.headers)) : b.headers;
@@ -61,7 +61,7 @@ public final class Envelope {
         this.body = b.body;
     }
 
-    /** Starts an envelope with a fresh UUIDv7 id. */
+    /** Starts an envelope; it gets a fresh UUIDv7 id unless {@link Builder#id(UUID)} sets one. */
     public static Builder builder() {
         return new Builder();
     }
@@ -154,7 +154,8 @@ public final class Envelope {
 
     /** Builds an {@link Envelope}. Not thread-safe. */
     public static final class Builder {
-        private UUID id = Uuid7.next();
+        /** Null until set: a fresh id is made in build(), so copies and explicit ids cost no id generation. */
+        private UUID id;
         private String messageType;
         private String contentType;
         /** Shared with the envelope it came from (immutable) until a header is added: most envelopes have none. */

@@ -1,0 +1,62 @@
+package dev.agate.benchmarks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The Agate benchmark harness; start it with {@code benchmarks/run}.
+ *
+ * <p>It measures, with no database:
+ * <ul>
+ *   <li>{@code buffered-local}: {@code bus().send} into one buffered local queue (parallelism = cores,
+ *       capacity 10,000) with a no-op handler, from P = 1 and P = 4 producer threads: end-to-end messages
+ *       per second (first send until the handler has seen them all) and the latency from send to handler
+ *       start, queueing included;</li>
+ *   <li>{@code invoke}: {@code bus().invoke} with a no-op handler on the calling thread: calls per second
+ *       and the duration of each call.</li>
+ * </ul>
+ * Each scenario runs in a new JVM (see {@link ScenarioJvm}), unless {@code --in-process} is given.
+ * Each row is a warm-up phase, discarded, then a measured phase, for which it also reports the process CPU
+ * time per 10,000 messages, the heap bytes allocated per message and the peak heap. Latencies are
+ * recorded in nanoseconds into HdrHistograms and reported in microseconds.
+ *
+ * <p>Output: a Markdown table on stdout, then the path of the JSON report (default
+ * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
+ */
+public final class BenchmarkMain {
+    static final String STORE_NOTE = "--store does not apply to the current scenarios: they use no database";
+
+    private BenchmarkMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (UsageException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.println(Options.usage());
+            System.exit(2);
+            return;
+        }
+        options.store().ifPresent(store -> System.err.println("note: " + STORE_NOTE + " (asked for " + store + ")"));
+        List<Result> results = run(options);
+        System.out.print(MarkdownTable.render(results));
+        Path json = JsonReport.write(options.output(), options, results);
+        System.out.println();
+        System.out.println("JSON: " + json);
+    }
+
+    static Size size(Options options) {
+        return options.quick() ? Size.QUICK : Size.FULL;
+    }
+
+    private static List<Result> run(Options options) throws Exception {
+        List<Result> results = new ArrayList<>();
+        for (String name : options.scenarios()) {
+            results.addAll(options.inProcess() ? Scenarios.named(name).run(size(options)) : ScenarioJvm.run(name, options));
+        }
+        return results;
+    }
+}

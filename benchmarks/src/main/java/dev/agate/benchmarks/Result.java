@@ -1,0 +1,46 @@
+package dev.agate.benchmarks;
+
+import org.HdrHistogram.Histogram;
+
+/**
+ * The figures of one measured phase, one row of the report. Latencies are in microseconds, rounded to
+ * 0.01; -1 stands for a figure this JVM could not give.
+ *
+ * @param scenario          the scenario's name
+ * @param producers         producer threads (P)
+ * @param messages          messages sent, or calls made, in the measured phase
+ * @param elapsedSeconds    from the first send until the last message was handled
+ * @param messagesPerSecond {@code messages / elapsedSeconds}
+ * @param latencySamples    how many latencies were recorded; equals {@code messages}
+ * @param p50Micros         median latency
+ * @param p99Micros         99th percentile latency
+ * @param maxMicros         highest latency
+ * @param cpuSecondsPer10k  process CPU seconds (all threads) per 10,000 messages
+ * @param allocatedBytesPerMessage heap bytes allocated per message, by all threads
+ * @param peakHeapMb        peak heap use during the phase, MiB (sum of the heap pools' peaks)
+ */
+record Result(String scenario, int producers, long messages, double elapsedSeconds, double messagesPerSecond,
+              long latencySamples, double p50Micros, double p99Micros, double maxMicros, double cpuSecondsPer10k,
+              double allocatedBytesPerMessage, double peakHeapMb) {
+
+    static Result of(String scenario, int producers, long messages, long elapsedNanos, Histogram latencyNanos,
+                     long cpuNanos, long allocatedBytes, long peakHeapBytes) {
+        double seconds = elapsedNanos / 1e9;
+        return new Result(scenario, producers, messages, round(seconds, 1e3), round(messages / seconds, 1),
+                latencyNanos.getTotalCount(),
+                micros(latencyNanos.getValueAtPercentile(50)),
+                micros(latencyNanos.getValueAtPercentile(99)),
+                micros(latencyNanos.getMaxValue()),
+                cpuNanos < 0 ? -1 : round(cpuNanos / 1e9 / messages * 10_000, 1e4),
+                allocatedBytes < 0 ? -1 : round((double) allocatedBytes / messages, 1),
+                round(peakHeapBytes / (1024.0 * 1024.0), 10));
+    }
+
+    private static double micros(long nanos) {
+        return round(nanos / 1e3, 100);
+    }
+
+    private static double round(double value, double scale) {
+        return Math.round(value * scale) / scale;
+    }
+}

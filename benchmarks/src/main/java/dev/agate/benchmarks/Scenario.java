@@ -1,0 +1,16 @@
+package dev.agate.benchmarks;
+
+import java.util.List;
+
+/** A named benchmark that measures one or more configurations, one {@link Result} row each. */
+interface Scenario {
+
+    /** The name given to {@code --scenario}. */
+    String name();
+
+    /** One line for the report: what a message is and what its latency measures. */
+    String description();
+
+    /** Warms up and measures every configuration of this scenario. */
+    List<Result> run(Size size) throws Exception;
+}

@@ -1,0 +1,21 @@
+package dev.agate.benchmarks;
+
+import java.util.List;
+import java.util.NoSuchElementException;
+
+/** Every scenario the harness knows, in the order a full run measures them. */
+final class Scenarios {
+    private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario());
+
+    private Scenarios() {
+    }
+
+    static List<String> names() {
+        return ALL.stream().map(Scenario::name).toList();
+    }
+
+    static Scenario named(String name) {
+        return ALL.stream().filter(s -> s.name().equals(name)).findFirst()
+                .orElseThrow(() -> new NoSuchElementException("no scenario " + name));
+    }
+}

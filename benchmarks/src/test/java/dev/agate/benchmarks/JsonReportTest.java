@@ -1,0 +1,32 @@
+package dev.agate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JsonReportTest {
+
+    @Test
+    void writesMachineRunAndResults(@TempDir Path dir) throws Exception {
+        Options options = Options.parse("--quick", "--scenario", "invoke", "--store", "sqlite");
+        Result result = new Result("invoke", 1, 10, 0.5, 20.0, 10, 1.0, 2.0, 3.0, 0.1, 96.0, 12.5);
+
+        Path written = JsonReport.write(dir.resolve("results/latest.json"), options, List.of(result));
+
+        JsonNode json = new ObjectMapper().readTree(written.toFile());
+        assertThat(json.get("date").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d.*");
+        assertThat(json.at("/run/size").asText()).isEqualTo("quick");
+        assertThat(json.at("/run/store").asText()).isEqualTo("sqlite");
+        assertThat(json.at("/machine/cores").asInt()).isPositive();
+        assertThat(json.at("/machine/jvmVersion").asText()).isNotBlank();
+        assertThat(json.at("/scenarios/invoke").asText()).contains("invoke");
+        assertThat(json.at("/results/0/scenario").asText()).isEqualTo("invoke");
+        assertThat(json.at("/results/0/p99Micros").asDouble()).isEqualTo(2.0);
+        assertThat(JsonReport.readResults(written)).containsExactly(result);
+    }
+}

@@ -1,0 +1,41 @@
+package dev.agate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.Test;
+
+class ResultTest {
+
+    @Test
+    void convertsNanosecondsToRoundedFigures() {
+        Histogram latencies = new Histogram(3);
+        for (long micros = 1; micros <= 100; micros++) {
+            latencies.recordValue(micros * 1_000);
+        }
+
+        Result result = Result.of("s", 2, 20_000, 2_000_000_000L, latencies, 3_000_000_000L, 5_000_000L, 64L * 1024 * 1024);
+
+        assertThat(result.elapsedSeconds()).isEqualTo(2.0);
+        assertThat(result.messagesPerSecond()).isEqualTo(10_000.0);
+        assertThat(result.latencySamples()).isEqualTo(100);
+        assertThat(result.p50Micros()).isCloseTo(50.0, within(0.1));
+        assertThat(result.p99Micros()).isCloseTo(99.0, within(0.1));
+        assertThat(result.maxMicros()).isCloseTo(100.0, within(0.1));
+        assertThat(result.cpuSecondsPer10k()).isEqualTo(1.5);
+        assertThat(result.allocatedBytesPerMessage()).isEqualTo(250.0);
+        assertThat(result.peakHeapMb()).isEqualTo(64.0);
+    }
+
+    @Test
+    void rendersAMarkdownRow() {
+        Result result = new Result("invoke", 1, 1_000_000, 1.25, 800_000.4, 1_000_000, 0.8, 4.25, 6651.9, 0.0123, 1234.4, 134.56);
+
+        assertThat(MarkdownTable.row(result))
+                .isEqualTo("| invoke | 1 | 1,000,000 | 800,000 | 0.80 | 4.25 | 6651.90 | 0.012 | 1,234 | 134.6 |");
+        assertThat(MarkdownTable.row(new Result("x", 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, 1)))
+                .isEqualTo("| x | 1 | 1 | 1 | 1.00 | 1.00 | 1.00 | n/a | n/a | 1.0 |");
+        assertThat(MarkdownTable.render(java.util.List.of(result))).startsWith(MarkdownTable.HEADER + "\n|---|");
+    }
+}
