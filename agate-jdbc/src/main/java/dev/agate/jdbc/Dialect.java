@@ -1,0 +1,78 @@
+package dev.agate.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What differs between the databases Agate stores envelopes in: column types, partial indexes, and
+ * how concurrent schema changes are serialized. One instance per database kind; stateless.
+ */
+abstract class Dialect {
+    static final SqliteDialect SQLITE = new SqliteDialect();
+    static final PostgresDialect POSTGRES = new PostgresDialect();
+    static final MariaDbDialect MARIADB = new MariaDbDialect();
+    static final List<Dialect> ALL = List.of(SQLITE, POSTGRES, MARIADB);
+
+    /** The name users type: {@code sqlite}, {@code postgres}, {@code mariadb}. */
+    abstract String name();
+
+    /** The dialect of a JDBC URL. */
+    static Dialect forUrl(String jdbcUrl) {
+        String url = jdbcUrl.toLowerCase(Locale.ROOT);
+        if (url.startsWith("jdbc:sqlite:")) {
+            return SQLITE;
+        }
+        if (url.startsWith("jdbc:postgresql:")) {
+            return POSTGRES;
+        }
+        if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
+            return MARIADB;
+        }
+        throw new IllegalArgumentException("unsupported JDBC URL '" + jdbcUrl
+                + "': Agate stores envelopes in jdbc:sqlite:, jdbc:postgresql: or jdbc:mariadb: (jdbc:mysql:) databases");
+    }
+
+    /** A dialect by {@link #name()}. */
+    static Dialect named(String name) {
+        return ALL.stream().filter(d -> d.name().equals(name)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                "unknown dialect '" + name + "'; known: " + ALL.stream().map(Dialect::name).toList()));
+    }
+
+    abstract String uuidType();
+
+    abstract String timestampType();
+
+    abstract String blobType();
+
+    abstract String textType();
+
+    abstract String booleanType();
+
+    /** Whether {@code CREATE INDEX ... WHERE} is supported. */
+    abstract boolean partialIndexes();
+
+    /** Statements that create the schema itself, if the names have one. */
+    abstract List<String> createSchema(SchemaNames names);
+
+    /**
+     * Starts a schema change: on return the caller holds a lock that no other Agate node can hold on
+     * this database until {@link #endSchemaChange}, and (where DDL is transactional) a transaction.
+     *
+     * @throws SQLException when the lock is not had within {@code wait}
+     */
+    abstract void beginSchemaChange(Connection connection, Duration wait) throws SQLException;
+
+    /** Commits (or rolls back) and releases the lock taken by {@link #beginSchemaChange}. */
+    abstract void endSchemaChange(Connection connection, boolean commit) throws SQLException;
+
+    /** Whether DDL takes part in transactions (so a failed migration leaves nothing behind). */
+    abstract boolean transactionalDdl();
+
+    @Override
+    public String toString() {
+        return name();
+    }
+}

@@ -1,0 +1,86 @@
+package dev.agate.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * MariaDB and MySQL: UUIDs as ASCII text (portable to MySQL, readable by a DBA), DATETIME(6) in UTC,
+ * no partial indexes (plain composite indexes that lead with the status instead), and DDL that commits
+ * on its own. Schema changes are serialized with {@code GET_LOCK}, a named lock held by the connection
+ * and released with it if the node dies.
+ */
+final class MariaDbDialect extends Dialect {
+    static final String SCHEMA_LOCK = "agate_schema";
+
+    @Override
+    String name() {
+        return "mariadb";
+    }
+
+    @Override
+    String uuidType() {
+        return "CHAR(36) CHARACTER SET ascii";
+    }
+
+    @Override
+    String timestampType() {
+        return "DATETIME(6)";
+    }
+
+    @Override
+    String blobType() {
+        return "LONGBLOB";
+    }
+
+    @Override
+    String textType() {
+        return "LONGTEXT";
+    }
+
+    @Override
+    String booleanType() {
+        return "BOOLEAN";
+    }
+
+    @Override
+    boolean partialIndexes() {
+        return false;
+    }
+
+    @Override
+    List<String> createSchema(SchemaNames names) {
+        return names.schema() == null ? List.of() : List.of("CREATE DATABASE IF NOT EXISTS " + names.schema());
+    }
+
+    @Override
+    void beginSchemaChange(Connection connection, Duration wait) throws SQLException {
+        connection.setAutoCommit(true);
+        try (PreparedStatement lock = connection.prepareStatement("SELECT GET_LOCK(?, ?)")) {
+            lock.setString(1, SCHEMA_LOCK);
+            lock.setLong(2, Math.max(1, wait.toSeconds()));
+            try (ResultSet result = lock.executeQuery()) {
+                if (!result.next() || result.getInt(1) != 1) {
+                    throw new SQLException("another node held the Agate schema lock '" + SCHEMA_LOCK + "' for longer than " + wait);
+                }
+            }
+        }
+    }
+
+    @Override
+    void endSchemaChange(Connection connection, boolean commit) throws SQLException {
+        // DDL commits on its own here, so there is nothing to roll back: migrations are written to be re-runnable.
+        try (PreparedStatement unlock = connection.prepareStatement("SELECT RELEASE_LOCK(?)")) {
+            unlock.setString(1, SCHEMA_LOCK);
+            unlock.execute();
+        }
+    }
+
+    @Override
+    boolean transactionalDdl() {
+        return false;
+    }
+}

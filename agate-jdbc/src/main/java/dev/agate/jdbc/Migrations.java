@@ -1,0 +1,105 @@
+package dev.agate.jdbc;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The schema as numbered steps. Step 1 creates the tables; a later release adds steps, never edits
+ * one. Every statement is re-runnable ({@code IF NOT EXISTS}), because MariaDB commits DDL on its own
+ * and a step interrupted there must be able to run again.
+ */
+final class Migrations {
+    /** The version this build of Agate writes and expects. */
+    static final int CURRENT = 1;
+
+    private Migrations() {
+    }
+
+    /** The statements that take a database from {@code version - 1} to {@code version}. */
+    static List<String> step(int version, Dialect d, SchemaNames n) {
+        if (version == 1) {
+            return initial(d, n);
+        }
+        throw new IllegalArgumentException("no schema step " + version + "; this build knows 1.." + CURRENT);
+    }
+
+    static List<String> versionTable(Dialect d, SchemaNames n) {
+        return List.of("CREATE TABLE IF NOT EXISTS " + n.schemaVersion() + " (\n"
+                + "  version INTEGER NOT NULL PRIMARY KEY,\n"
+                + "  applied_at " + d.timestampType() + " NOT NULL\n"
+                + ")");
+    }
+
+    private static List<String> initial(Dialect d, SchemaNames n) {
+        String uuid = d.uuidType();
+        String time = d.timestampType();
+        String shortText = "VARCHAR(250)";
+        String uri = "VARCHAR(500)";
+        List<String> ddl = new ArrayList<>();
+        // status: Incoming (waiting to be handled), Scheduled (handled at execution_time), Handled (kept until
+        // keep_until so that late duplicates are recognized). owner_id 0: any node may claim the row.
+        ddl.add("CREATE TABLE IF NOT EXISTS " + n.incoming() + " (\n"
+                + "  id " + uuid + " NOT NULL PRIMARY KEY,\n"
+                + "  status VARCHAR(16) NOT NULL,\n"
+                + "  owner_id INTEGER NOT NULL DEFAULT 0,\n"
+                + "  execution_time " + time + " NULL,\n"
+                + "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+                + "  message_type " + shortText + " NOT NULL,\n"
+                + "  received_at " + uri + " NOT NULL,\n"
+                + "  keep_until " + time + " NULL,\n"
+                + "  body " + d.blobType() + " NOT NULL\n"
+                + ")");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + n.outgoing() + " (\n"
+                + "  id " + uuid + " NOT NULL PRIMARY KEY,\n"
+                + "  owner_id INTEGER NOT NULL DEFAULT 0,\n"
+                + "  destination " + uri + " NOT NULL,\n"
+                + "  deliver_by " + time + " NULL,\n"
+                + "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+                + "  message_type " + shortText + " NOT NULL,\n"
+                + "  body " + d.blobType() + " NOT NULL\n"
+                + ")");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + n.deadLetters() + " (\n"
+                + "  id " + uuid + " NOT NULL PRIMARY KEY,\n"
+                + "  message_type " + shortText + " NOT NULL,\n"
+                + "  received_at " + uri + " NULL,\n"
+                + "  reason VARCHAR(1000) NOT NULL,\n"
+                + "  exception_type VARCHAR(500) NULL,\n"
+                + "  exception_message " + d.textType() + " NULL,\n"
+                + "  stack_trace " + d.textType() + " NULL,\n"
+                + "  attempts INTEGER NOT NULL DEFAULT 0,\n"
+                + "  failed_at " + time + " NOT NULL,\n"
+                + "  replayable " + d.booleanType() + " NOT NULL,\n"
+                + "  expires_at " + time + " NULL,\n"
+                + "  body " + d.blobType() + " NOT NULL\n"
+                + ")");
+        ddl.add("CREATE TABLE IF NOT EXISTS " + n.nodes() + " (\n"
+                + "  node_id INTEGER NOT NULL PRIMARY KEY,\n"
+                + "  service_name " + shortText + " NOT NULL,\n"
+                + "  description VARCHAR(500) NOT NULL,\n"
+                + "  started_at " + time + " NOT NULL,\n"
+                + "  heartbeat_at " + time + " NOT NULL\n"
+                + ")");
+        // The durability agent's queries, each served by one index; partial where the database has them, so
+        // the indexes hold only the rows those queries look for.
+        ddl.add(index(d, n, n.incoming(), "incoming_recovery", "owner_id, received_at", "status = 'Incoming'"));
+        ddl.add(index(d, n, n.incoming(), "incoming_scheduled", "execution_time", "status = 'Scheduled'"));
+        ddl.add(index(d, n, n.incoming(), "incoming_cleanup", "keep_until", "status = 'Handled'"));
+        ddl.add(index(d, n, n.outgoing(), "outgoing_recovery", "owner_id, destination", null));
+        ddl.add(index(d, n, n.deadLetters(), "dead_letters_type", "message_type", null));
+        ddl.add(index(d, n, n.deadLetters(), "dead_letters_expiry", "expires_at", "expires_at IS NOT NULL"));
+        return ddl;
+    }
+
+    /** A partial index, or where the database has none, a composite one led by the filtered column. */
+    private static String index(Dialect d, SchemaNames n, String table, String name, String columns, String where) {
+        String indexName = n.prefix() + name;
+        if (where == null) {
+            return "CREATE INDEX IF NOT EXISTS " + indexName + " ON " + table + " (" + columns + ")";
+        }
+        if (d.partialIndexes()) {
+            return "CREATE INDEX IF NOT EXISTS " + indexName + " ON " + table + " (" + columns + ") WHERE " + where;
+        }
+        String leading = where.startsWith("status") ? "status, " : "";
+        return "CREATE INDEX IF NOT EXISTS " + indexName + " ON " + table + " (" + leading + columns + ")";
+    }
+}

@@ -1,0 +1,85 @@
+package dev.agate.jdbc;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * PostgreSQL: native uuid and timestamptz, partial indexes, transactional DDL. Schema changes are
+ * serialized by a transaction-scoped advisory lock, so they release themselves if the node dies.
+ */
+final class PostgresDialect extends Dialect {
+    /** An arbitrary, fixed key: "agate" in ASCII. Every Agate node on the database uses it for schema changes. */
+    static final long SCHEMA_LOCK_KEY = 0x6167617465L;
+
+    @Override
+    String name() {
+        return "postgres";
+    }
+
+    @Override
+    String uuidType() {
+        return "uuid";
+    }
+
+    @Override
+    String timestampType() {
+        return "timestamptz";
+    }
+
+    @Override
+    String blobType() {
+        return "bytea";
+    }
+
+    @Override
+    String textType() {
+        return "text";
+    }
+
+    @Override
+    String booleanType() {
+        return "boolean";
+    }
+
+    @Override
+    boolean partialIndexes() {
+        return true;
+    }
+
+    @Override
+    List<String> createSchema(SchemaNames names) {
+        return names.schema() == null ? List.of() : List.of("CREATE SCHEMA IF NOT EXISTS " + names.schema());
+    }
+
+    @Override
+    void beginSchemaChange(Connection connection, Duration wait) throws SQLException {
+        connection.setAutoCommit(false);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET LOCAL lock_timeout = '" + wait.toMillis() + "ms'");
+        }
+        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            lock.setLong(1, SCHEMA_LOCK_KEY);
+            lock.execute();
+        }
+    }
+
+    @Override
+    void endSchemaChange(Connection connection, boolean commit) throws SQLException {
+        // The advisory lock is transaction-scoped: it goes with the commit or rollback.
+        if (commit) {
+            connection.commit();
+        } else {
+            connection.rollback();
+        }
+        connection.setAutoCommit(true);
+    }
+
+    @Override
+    boolean transactionalDdl() {
+        return true;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.agate.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * SQLite: one file, one writer at a time. UUIDs as text, times as epoch milliseconds (integers compare
+ * and index well, and SQLite has no time type), partial indexes supported. Schema changes run inside
+ * {@code BEGIN IMMEDIATE}, which takes the file's write lock, so two processes starting at once apply
+ * them one after the other.
+ */
+final class SqliteDialect extends Dialect {
+    @Override
+    String name() {
+        return "sqlite";
+    }
+
+    @Override
+    String uuidType() {
+        return "TEXT";
+    }
+
+    @Override
+    String timestampType() {
+        return "INTEGER";
+    }
+
+    @Override
+    String blobType() {
+        return "BLOB";
+    }
+
+    @Override
+    String textType() {
+        return "TEXT";
+    }
+
+    @Override
+    String booleanType() {
+        return "INTEGER";
+    }
+
+    @Override
+    boolean partialIndexes() {
+        return true;
+    }
+
+    @Override
+    List<String> createSchema(SchemaNames names) {
+        if (names.schema() != null) {
+            throw new IllegalArgumentException("SQLite has no schemas; use a table prefix instead of schema '" + names.schema() + "'");
+        }
+        return List.of();
+    }
+
+    @Override
+    void beginSchemaChange(Connection connection, Duration wait) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("PRAGMA busy_timeout = " + wait.toMillis());
+        }
+        // The driver's autocommit=false opens a deferred transaction; ask for the write lock up front instead.
+        connection.setAutoCommit(true);
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("BEGIN IMMEDIATE");
+        }
+    }
+
+    @Override
+    void endSchemaChange(Connection connection, boolean commit) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute(commit ? "COMMIT" : "ROLLBACK");
+        }
+    }
+
+    @Override
+    boolean transactionalDdl() {
+        return true;
+    }
+}

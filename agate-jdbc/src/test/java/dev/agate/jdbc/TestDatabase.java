@@ -1,0 +1,110 @@
+package dev.agate.jdbc;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import javax.sql.DataSource;
+import org.mariadb.jdbc.MariaDbDataSource;
+import org.postgresql.ds.PGSimpleDataSource;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * A database of its own for one test, on the real servers of this machine (PostgreSQL at
+ * 127.0.0.1:5432 as postgres, MariaDB at 127.0.0.1:3306 as root) or in a temporary SQLite file;
+ * dropped by {@link #close()}. Names are random, so runs never collide.
+ */
+final class TestDatabase implements AutoCloseable {
+    enum Kind { SQLITE, POSTGRES, MARIADB }
+
+    private static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+    private static final String MARIADB_ADMIN = "jdbc:mariadb://127.0.0.1:3306/?user=root&password=";
+
+    final Kind kind;
+    final String name;
+    final String url;
+    final DataSource dataSource;
+    private final Path sqliteDir;
+
+    private TestDatabase(Kind kind, String name, String url, DataSource dataSource, Path sqliteDir) {
+        this.kind = kind;
+        this.name = name;
+        this.url = url;
+        this.dataSource = dataSource;
+        this.sqliteDir = sqliteDir;
+    }
+
+    static TestDatabase create(Kind kind) throws Exception {
+        String name = "agate_t_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36).toLowerCase(Locale.ROOT);
+        switch (kind) {
+            case SQLITE -> {
+                Path dir = Files.createTempDirectory("agate-sqlite");
+                String url = "jdbc:sqlite:" + dir.resolve(name + ".db");
+                SQLiteDataSource ds = new SQLiteDataSource();
+                ds.setUrl(url);
+                return new TestDatabase(kind, name, url, ds, dir);
+            }
+            case POSTGRES -> {
+                admin(PG_ADMIN, "CREATE DATABASE " + name);
+                String url = "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres";
+                PGSimpleDataSource ds = new PGSimpleDataSource();
+                ds.setUrl(url);
+                return new TestDatabase(kind, name, url, ds, null);
+            }
+            case MARIADB -> {
+                admin(MARIADB_ADMIN, "CREATE DATABASE " + name);
+                String url = "jdbc:mariadb://127.0.0.1:3306/" + name + "?user=root&password=";
+                MariaDbDataSource ds = new MariaDbDataSource(url);
+                return new TestDatabase(kind, name, url, ds, null);
+            }
+            default -> throw new IllegalArgumentException(kind.toString());
+        }
+    }
+
+    /** Runs SQL on a fresh connection to this database. */
+    void execute(String... statements) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        }
+    }
+
+    /** A single long from a query. */
+    long queryLong(String sql) throws SQLException {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             var result = statement.executeQuery(sql)) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        switch (kind) {
+            case SQLITE -> {
+                try (var files = Files.walk(sqliteDir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+            case POSTGRES -> admin(PG_ADMIN, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            case MARIADB -> admin(MARIADB_ADMIN, "DROP DATABASE IF EXISTS " + name);
+            default -> { }
+        }
+    }
+
+    private static void admin(String url, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return kind + " " + name;
+    }
+}
