@@ -122,7 +122,7 @@ class RoutingTest {
     void aMessageWithoutAHandlerSentToAQueueIsDeadLetteredAtOnce() {
         host = AgateHost.builder().handlers(new Handlers()).start();
 
-        TrackedSession session = TrackedSession.of(host).execute(bus -> bus.sendTo("local://misc", new Unhandled(9)));
+        TrackedSession session = TrackedSession.of(host).allowExceptions().execute(bus -> bus.sendTo("local://misc", new Unhandled(9)));
 
         assertThat(session.deadLettered()).hasSize(1);
         assertThat(session.attempts(Unhandled.class)).isZero();

@@ -31,9 +31,10 @@ import java.util.stream.Collectors;
  * {@code SUCCEEDED}, so the set is never empty while work remains. A retry scheduled for later keeps the
  * session waiting; a message scheduled for later does not.
  *
- * <p>By default the session fails (with an {@link AssertionError} that lists them) when a handler threw;
- * call {@link Builder#allowExceptions()} in tests of error handling. All traffic of the host during the
- * session is recorded, so run one session at a time per host.
+ * <p>By default the session fails (with an {@link AssertionError} that lists them) when a handler threw,
+ * an envelope was dead-lettered (even without an exception: a message type with no handler) or one was
+ * abandoned; call {@link Builder#allowExceptions()} in tests of error handling. All traffic of the host
+ * during the session is recorded, so run one session at a time per host.
  */
 public final class TrackedSession {
     private final List<MessageEvent> events;
@@ -102,6 +103,21 @@ public final class TrackedSession {
         return handled.get(0);
     }
 
+    private void failIfAnythingWentWrong() {
+        List<MessageEvent> problems = events.stream()
+                .filter(e -> e.kind() == Kind.FAILED || e.kind() == Kind.DEAD_LETTERED || e.kind() == Kind.ABANDONED).toList();
+        if (problems.isEmpty()) {
+            return;
+        }
+        AssertionError error = new AssertionError("handlers threw " + exceptions().size() + " exception(s), "
+                + events(Kind.DEAD_LETTERED).size() + " envelope(s) were dead-lettered and " + events(Kind.ABANDONED).size()
+                + " abandoned during the session (use allowExceptions() if that is expected): "
+                + problems.stream().map(e -> e.kind() + " " + e.envelope().messageType() + " " + (e.detail() == null ? "" : e.detail()))
+                .collect(Collectors.joining("; ")));
+        exceptions().forEach(error::addSuppressed);
+        throw error;
+    }
+
     private <T> List<T> messages(Kind kind, Class<T> type) {
         return events.stream().filter(e -> e.kind() == kind)
                 .map(e -> e.envelope().message()).filter(type::isInstance).map(type::cast).toList();
@@ -123,7 +139,7 @@ public final class TrackedSession {
             return this;
         }
 
-        /** Do not fail the session when handlers threw. */
+        /** Do not fail the session when handlers threw, or envelopes were dead-lettered or abandoned. */
         public Builder allowExceptions() {
             this.allowExceptions = true;
             return this;
@@ -149,12 +165,8 @@ public final class TrackedSession {
                 tracker.awaitDone(timeout);
             }
             TrackedSession session = new TrackedSession(tracker.events());
-            if (!allowExceptions && !session.exceptions().isEmpty()) {
-                AssertionError error = new AssertionError("handlers threw " + session.exceptions().size()
-                        + " exception(s) during the session (use allowExceptions() if that is expected): "
-                        + session.exceptions());
-                session.exceptions().forEach(error::addSuppressed);
-                throw error;
+            if (!allowExceptions) {
+                session.failIfAnythingWentWrong();
             }
             return session;
         }

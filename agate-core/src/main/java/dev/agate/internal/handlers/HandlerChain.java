@@ -7,18 +7,31 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * All handlers of one message class, run one after another in a single unit of work, and the error
- * policies that govern their failures: the handlers' own, then the host's global ones, then its default.
+ * All handlers of one message class, run one after another in a single unit of work. A failure is
+ * governed by the policies of the handler that threw it, then by the host's global policies and default.
  */
 public final class HandlerChain {
-    private final Class<?> messageClass;
     private final List<HandlerMethod> handlers;
-    private final List<ErrorPolicy> policies;
+    private final List<ErrorPolicy> hostPolicies;
 
-    HandlerChain(Class<?> messageClass, List<HandlerMethod> handlers, List<ErrorPolicy> policies) {
-        this.messageClass = messageClass;
+    HandlerChain(List<HandlerMethod> handlers, List<ErrorPolicy> hostPolicies) {
         this.handlers = List.copyOf(handlers);
-        this.policies = List.copyOf(policies);
+        this.hostPolicies = List.copyOf(hostPolicies);
+    }
+
+    /** A handler threw: which one, and what. */
+    public static final class Failure extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final transient HandlerMethod handler;
+
+        Failure(HandlerMethod handler, Throwable cause) {
+            super(handler.description() + " threw " + cause, cause, false, false);
+            this.handler = handler;
+        }
+
+        public HandlerMethod handler() {
+            return handler;
+        }
     }
 
     public boolean isEmpty() {
@@ -31,16 +44,24 @@ public final class HandlerChain {
 
     /**
      * Runs every handler in registration order and returns what they returned (nulls left out). The first
-     * exception stops the chain and propagates unchanged.
+     * exception stops the chain.
+     *
+     * @throws Failure naming the handler that threw; its cause is the exception, unchanged
      */
-    public List<Object> invoke(Object message, MessageContext context, Envelope envelope) throws Throwable {
-        if (handlers.size() == 1) {
-            Object result = handlers.get(0).invoke(message, context, envelope);
-            return result == null ? List.of() : List.of(result);
-        }
-        List<Object> results = new ArrayList<>(2);
+    public List<Object> invoke(Object message, MessageContext context, Envelope envelope) throws Failure {
+        List<Object> results = handlers.size() == 1 ? null : new ArrayList<>(2);
         for (HandlerMethod handler : handlers) {
-            Object result = handler.invoke(message, context, envelope);
+            Object result;
+            try {
+                result = handler.invoke(message, context, envelope);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable t) {
+                throw new Failure(handler, t);
+            }
+            if (results == null) {
+                return result == null ? List.of() : List.of(result);
+            }
             if (result != null) {
                 results.add(result);
             }
@@ -48,14 +69,24 @@ public final class HandlerChain {
         return results;
     }
 
-    /** The action of the first policy that matches {@code exception}, after attempt {@code failedAttempt}. */
-    public ErrorPolicy.Action decide(Throwable exception, int failedAttempt) {
-        for (ErrorPolicy policy : policies) {
+    /**
+     * The action of the first policy that matches {@code exception} after attempt {@code failedAttempt}:
+     * the failing handler's own policies first (none when {@code failedHandler} is null), then the host's.
+     */
+    public ErrorPolicy.Action decide(Throwable exception, HandlerMethod failedHandler, int failedAttempt) {
+        if (failedHandler != null) {
+            for (ErrorPolicy policy : failedHandler.policies()) {
+                if (policy.matches(exception)) {
+                    return policy.actionAfter(failedAttempt);
+                }
+            }
+        }
+        for (ErrorPolicy policy : hostPolicies) {
             if (policy.matches(exception)) {
                 return policy.actionAfter(failedAttempt);
             }
         }
         throw new IllegalStateException("no error policy matched " + exception.getClass().getName()
-                + " for " + messageClass.getName() + "; the default policy must match every exception");
+                + "; the default policy must match every exception");
     }
 }

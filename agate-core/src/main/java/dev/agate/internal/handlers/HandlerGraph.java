@@ -51,14 +51,11 @@ public final class HandlerGraph {
 
     private HandlerChain buildChain(Class<?> type) {
         List<HandlerMethod> matching = new ArrayList<>();
-        Set<ErrorPolicy> policies = new LinkedHashSet<>();
         for (HandlerMethod handler : handlers) {
             if (handler.messageClass().isAssignableFrom(type)) {
                 matching.add(handler);
-                policies.addAll(handler.policies());
             }
         }
-        policies.addAll(hostPolicies);
-        return new HandlerChain(type, matching, new ArrayList<>(policies));
+        return new HandlerChain(matching, hostPolicies);
     }
 }

@@ -9,6 +9,7 @@ import dev.agate.Envelope;
 import dev.agate.LocalQueue;
 import dev.agate.MessageBus;
 import dev.agate.NoRouteException;
+import dev.agate.QueueFullException;
 import dev.agate.Uuid7;
 import dev.agate.internal.MessageTypes;
 import dev.agate.internal.handlers.HandlerGraph;
@@ -32,6 +33,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +56,8 @@ import org.slf4j.LoggerFactory;
 public final class AgateRuntime implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(AgateRuntime.class);
     private static final Set<String> KNOWN_SCHEMES = Set.of("local");
+    /** How long close() waits for interrupted workers to end, after the shutdown timeout. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
     private enum State { CREATED, RUNNING, CLOSING, CLOSED }
 
@@ -65,15 +71,23 @@ public final class AgateRuntime implements MessageBus {
     private final Router router;
     private final Map<String, LocalQueue> declaredQueues;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
-    /** The same endpoints by the URIs used to reach them, so a send skips parsing and validation. */
-    private final Map<URI, Endpoint> endpointsByUri = new ConcurrentHashMap<>();
+    /**
+     * The same endpoints by the URI strings used to reach them, so a send skips parsing and validation.
+     * Strings, not URIs: URI.equals ignores the case of the host part, and queue names are case-sensitive.
+     */
+    private final Map<String, Endpoint> endpointsByUri = new ConcurrentHashMap<>();
     private final Observers observers;
     private final WorkTracker work = new WorkTracker();
     private final EnvelopeExecutor executor = new EnvelopeExecutor(this);
     private final InMemoryDeadLetters deadLetters;
     private InMemoryScheduler scheduler;
+    /** Runs delayed work of inline endpoints, so their handlers never run on the scheduler's thread. */
+    private ExecutorService inlineTimers;
     private final Object lifecycle = new Object();
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile State state = State.CREATED;
+    /** Set when close() stops the workers: from then on an interrupted attempt is abandoned, not retried. */
+    private volatile boolean stopping;
 
     private AgateRuntime(HostConfiguration config) {
         this.serviceName = config.serviceName;
@@ -92,6 +106,9 @@ public final class AgateRuntime implements MessageBus {
         config.messageTypes.forEach(types::register);
         for (RouteRule rule : config.routes) {
             rule.endpoints().forEach(uri -> checkEndpoint(uri, "route " + rule.description()));
+        }
+        for (Class<?> handled : handlers.messageClasses()) {
+            checkEndpoint(defaultQueueOf(handled), "default route of " + handled.getName());
         }
         this.router = new Router(config.routes, handlers);
         this.declaredQueues = Map.copyOf(config.localQueues);
@@ -136,6 +153,7 @@ public final class AgateRuntime implements MessageBus {
                 throw new IllegalStateException("host '" + serviceName + "' is " + state + "; a host starts once");
             }
             scheduler = new InMemoryScheduler(clock, work, this::fireScheduled);
+            inlineTimers = Executors.newCachedThreadPool(AgateThreads.named("agate-inline"));
             state = State.RUNNING;
             declaredQueues.values().forEach(q -> endpoint(q.uri()));
         }
@@ -145,15 +163,31 @@ public final class AgateRuntime implements MessageBus {
 
     /**
      * Stops taking new sends, waits up to the shutdown timeout for accepted work (and what it cascades) to
-     * finish, then stops the workers and reports what was left. Idempotent.
+     * finish, then stops the workers (interrupting any still busy, all against one deadline), then the
+     * scheduler, and reports what was left. Idempotent; a concurrent second call waits for the first.
+     *
+     * @throws IllegalStateException when called from a handler of this host, which would wait for itself
      */
     public void close() {
+        if (EnvelopeExecutor.isHandling(this)) {
+            throw new IllegalStateException("close() was called from a handler of host '" + serviceName
+                    + "': it would wait for that handler to finish; close the host from another thread");
+        }
+        boolean first;
         synchronized (lifecycle) {
-            if (state != State.RUNNING) {
+            if (state == State.CREATED) {
                 state = State.CLOSED;
+                closed.countDown();
                 return;
             }
-            state = State.CLOSING;
+            first = state == State.RUNNING;
+            if (first) {
+                state = State.CLOSING;
+            }
+        }
+        if (!first) {
+            awaitClosed(); // outside the lock: the first close() needs it to finish
+            return;
         }
         log.info("host '{}' closing: draining {} envelope(s), waiting at most {}", serviceName, work.pending(), shutdownTimeout);
         boolean drained;
@@ -163,21 +197,42 @@ public final class AgateRuntime implements MessageBus {
             Thread.currentThread().interrupt();
             drained = false;
         }
-        List<Envelope> scheduled = scheduler.shutdown();
+        List<Endpoint> toStop;
+        synchronized (lifecycle) {
+            stopping = true;
+            toStop = List.copyOf(endpoints.values());
+        }
+        toStop.forEach(Endpoint::signalStop);
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
         List<Envelope> buffered = new ArrayList<>();
-        endpoints.values().forEach(endpoint -> buffered.addAll(endpoint.stop()));
+        toStop.forEach(endpoint -> buffered.addAll(endpoint.awaitStop(deadline)));
+        inlineTimers.shutdownNow();
+        List<Envelope> scheduled = scheduler.shutdown();
         synchronized (lifecycle) {
             state = State.CLOSED;
         }
         reportLeftovers(drained, buffered, scheduled);
+        closed.countDown();
         log.info("host '{}' closed", serviceName);
+    }
+
+    private void awaitClosed() {
+        try {
+            closed.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    boolean isStopping() {
+        return stopping;
     }
 
     private void reportLeftovers(boolean drained, List<Envelope> buffered, List<Envelope> scheduled) {
         buffered.forEach(e -> observers.emit(Kind.ABANDONED, e, e.destination(), null, "host closed"));
         scheduled.forEach(e -> observers.emit(Kind.ABANDONED, e, e.destination(), null, "host closed"));
         if (!drained) {
-            log.warn("host '{}' did not drain within {}; in-flight handlers were interrupted", serviceName, shutdownTimeout);
+            log.warn("host '{}' did not drain within {}; busy handlers were interrupted", serviceName, shutdownTimeout);
         }
         if (!buffered.isEmpty() || !scheduled.isEmpty()) {
             log.warn("host '{}' closed with {} buffered and {} scheduled envelope(s) not handled; they were in memory only"
@@ -304,23 +359,31 @@ public final class AgateRuntime implements MessageBus {
                 .causationId(parent == null ? null : parent.id())
                 .destination(destination)
                 .scheduledTime(scheduledTime)
-                .deliverBy(options.expiryFrom(now))
+                .deliverBy(options.expiryFrom(scheduledTime != null && scheduledTime.isAfter(now) ? scheduledTime : now))
                 .build();
     }
 
+    /** Delivers sends from outside the handlers: a full queue blocks the caller, then fails the send. */
     void deliverAll(List<Delivery> deliveries) {
-        for (Delivery delivery : deliveries) {
-            deliver(delivery);
+        for (int i = 0; i < deliveries.size(); i++) {
+            try {
+                deliver(deliveries.get(i));
+            } catch (QueueFullException e) {
+                if (i == 0) {
+                    throw e;
+                }
+                throw new QueueFullException(e.getMessage() + "; the message was already accepted by "
+                        + deliveries.subList(0, i).stream().map(d -> d.endpoint().uri().toString()).toList());
+            }
         }
     }
 
     private void deliver(Delivery delivery) {
         Envelope envelope = delivery.envelope();
         URI uri = delivery.endpoint().uri();
-        Instant at = envelope.scheduledTime();
-        if (at != null && at.isAfter(clock.instant())) {
+        if (isLater(envelope)) {
             observers.emit(Kind.SCHEDULED, envelope, uri);
-            scheduler.schedule(delivery, at, false);
+            scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
             return;
         }
         observers.emit(Kind.SENT, envelope, uri);
@@ -332,19 +395,77 @@ public final class AgateRuntime implements MessageBus {
         }
     }
 
-    /** Called by the scheduler when a delivery is due; false when the endpoint is full. */
-    private boolean fireScheduled(Delivery delivery) {
-        observers.emit(Kind.SENT, delivery.envelope(), delivery.endpoint().uri());
-        return delivery.endpoint().offer(delivery.envelope());
+    /**
+     * Delivers the cascades of a unit of work whose handlers succeeded: they are owed, so nothing here
+     * fails the handling. A queue that stays full for the send timeout (at once, for the handler's own
+     * queue, which its worker cannot drain while it waits) gets the envelope later through the scheduler,
+     * counted as in-flight work.
+     */
+    void deliverOwed(List<Delivery> deliveries, Endpoint origin) {
+        for (Delivery delivery : deliveries) {
+            Envelope envelope = delivery.envelope();
+            URI uri = delivery.endpoint().uri();
+            try {
+                if (isLater(envelope)) {
+                    observers.emit(Kind.SCHEDULED, envelope, uri);
+                    scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
+                    continue;
+                }
+                observers.emit(Kind.SENT, envelope, uri);
+                Duration wait = delivery.endpoint() == origin ? Duration.ZERO : sendTimeout;
+                if (!delivery.endpoint().offer(envelope, wait)) {
+                    log.warn("{} stayed full; envelope {} ({}) waits in memory and is offered again every {}", uri,
+                            envelope.id(), envelope.messageType(), InMemoryScheduler.FULL_RETRY);
+                    scheduler.schedule(delivery, clock.instant().plus(InMemoryScheduler.FULL_RETRY), true, true);
+                }
+            } catch (RuntimeException e) {
+                log.error("could not deliver envelope {} ({}) to {}; abandoned", envelope.id(), envelope.messageType(), uri, e);
+                observers.emit(Kind.ABANDONED, envelope, uri, e, e.getMessage());
+            }
+        }
+    }
+
+    private boolean isLater(Envelope envelope) {
+        return envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(clock.instant());
+    }
+
+    /** Called by the scheduler when a delivery is due; false when the endpoint is full. Never runs a handler. */
+    private boolean fireScheduled(Delivery delivery, boolean firstTry) {
+        Envelope envelope = delivery.envelope();
+        Endpoint endpoint = delivery.endpoint();
+        if (firstTry) {
+            observers.emit(Kind.SENT, envelope, endpoint.uri());
+        }
+        if (endpoint.mode() != EndpointMode.INLINE) {
+            return endpoint.offer(envelope, Duration.ZERO);
+        }
+        work.begin();
+        try {
+            inlineTimers.execute(() -> {
+                try {
+                    endpoint.send(envelope);
+                } catch (RuntimeException e) {
+                    log.error("could not hand envelope {} to {}; abandoned", envelope.id(), endpoint.uri(), e);
+                    observers.emit(Kind.ABANDONED, envelope, endpoint.uri(), e, e.getMessage());
+                } finally {
+                    work.end();
+                }
+            });
+        } catch (RuntimeException e) {
+            work.end();
+            throw e;
+        }
+        return true;
     }
 
     /** Holds an accepted envelope for a later attempt; close() waits for it like for queued work. */
     void scheduleRetry(Envelope envelope, Endpoint origin, Instant at) {
-        scheduler.schedule(new Delivery(origin, envelope), at, true);
+        scheduler.schedule(new Delivery(origin, envelope), at, true, false);
     }
 
     private void replay(DeadLetter letter) {
-        Envelope envelope = letter.envelope().toBuilder().attempts(0).build();
+        // A replay is a person's decision to try again now: attempts start over and an old expiry no longer applies.
+        Envelope envelope = letter.envelope().toBuilder().attempts(0).deliverBy(null).build();
         log.info("replaying dead letter {} ({}) to {}", envelope.id(), envelope.messageType(), letter.endpoint());
         deliver(new Delivery(endpoint(letter.endpoint()), envelope));
     }
@@ -372,7 +493,20 @@ public final class AgateRuntime implements MessageBus {
             throw new IllegalArgumentException("unknown endpoint scheme '" + scheme + "' in " + uri + " (" + where
                     + "); known schemes: " + KNOWN_SCHEMES.stream().sorted().toList());
         }
-        LocalQueue.builder(localName(uri));
+        try {
+            LocalQueue.builder(localName(uri));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + uri + ", " + where + ")", e);
+        }
+    }
+
+    private static URI defaultQueueOf(Class<?> messageClass) {
+        try {
+            return Router.defaultLocalQueue(messageClass);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the message type name '" + MessageTypes.nameOf(messageClass) + "' of "
+                    + messageClass.getName() + " cannot name its default local queue: " + e.getMessage(), e);
+        }
     }
 
     private static String localName(URI uri) {
@@ -384,7 +518,7 @@ public final class AgateRuntime implements MessageBus {
     }
 
     Endpoint endpoint(URI uri) {
-        Endpoint known = endpointsByUri.get(uri);
+        Endpoint known = endpointsByUri.get(uri.toString());
         return known != null ? known : openEndpoint(uri);
     }
 
@@ -392,11 +526,11 @@ public final class AgateRuntime implements MessageBus {
         checkEndpoint(uri, "endpoint");
         String name = localName(uri);
         synchronized (lifecycle) {
-            if (state == State.CLOSED) {
-                throw new AgateException("host '" + serviceName + "' is closed; cannot open " + uri);
+            if (state == State.CLOSED || stopping) {
+                throw new AgateException("host '" + serviceName + "' is " + (stopping ? "stopping" : "closed") + "; cannot open " + uri);
             }
             Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(declaredQueues.getOrDefault(n, LocalQueue.named(n))));
-            endpointsByUri.put(uri, endpoint);
+            endpointsByUri.put(uri.toString(), endpoint);
             return endpoint;
         }
     }

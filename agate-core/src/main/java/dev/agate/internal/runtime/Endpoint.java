@@ -3,6 +3,7 @@ package dev.agate.internal.runtime;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 
 /** Where envelopes are delivered in this process. Implementations are thread-safe. */
@@ -12,19 +13,30 @@ interface Endpoint {
     EndpointMode mode();
 
     /**
-     * Accepts the envelope, blocking while the endpoint is full (back-pressure). An inline endpoint
-     * handles it before returning.
+     * Accepts an envelope from outside the host's handlers, blocking while the endpoint is full
+     * (back-pressure). An inline endpoint handles it before returning.
      *
      * @throws dev.agate.QueueFullException when it stays full for the whole send timeout
      * @throws dev.agate.AgateException when the endpoint is stopped
      */
     void send(Envelope envelope);
 
-    /** Accepts the envelope if there is room now; never blocks on a full queue. */
-    boolean offer(Envelope envelope);
+    /**
+     * Accepts an envelope if there is room within {@code wait} (zero: now or never). An inline endpoint
+     * handles it on this thread before returning true.
+     *
+     * @throws dev.agate.AgateException when the endpoint is stopped
+     */
+    boolean offer(Envelope envelope, Duration wait);
 
     void start();
 
-    /** Stops the workers (interrupting any still busy) and returns the envelopes that were not handled. */
-    List<Envelope> stop();
+    /** Stops accepting and interrupts the workers; returns at once. */
+    void signalStop();
+
+    /**
+     * Waits until the workers have ended or {@code deadlineNanos} (a {@link System#nanoTime()} value) has
+     * passed, then returns the envelopes that were never handed to a worker.
+     */
+    List<Envelope> awaitStop(long deadlineNanos);
 }

@@ -1,6 +1,7 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.AgateException;
+import dev.agate.DeliveryOptions;
 import dev.agate.Envelope;
 import dev.agate.ErrorPolicy;
 import dev.agate.NoRouteException;
@@ -9,6 +10,7 @@ import dev.agate.SerializationException;
 import dev.agate.internal.MessageTypes;
 import dev.agate.internal.handlers.Cascades;
 import dev.agate.internal.handlers.HandlerChain;
+import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.spi.MessageEvent.Kind;
 import java.net.URI;
 import java.time.Duration;
@@ -21,15 +23,21 @@ import org.slf4j.LoggerFactory;
  * Runs handlers and applies the error policies, for envelopes delivered by endpoints ({@link #handle})
  * and for {@code invoke} ({@link #invoke}).
  *
- * <p>One attempt: count it, run every handler of the message's chain in a fresh {@link ExecutionContext},
- * route what they returned, and deliver the cascades only if all of that succeeded. A failed attempt is
- * given to the chain's error policies. Retries now and after a cooldown loop on the current thread;
- * everything else ends this call: the envelope is requeued, scheduled, dead-lettered or discarded.
- * A body that cannot be read, or a message type with no handler, is dead-lettered at once: no retry can
- * fix it. Stateless apart from the runtime it serves; called concurrently by every worker.
+ * <p>One attempt: count it, run every handler of the message's chain in a fresh {@link ExecutionContext}
+ * and route what they returned. If that throws, the attempt failed and the error policies decide. If it
+ * succeeds, the cascades are owed: they are delivered after the attempt, and a delivery problem (a full
+ * queue, a stopped endpoint) never turns the success into a retry, which would run the handlers again.
+ *
+ * <p>Retries now and after a cooldown loop on the current thread; everything else ends this call: the
+ * envelope is requeued, scheduled, dead-lettered or discarded. A body that cannot be read, a message type
+ * with no handler, and a {@link NoRouteException} are dead-lettered at once: no retry can fix them. When the
+ * host is stopping after its shutdown timeout, an interrupted attempt is abandoned. Every envelope handed
+ * to {@link #handle} ends in exactly one final event. Stateless; called concurrently by every worker.
  */
 final class EnvelopeExecutor implements EnvelopeHandler {
     private static final Logger log = LoggerFactory.getLogger(EnvelopeExecutor.class);
+    /** The host whose handler is running on this thread, so close() from inside a handler is refused. */
+    private static final ThreadLocal<AgateRuntime> HANDLING = new ThreadLocal<>();
 
     private final AgateRuntime runtime;
 
@@ -37,51 +45,64 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         this.runtime = runtime;
     }
 
+    /** True when this thread is running a handler of {@code host}. */
+    static boolean isHandling(AgateRuntime host) {
+        return HANDLING.get() == host;
+    }
+
     @Override
     public void handle(Envelope envelope, Endpoint origin) {
+        AgateRuntime outer = HANDLING.get();
+        HANDLING.set(runtime);
         try {
             process(envelope, origin);
         } catch (RuntimeException e) {
-            // Only an infrastructure failure gets here (a requeue into a stopped queue, say): keep the worker alive.
-            log.error("could not finish envelope {} ({}) from {}", envelope.id(), envelope.messageType(), origin.uri(), e);
+            // Only an infrastructure failure gets here (the scheduler or a queue already stopped, say).
+            log.error("could not finish envelope {} ({}) from {}; abandoned", envelope.id(), envelope.messageType(), origin.uri(), e);
+            runtime.observers().emit(Kind.ABANDONED, envelope, origin.uri(), e, e.getMessage());
+        } finally {
+            HANDLING.set(outer);
         }
     }
 
     private void process(Envelope envelope, Endpoint origin) {
+        URI uri = origin.uri();
         Object message;
         try {
             message = runtime.messageOf(envelope);
         } catch (SerializationException | UnknownMessageTypeException e) {
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin.uri(), e.getMessage(), e);
+            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), uri, e.getMessage(), e);
             return;
         }
         HandlerChain chain = runtime.handlers().chainFor(message.getClass());
         if (chain.isEmpty()) {
             String reason = "no handler for message type '" + envelope.messageType() + "' (" + message.getClass().getName() + ")";
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin.uri(), reason, null);
-            return;
-        }
-        if (envelope.isExpired(runtime.clock().instant())) {
-            log.info("discarding envelope {} ({}) at {}: it expired at {}", envelope.id(), envelope.messageType(),
-                    origin.uri(), envelope.deliverBy());
-            runtime.observers().emit(Kind.DISCARDED, envelope, origin.uri(), null, "expired at " + envelope.deliverBy());
+            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), uri, reason, null);
             return;
         }
         Envelope current = envelope;
         while (true) {
+            if (current.deliverBy() != null && current.isExpired(runtime.clock().instant())) {
+                log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
+                runtime.observers().emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
+                return;
+            }
             current = current.withAttempts(current.attempts() + 1);
-            Outcome outcome = attempt(chain, message, current, origin.uri(), null, null);
+            Outcome outcome = attempt(chain, message, current, origin, null, null);
             if (outcome.failure == null) {
                 return;
             }
-            if (interrupted(outcome.failure)) {
-                // The host is stopping after its shutdown timeout: no policy applies, the worker must end.
-                log.warn("envelope {} ({}) at {} was interrupted in attempt {}; abandoned", current.id(),
-                        current.messageType(), origin.uri(), current.attempts());
-                runtime.observers().emit(Kind.ABANDONED, current, origin.uri(), outcome.failure, "interrupted");
+            if (runtime.isStopping() && interruptedBy(outcome.failure)) {
+                log.warn("envelope {} ({}) at {} was interrupted in attempt {} while the host stopped; abandoned",
+                        current.id(), current.messageType(), uri, current.attempts());
+                runtime.observers().emit(Kind.ABANDONED, current, uri, outcome.failure, "interrupted while the host stopped");
                 return;
             }
-            ErrorPolicy.Action action = chain.decide(outcome.failure, current.attempts());
+            if (outcome.failure instanceof NoRouteException) {
+                runtime.deadLetter(current, uri, outcome.failure.getMessage(), outcome.failure);
+                return;
+            }
+            ErrorPolicy.Action action = chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
             if (!applyAction(action, current, origin, outcome.failure)) {
                 return;
             }
@@ -98,51 +119,70 @@ final class EnvelopeExecutor implements EnvelopeHandler {
             throw new NoRouteException("no handler for message type '" + MessageTypes.nameOf(message.getClass())
                     + "' (" + message.getClass().getName() + "); invoke runs handlers of this process only");
         }
-        Envelope current = runtime.newEnvelope(message, dev.agate.DeliveryOptions.none(),
-                parent == null ? null : parent.envelope(), null, null);
-        while (true) {
-            current = current.withAttempts(current.attempts() + 1);
-            Outcome outcome = attempt(chain, message, current, null, responseType, parent);
-            if (outcome.failure == null) {
-                if (responseType != null && outcome.response == null) {
-                    // The handlers succeeded and their cascades are sent; retrying would not make them answer.
-                    throw new AgateException("no handler of " + current.messageType() + " returned a " + responseType.getName());
+        Envelope current = runtime.newEnvelope(message, DeliveryOptions.none(), parent == null ? null : parent.envelope(), null, null);
+        AgateRuntime outer = HANDLING.get();
+        HANDLING.set(runtime);
+        try {
+            while (true) {
+                current = current.withAttempts(current.attempts() + 1);
+                Outcome outcome = attempt(chain, message, current, null, responseType, parent);
+                if (outcome.failure == null) {
+                    if (responseType != null && outcome.response == null) {
+                        // The handlers succeeded and their cascades are sent; retrying would not make them answer.
+                        throw new AgateException("no handler of " + current.messageType() + " returned a " + responseType.getName());
+                    }
+                    return outcome.response;
                 }
-                return outcome.response;
+                ErrorPolicy.Action action = outcome.failure instanceof NoRouteException ? null
+                        : chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
+                boolean again = action != null && switch (action.kind()) {
+                    case RETRY_NOW -> true;
+                    case RETRY_WITH_COOLDOWN -> sleep(action.delay());
+                    default -> false;
+                };
+                if (!again) {
+                    runtime.observers().emit(Kind.ABANDONED, current, null, outcome.failure, "invoke failed; thrown to the caller");
+                    throw rethrowable(outcome.failure);
+                }
+                runtime.observers().emit(Kind.RETRYING, current, null);
             }
-            ErrorPolicy.Action action = chain.decide(outcome.failure, current.attempts());
-            boolean again = switch (action.kind()) {
-                case RETRY_NOW -> true;
-                case RETRY_WITH_COOLDOWN -> sleep(action.delay());
-                default -> false;
-            };
-            if (!again) {
-                runtime.observers().emit(Kind.ABANDONED, current, null, outcome.failure, "invoke failed; thrown to the caller");
-                throw rethrowable(outcome.failure);
-            }
-            runtime.observers().emit(Kind.RETRYING, current, null);
+        } finally {
+            HANDLING.set(outer);
         }
     }
 
-    private record Outcome(Throwable failure, Object response) {
+    private record Outcome(Throwable failure, HandlerMethod failedHandler, Object response) {
+        static Outcome succeeded(Object response) {
+            return new Outcome(null, null, response);
+        }
     }
 
-    private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, URI endpoint,
+    private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
                             Class<?> responseType, ExecutionContext parent) {
-        runtime.observers().emit(Kind.STARTED, envelope, endpoint);
-        ExecutionContext context = new ExecutionContext(runtime, envelope, parent);
+        URI uri = origin == null ? null : origin.uri();
+        runtime.observers().emit(Kind.STARTED, envelope, uri);
+        ExecutionContext context = new ExecutionContext(runtime, envelope, parent, origin);
+        Object response = null;
         try {
             List<Outgoing> cascades = Cascades.flatten(chain.invoke(message, context, envelope));
-            Object response = responseType == null ? null : takeResponse(cascades, responseType);
+            if (responseType != null) {
+                response = takeResponse(cascades, responseType);
+            }
             context.cascade(cascades);
-            context.commit();
-            runtime.observers().emit(Kind.SUCCEEDED, envelope, endpoint);
-            return new Outcome(null, response);
-        } catch (Throwable t) {
-            context.discard();
-            runtime.observers().emit(Kind.FAILED, envelope, endpoint, t, t.toString());
-            return new Outcome(t, null);
+        } catch (HandlerChain.Failure failure) {
+            return failed(context, envelope, uri, failure.getCause(), failure.handler());
+        } catch (RuntimeException | LinkageError | AssertionError routing) {
+            return failed(context, envelope, uri, routing, null);
         }
+        context.commit();
+        runtime.observers().emit(Kind.SUCCEEDED, envelope, uri);
+        return Outcome.succeeded(response);
+    }
+
+    private Outcome failed(ExecutionContext context, Envelope envelope, URI uri, Throwable failure, HandlerMethod handler) {
+        context.discard();
+        runtime.observers().emit(Kind.FAILED, envelope, uri, failure, failure.toString());
+        return new Outcome(failure, handler, null);
     }
 
     /** Removes and returns the first plain cascade that is a {@code responseType}, or null. */
@@ -162,27 +202,28 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         URI uri = origin.uri();
         switch (action.kind()) {
             case RETRY_NOW, RETRY_WITH_COOLDOWN -> {
-                log.warn("envelope {} ({}) failed attempt {} at {}: {}; retrying{}", envelope.id(), envelope.messageType(),
-                        envelope.attempts(), uri, failure.toString(), action.delay().isZero() ? "" : " after " + action.delay());
+                logFailure(envelope, uri, failure, "retrying" + (action.delay().isZero() ? "" : " after " + action.delay()));
                 runtime.observers().emit(Kind.RETRYING, envelope, uri);
                 if (sleep(action.delay())) {
                     return true;
                 }
-                runtime.scheduleRetry(envelope, origin, runtime.clock().instant());
+                if (runtime.isStopping()) {
+                    runtime.observers().emit(Kind.ABANDONED, envelope, uri, failure, "cooldown interrupted while the host stopped");
+                } else {
+                    runtime.scheduleRetry(envelope, origin, runtime.clock().instant());
+                }
                 return false;
             }
             case SCHEDULE_RETRY -> {
-                log.warn("envelope {} ({}) failed attempt {} at {}: {}; retry scheduled in {}", envelope.id(),
-                        envelope.messageType(), envelope.attempts(), uri, failure.toString(), action.delay());
+                logFailure(envelope, uri, failure, "retry scheduled in " + action.delay());
                 runtime.observers().emit(Kind.RETRY_SCHEDULED, envelope, uri);
                 runtime.scheduleRetry(envelope, origin, runtime.clock().instant().plus(action.delay()));
                 return false;
             }
             case REQUEUE -> {
-                log.warn("envelope {} ({}) failed attempt {} at {}: {}; requeued", envelope.id(), envelope.messageType(),
-                        envelope.attempts(), uri, failure.toString());
+                logFailure(envelope, uri, failure, "requeued");
                 runtime.observers().emit(Kind.REQUEUED, envelope, uri);
-                if (!origin.offer(envelope)) {
+                if (!origin.offer(envelope, Duration.ZERO)) {
                     runtime.scheduleRetry(envelope, origin, runtime.clock().instant().plus(InMemoryScheduler.FULL_RETRY));
                 }
                 return false;
@@ -201,10 +242,17 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         }
     }
 
-    private static boolean interrupted(Throwable failure) {
-        if (failure instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
-            return true;
+    private static void logFailure(Envelope envelope, URI uri, Throwable failure, String next) {
+        log.warn("envelope {} ({}) failed attempt {} at {}: {}; {}", envelope.id(), envelope.messageType(),
+                envelope.attempts(), uri, failure.toString(), next);
+    }
+
+    /** Whether an interrupt caused this failure: its cause chain, or this thread's flag. */
+    private static boolean interruptedBy(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
         }
         return Thread.currentThread().isInterrupted();
     }

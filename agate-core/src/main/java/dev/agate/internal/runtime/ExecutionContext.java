@@ -13,18 +13,34 @@ import java.util.List;
 /**
  * The unit of work of one handling attempt. Sends are routed at once (so a bad route fails the handler
  * that asked for it) but held in {@code pending} until {@link #commit()}; {@link #discard()} forgets them.
+ * After either, the context refuses further use: a send from a handler's leftover thread must not vanish.
  * A context belongs to the thread that runs the handler; it is not thread-safe.
  */
 final class ExecutionContext implements MessageContext {
     private final AgateRuntime runtime;
     private final Envelope envelope;
     private final ExecutionContext parent;
-    private final List<Delivery> pending = new ArrayList<>(4);
+    /** The endpoint whose worker runs this unit of work, or null for invoke. */
+    private final Endpoint origin;
+    private List<Delivery> pending = List.of();
+    private boolean finished;
 
-    ExecutionContext(AgateRuntime runtime, Envelope envelope, ExecutionContext parent) {
+    ExecutionContext(AgateRuntime runtime, Envelope envelope, ExecutionContext parent, Endpoint origin) {
         this.runtime = runtime;
         this.envelope = envelope;
         this.parent = parent;
+        this.origin = origin;
+    }
+
+    private List<Delivery> pending() {
+        if (finished) {
+            throw new IllegalStateException("the message context of envelope " + envelope.id() + " (" + envelope.messageType()
+                    + ") is finished: use it only while its handler runs");
+        }
+        if (!(pending instanceof ArrayList)) {
+            pending = new ArrayList<>(4);
+        }
+        return pending;
     }
 
     @Override
@@ -39,12 +55,12 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void send(Object message, DeliveryOptions options) {
-        pending.addAll(runtime.route(message, options, envelope, true, null));
+        pending().addAll(runtime.route(message, options, envelope, true, null));
     }
 
     @Override
     public void sendTo(URI endpoint, Object message, DeliveryOptions options) {
-        pending.add(runtime.address(endpoint, message, options, envelope, null));
+        pending().add(runtime.address(endpoint, message, options, envelope, null));
     }
 
     @Override
@@ -54,7 +70,7 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void publish(Object message, DeliveryOptions options) {
-        pending.addAll(runtime.route(message, options, envelope, false, null));
+        pending().addAll(runtime.route(message, options, envelope, false, null));
     }
 
     @Override
@@ -79,7 +95,7 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void schedule(Object message, Instant time, DeliveryOptions options) {
-        pending.addAll(runtime.route(message, options, envelope, true, time));
+        pending().addAll(runtime.route(message, options, envelope, true, time));
     }
 
     /** Adds what the handlers returned. */
@@ -91,27 +107,33 @@ final class ExecutionContext implements MessageContext {
         for (Outgoing outgoing : cascades) {
             Instant at = outgoing.scheduledTimeFrom(now);
             if (outgoing.endpoint() != null) {
-                pending.add(runtime.address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at));
+                pending().add(runtime.address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at));
             } else {
-                pending.addAll(runtime.route(outgoing.message(), outgoing.options(), envelope, true, at));
+                pending().addAll(runtime.route(outgoing.message(), outgoing.options(), envelope, true, at));
             }
         }
     }
 
-    /** Delivers what was collected, or hands it to the enclosing unit of work. */
+    /** Delivers what was collected (owed: never fails), or hands it to the enclosing unit of work. */
     void commit() {
-        if (pending.isEmpty()) {
+        List<Delivery> owed = pending;
+        finish();
+        if (owed.isEmpty()) {
             return;
         }
         if (parent != null) {
-            parent.pending.addAll(pending);
+            parent.pending().addAll(owed);
         } else {
-            runtime.deliverAll(pending);
+            runtime.deliverOwed(owed, origin);
         }
-        pending.clear();
     }
 
     void discard() {
-        pending.clear();
+        finish();
+    }
+
+    private void finish() {
+        finished = true;
+        pending = List.of();
     }
 }

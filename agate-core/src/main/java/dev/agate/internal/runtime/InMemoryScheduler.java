@@ -1,5 +1,6 @@
 package dev.agate.internal.runtime;
 
+import dev.agate.AgateException;
 import dev.agate.Envelope;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,50 +12,56 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Holds deliveries until their time, in memory, on one thread named {@code agate-scheduler}: delayed
- * sends and scheduled retries of endpoints that have no message store. They are lost on a crash, and
- * those still waiting at close are handed back to the host, which reports them.
+ * sends, scheduled retries, and cascades that found their queue full. They are lost on a crash; those
+ * still waiting at close are handed back to the host, which reports them.
  *
  * <p>Each call to {@link #schedule} is its own {@link Waiting} entry, compared by identity: one envelope
  * may be handed over and scheduled again (a second retry) before the first timer has finished, and the
- * two must never be confused. An entry leaves {@code waiting} exactly once, by hand-over or by shutdown,
- * whichever removes it first.
+ * two must never be confused. A due timer takes its entry out of {@code waiting} before handing it over
+ * and puts it back if the hand-over fails, and {@link #shutdown()} waits for the timer thread to end
+ * before it collects, so an entry is either handed over or reported, never both and never neither.
  *
- * <p>When a delivery is due the scheduler offers it to its endpoint without blocking; a full queue makes
- * it try again {@link #FULL_RETRY} later, so one full queue never stalls the other timers.
- *
- * <p>A retry of an envelope that was already accepted is in-flight work: it stays counted in the host's
- * {@link WorkTracker} while it waits, so that close() drains it. A message scheduled by its sender for
- * later is not counted: the host cannot wait for next week.
+ * <p>The hand-over never blocks: a full queue makes the entry try again {@link #FULL_RETRY} later, so one
+ * full queue never stalls the other timers. A retry of an envelope that was already accepted is in-flight
+ * work: it stays counted in the host's {@link WorkTracker} while it waits, so close() drains it. A
+ * message scheduled by its sender for later is not counted: the host cannot wait for next week.
  */
 final class InMemoryScheduler {
     static final Duration FULL_RETRY = Duration.ofMillis(50);
     private static final Logger log = LoggerFactory.getLogger(InMemoryScheduler.class);
 
+    /** Hands a due delivery to its endpoint without blocking; false when the endpoint was full. */
+    @FunctionalInterface
+    interface HandOver {
+        boolean handOver(Delivery delivery, boolean firstTry);
+    }
+
     /** One scheduled hand-over. Identity matters: never give this class equals(). */
     private static final class Waiting {
         final Delivery delivery;
         final boolean inFlight;
+        boolean tried;
 
-        Waiting(Delivery delivery, boolean inFlight) {
+        Waiting(Delivery delivery, boolean inFlight, boolean tried) {
             this.delivery = delivery;
             this.inFlight = inFlight;
+            this.tried = tried;
         }
     }
 
     private final ScheduledThreadPoolExecutor executor;
     private final Clock clock;
     private final WorkTracker work;
-    private final Predicate<Delivery> fire;
+    private final HandOver fire;
     private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopped;
 
-    /** @param fire hands a due delivery to its endpoint; false when the endpoint was full */
-    InMemoryScheduler(Clock clock, WorkTracker work, Predicate<Delivery> fire) {
+    InMemoryScheduler(Clock clock, WorkTracker work, HandOver fire) {
         this.clock = clock;
         this.work = work;
         this.fire = fire;
@@ -62,9 +69,19 @@ final class InMemoryScheduler {
         this.executor.setRemoveOnCancelPolicy(true);
     }
 
-    /** Holds {@code delivery} until {@code at}; {@code inFlight} for retries, which close() must drain. */
-    void schedule(Delivery delivery, Instant at, boolean inFlight) {
-        Waiting entry = new Waiting(delivery, inFlight);
+    /**
+     * Holds {@code delivery} until {@code at}.
+     *
+     * @param inFlight true for work already accepted (retries, overflow), which close() must drain
+     * @param announced true when the delivery was already reported as sent
+     * @throws AgateException when the scheduler is stopped
+     */
+    void schedule(Delivery delivery, Instant at, boolean inFlight, boolean announced) {
+        if (stopped) {
+            throw new AgateException("the scheduler is stopped; envelope " + delivery.envelope().id() + " ("
+                    + delivery.envelope().messageType() + ") for " + delivery.endpoint().uri() + " was not scheduled");
+        }
+        Waiting entry = new Waiting(delivery, inFlight, announced);
         if (inFlight) {
             work.begin();
         }
@@ -80,47 +97,50 @@ final class InMemoryScheduler {
         try {
             executor.schedule(() -> due(entry), delayNanos, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            // Shut down meanwhile: shutdown() reports what is still in waiting, this entry included.
+            // Shutting down: the entry is in waiting, and shutdown() collects it after the timer thread ends.
         }
     }
 
     private void due(Waiting entry) {
-        if (!waiting.contains(entry)) {
-            return;
-        }
-        Delivery delivery = entry.delivery;
-        try {
-            if (!fire.test(delivery)) {
-                submit(entry, FULL_RETRY.toNanos());
-                return;
-            }
-        } catch (RuntimeException e) {
-            log.warn("could not deliver scheduled envelope {} to {}; trying again in 1 s", delivery.envelope().id(),
-                    delivery.endpoint().uri(), e);
-            submit(entry, TimeUnit.SECONDS.toNanos(1));
-            return;
-        }
-        release(entry);
-    }
-
-    /** Removes the entry once; the endpoint now counts the envelope, so the scheduler stops counting it. */
-    private boolean release(Waiting entry) {
         if (!waiting.remove(entry)) {
-            return false;
+            return;
         }
-        if (entry.inFlight) {
-            work.end();
+        boolean handedOver = false;
+        try {
+            handedOver = fire.handOver(entry.delivery, !entry.tried);
+        } catch (RuntimeException e) {
+            log.warn("could not deliver scheduled envelope {} to {}; trying again in 1 s", entry.delivery.envelope().id(),
+                    entry.delivery.endpoint().uri(), e);
         }
-        return true;
+        entry.tried = true;
+        if (handedOver) {
+            if (entry.inFlight) {
+                work.end();
+            }
+            return;
+        }
+        waiting.add(entry);
+        submit(entry, stopped ? 0 : FULL_RETRY.toNanos());
     }
 
-    /** Stops the timer thread; returns the envelopes that were still waiting. */
+    /** Stops the timer thread, waits for it to end, and returns the envelopes that were still waiting. */
     List<Envelope> shutdown() {
+        stopped = true;
         executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("the scheduler thread did not end within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<Envelope> left = new ArrayList<>();
         for (Waiting entry : List.copyOf(waiting)) {
-            if (release(entry)) {
+            if (waiting.remove(entry)) {
                 left.add(entry.delivery.envelope());
+                if (entry.inFlight) {
+                    work.end();
+                }
             }
         }
         return left;

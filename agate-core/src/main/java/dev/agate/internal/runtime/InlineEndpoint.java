@@ -4,11 +4,14 @@ import dev.agate.AgateException;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * An inline local queue: no buffer and no threads; the envelope is handled on the thread that delivers
- * it (the sender, or the scheduler for delayed work) before {@link #send} returns.
+ * An inline local queue: no buffer and no threads of its own; the envelope is handled on the thread that
+ * delivers it (the sender, a worker cascading into it) before {@link #send} returns. Delayed work (a
+ * scheduled message, a scheduled retry) is handed over by the host on a thread of its own, never on the
+ * scheduler's.
  */
 final class InlineEndpoint implements Endpoint {
     private final URI uri;
@@ -51,14 +54,18 @@ final class InlineEndpoint implements Endpoint {
     }
 
     @Override
-    public boolean offer(Envelope envelope) {
+    public boolean offer(Envelope envelope, Duration wait) {
         send(envelope);
         return true;
     }
 
     @Override
-    public List<Envelope> stop() {
+    public void signalStop() {
         running = false;
+    }
+
+    @Override
+    public List<Envelope> awaitStop(long deadlineNanos) {
         return List.of();
     }
 }

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@link #send} while it is full and memory holds at most {@code capacity} waiting envelopes plus one per
  * worker. Every accepted envelope is counted in the host's {@link WorkTracker} before it enters the buffer
  * and uncounted after its handling ends, whatever the outcome. A sequential queue has one worker, so
- * envelopes are handled in buffer order. {@link #stop()} interrupts the workers and hands back what is
- * left in the buffer; the host calls it only after draining or after its shutdown timeout.
+ * envelopes are handled in buffer order. Workers poll with a short timeout and clear any interrupt a
+ * handler left behind, so only {@link #signalStop()} ends them; {@link #awaitStop} then hands back what
+ * is left in the buffer. The host stops queues only after draining or after its shutdown timeout.
  */
 final class LocalQueueEndpoint implements Endpoint {
     private static final Logger log = LoggerFactory.getLogger(LocalQueueEndpoint.class);
@@ -36,7 +37,7 @@ final class LocalQueueEndpoint implements Endpoint {
     private final WorkTracker work;
     private final Duration sendTimeout;
     private final ThreadFactory threads;
-    private final List<Thread> workers = new ArrayList<>();
+    private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running;
 
     LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout) {
@@ -74,11 +75,19 @@ final class LocalQueueEndpoint implements Endpoint {
 
     @Override
     public void send(Envelope envelope) {
+        if (!offer(envelope, sendTimeout)) {
+            throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
+                    + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
+        }
+    }
+
+    @Override
+    public boolean offer(Envelope envelope, Duration wait) {
         checkRunning(envelope);
         work.begin();
         boolean accepted = false;
         try {
-            accepted = buffer.offer(envelope, sendTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            accepted = wait.isZero() ? buffer.offer(envelope) : buffer.offer(envelope, wait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AgateException("interrupted while waiting for room in " + uri + " for envelope " + envelope.id(), e);
@@ -87,28 +96,15 @@ final class LocalQueueEndpoint implements Endpoint {
                 work.end();
             }
         }
-        if (!accepted) {
-            throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
-                    + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
-        }
-        takeBackIfStopped(envelope);
-    }
-
-    @Override
-    public boolean offer(Envelope envelope) {
-        checkRunning(envelope);
-        work.begin();
-        if (buffer.offer(envelope)) {
+        if (accepted) {
             takeBackIfStopped(envelope);
-            return true;
         }
-        work.end();
-        return false;
+        return accepted;
     }
 
     /**
-     * A send that raced with {@link #stop()} may have put its envelope in after the buffer was drained,
-     * where no worker will ever take it: take it back and fail the send, so the loss is not silent.
+     * A send that raced with {@link #signalStop()} may have put its envelope in after the buffer was
+     * drained, where no worker will ever take it: take it back and fail the send, so the loss is not silent.
      */
     private void takeBackIfStopped(Envelope envelope) {
         if (!running && buffer.remove(envelope)) {
@@ -131,11 +127,16 @@ final class LocalQueueEndpoint implements Endpoint {
 
     private void work() {
         while (running) {
+            // Only signalStop() may end a worker: clear an interrupt that a handler left behind.
+            Thread.interrupted();
             Envelope envelope;
             try {
-                envelope = buffer.take();
+                envelope = buffer.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                return;
+                continue;
+            }
+            if (envelope == null) {
+                continue;
             }
             try {
                 handler.handle(envelope, this);
@@ -149,23 +150,24 @@ final class LocalQueueEndpoint implements Endpoint {
     }
 
     @Override
-    public List<Envelope> stop() {
-        List<Thread> toStop;
+    public void signalStop() {
         synchronized (this) {
             running = false;
-            toStop = new ArrayList<>(workers);
-            workers.clear();
         }
-        toStop.forEach(Thread::interrupt);
-        for (Thread worker : toStop) {
+        workers.forEach(Thread::interrupt);
+    }
+
+    @Override
+    public List<Envelope> awaitStop(long deadlineNanos) {
+        for (Thread worker : workers) {
             try {
-                worker.join(TimeUnit.SECONDS.toMillis(5));
+                worker.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
             if (worker.isAlive()) {
-                log.warn("{} did not stop within 5 s after an interrupt; a handler ignores interrupts", worker.getName());
+                log.warn("{} has not stopped although interrupted: a handler of {} ignores interrupts", worker.getName(), uri);
             }
         }
         List<Envelope> left = new ArrayList<>();

@@ -41,7 +41,10 @@ final class Observers {
         for (MessageObserver observer : observers) {
             try {
                 observer.onEvent(event);
-            } catch (RuntimeException e) {
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable e) {
+                // An observer must never change what happens to an envelope: not even an AssertionError.
                 log.warn("observer {} failed on {} of envelope {}; ignored", observer, kind, envelope.id(), e);
             }
         }

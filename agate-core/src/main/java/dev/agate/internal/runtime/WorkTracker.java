@@ -12,13 +12,15 @@ import java.util.concurrent.atomic.AtomicLong;
 final class WorkTracker {
     private final AtomicLong pending = new AtomicLong();
     private final Object idle = new Object();
+    /** Threads in awaitIdle: without them, end() costs one atomic decrement and one volatile read. */
+    private volatile int waiters;
 
     void begin() {
         pending.incrementAndGet();
     }
 
     void end() {
-        if (pending.decrementAndGet() == 0) {
+        if (pending.decrementAndGet() == 0 && waiters > 0) {
             synchronized (idle) {
                 idle.notifyAll();
             }
@@ -33,15 +35,20 @@ final class WorkTracker {
     boolean awaitIdle(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (idle) {
-            while (pending.get() > 0) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    return false;
+            waiters++;
+            try {
+                while (pending.get() > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    // Bounded wait: a wake-up every 50 ms costs nothing and covers an end() that ran before waiters++.
+                    idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
                 }
-                // Bounded wait: end() notifies, but a wake-up every 50 ms costs nothing and guards against a missed one.
-                idle.wait(Math.max(1, Math.min(50, left / 1_000_000)));
+                return true;
+            } finally {
+                waiters--;
             }
-            return true;
         }
     }
 }
