@@ -1,7 +1,11 @@
 package dev.agate.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.util.UUID;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -70,6 +74,37 @@ abstract class Dialect {
 
     /** Whether DDL takes part in transactions (so a failed migration leaves nothing behind). */
     abstract boolean transactionalDdl();
+
+    /**
+     * What follows a SELECT that claims rows, so two nodes claiming at once skip each other's rows
+     * instead of waiting or taking the same ones; empty where one writer at a time is the rule.
+     */
+    abstract String claimLockClause();
+
+    /** {@code INSERT} that skips rows whose id exists, up to the column list: e.g. {@code INSERT OR IGNORE INTO}. */
+    abstract String insertIgnoringDuplicates();
+
+    /** What ends that insert so it returns the ids it inserted. */
+    abstract String insertedIdsSuffix();
+
+    /** A DELETE of at most {@code limit} rows (one placeholder, bound last) of {@code table} matching {@code where}. */
+    String deleteLimited(String table, String where) {
+        return "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where + " LIMIT ?)";
+    }
+
+    void setUuid(PreparedStatement statement, int index, UUID id) throws SQLException {
+        statement.setString(index, id.toString());
+    }
+
+    UUID getUuid(ResultSet result, String column) throws SQLException {
+        return UUID.fromString(result.getString(column));
+    }
+
+    abstract void setTime(PreparedStatement statement, int index, Instant time) throws SQLException;
+
+    abstract Instant getTime(ResultSet result, String column) throws SQLException;
+
+    abstract void setBoolean(PreparedStatement statement, int index, boolean value) throws SQLException;
 
     @Override
     public String toString() {

@@ -4,6 +4,10 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.time.Duration;
 import java.util.List;
 
@@ -82,5 +86,47 @@ final class MariaDbDialect extends Dialect {
     @Override
     boolean transactionalDdl() {
         return false;
+    }
+
+    @Override
+    String claimLockClause() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    /** DATETIME has no zone: Agate writes and reads UTC wall-clock time, whatever the JVM's zone. */
+    @Override
+    void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
+        if (time == null) {
+            statement.setNull(index, Types.TIMESTAMP);
+        } else {
+            statement.setObject(index, LocalDateTime.ofInstant(time, ZoneOffset.UTC));
+        }
+    }
+
+    @Override
+    Instant getTime(ResultSet result, String column) throws SQLException {
+        LocalDateTime time = result.getObject(column, LocalDateTime.class);
+        return time == null ? null : time.toInstant(ZoneOffset.UTC);
+    }
+
+    @Override
+    void setBoolean(PreparedStatement statement, int index, boolean value) throws SQLException {
+        statement.setBoolean(index, value);
+    }
+
+    @Override
+    String insertIgnoringDuplicates() {
+        return "INSERT IGNORE INTO";
+    }
+
+    @Override
+    String insertedIdsSuffix() {
+        return " RETURNING id";
+    }
+
+    /** MariaDB refuses LIMIT inside an IN subquery, but has DELETE ... LIMIT. */
+    @Override
+    String deleteLimited(String table, String where) {
+        return "DELETE FROM " + table + " WHERE " + where + " LIMIT ?";
     }
 }

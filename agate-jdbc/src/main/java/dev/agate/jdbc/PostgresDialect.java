@@ -2,7 +2,13 @@ package dev.agate.jdbc;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.UUID;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -81,5 +87,50 @@ final class PostgresDialect extends Dialect {
     @Override
     boolean transactionalDdl() {
         return true;
+    }
+
+    @Override
+    String claimLockClause() {
+        return " FOR UPDATE SKIP LOCKED";
+    }
+
+    @Override
+    void setUuid(PreparedStatement statement, int index, UUID id) throws SQLException {
+        statement.setObject(index, id);
+    }
+
+    @Override
+    UUID getUuid(ResultSet result, String column) throws SQLException {
+        return result.getObject(column, UUID.class);
+    }
+
+    @Override
+    void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
+        if (time == null) {
+            statement.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
+        } else {
+            statement.setObject(index, time.atOffset(ZoneOffset.UTC));
+        }
+    }
+
+    @Override
+    Instant getTime(ResultSet result, String column) throws SQLException {
+        OffsetDateTime time = result.getObject(column, OffsetDateTime.class);
+        return time == null ? null : time.toInstant();
+    }
+
+    @Override
+    void setBoolean(PreparedStatement statement, int index, boolean value) throws SQLException {
+        statement.setBoolean(index, value);
+    }
+
+    @Override
+    String insertIgnoringDuplicates() {
+        return "INSERT INTO";
+    }
+
+    @Override
+    String insertedIdsSuffix() {
+        return " ON CONFLICT (id) DO NOTHING RETURNING id";
     }
 }

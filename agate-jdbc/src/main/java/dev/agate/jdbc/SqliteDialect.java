@@ -1,7 +1,11 @@
 package dev.agate.jdbc;
 
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Instant;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
@@ -78,5 +82,40 @@ final class SqliteDialect extends Dialect {
     @Override
     boolean transactionalDdl() {
         return true;
+    }
+
+    @Override
+    String claimLockClause() {
+        return "";
+    }
+
+    @Override
+    void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
+        if (time == null) {
+            statement.setNull(index, Types.BIGINT);
+        } else {
+            statement.setLong(index, time.toEpochMilli());
+        }
+    }
+
+    @Override
+    Instant getTime(ResultSet result, String column) throws SQLException {
+        long millis = result.getLong(column);
+        return result.wasNull() ? null : Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    void setBoolean(PreparedStatement statement, int index, boolean value) throws SQLException {
+        statement.setInt(index, value ? 1 : 0);
+    }
+
+    @Override
+    String insertIgnoringDuplicates() {
+        return "INSERT OR IGNORE INTO";
+    }
+
+    @Override
+    String insertedIdsSuffix() {
+        return " RETURNING id";
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import javax.sql.DataSource;
 import org.mariadb.jdbc.MariaDbDataSource;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
 /**
@@ -44,7 +45,12 @@ final class TestDatabase implements AutoCloseable {
             case SQLITE -> {
                 Path dir = Files.createTempDirectory("agate-sqlite");
                 String url = "jdbc:sqlite:" + dir.resolve(name + ".db");
-                SQLiteDataSource ds = new SQLiteDataSource();
+                // As the store will run it: WAL, a busy timeout, and transactions that take the write lock up front.
+                SQLiteConfig config = new SQLiteConfig();
+                config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+                config.setBusyTimeout(10_000);
+                config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+                SQLiteDataSource ds = new SQLiteDataSource(config);
                 ds.setUrl(url);
                 return new TestDatabase(kind, name, url, ds, dir);
             }

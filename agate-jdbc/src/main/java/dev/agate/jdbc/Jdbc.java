@@ -1,0 +1,107 @@
+package dev.agate.jdbc;
+
+import dev.agate.AgateException;
+import dev.agate.spi.StoreTransaction;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * Connections and transactions for the store's parts: run work in the caller's {@link StoreTransaction}
+ * when there is one, or in a transaction of its own; turn {@link SQLException}s into
+ * {@link AgateException}s that name the operation and the database. Thread-safe.
+ */
+final class Jdbc {
+    /** The most ids bound in one IN list: well under every driver's parameter limit. */
+    static final int MAX_IDS = 500;
+
+    final DataSource dataSource;
+    final Dialect dialect;
+    final SchemaNames names;
+    private final String description;
+
+    Jdbc(DataSource dataSource, Dialect dialect, SchemaNames names, String description) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.names = names;
+        this.description = description;
+    }
+
+    interface Work<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** The transaction of a {@link JdbcMessageStore}. */
+    record Transaction(Connection jdbcConnection) implements StoreTransaction {
+        @Override
+        public Optional<Connection> connection() {
+            return Optional.of(jdbcConnection);
+        }
+    }
+
+    /** Runs {@code work} on the transaction's connection, or in a new transaction committed at the end. */
+    <T> T inTransaction(StoreTransaction transaction, String operation, Work<T> work) {
+        if (transaction != null) {
+            Connection connection = ((Transaction) transaction).jdbcConnection();
+            try {
+                return work.run(connection);
+            } catch (SQLException e) {
+                throw failure(operation, e);
+            }
+        }
+        return inTransaction(operation, work);
+    }
+
+    <T> T inTransaction(String operation, Work<T> work) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                T result = work.run(connection);
+                connection.commit();
+                return result;
+            } catch (SQLException | RuntimeException | Error e) {
+                rollbackQuietly(connection, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    AgateException failure(String operation, SQLException e) {
+        return new AgateException(operation + " failed on " + description + ": " + e.getMessage(), e);
+    }
+
+    static void rollbackQuietly(Connection connection, Throwable cause) {
+        try {
+            connection.rollback();
+        } catch (SQLException rollback) {
+            cause.addSuppressed(rollback);
+        }
+    }
+
+    /** "?, ?, ?" for {@code count} parameters. */
+    static String placeholders(int count) {
+        return String.join(", ", Collections.nCopies(count, "?"));
+    }
+
+    /** Splits a collection into lists of at most {@link #MAX_IDS}. */
+    static <T> List<List<T>> chunks(Collection<T> items) {
+        List<T> all = new ArrayList<>(items);
+        List<List<T>> chunks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += MAX_IDS) {
+            chunks.add(all.subList(from, Math.min(all.size(), from + MAX_IDS)));
+        }
+        return chunks;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

@@ -1,0 +1,250 @@
+package dev.agate.jdbc;
+
+import dev.agate.Envelope;
+import dev.agate.spi.EnvelopeCodec;
+import dev.agate.spi.Inbox;
+import dev.agate.spi.StoreTransaction;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The inbox on a relational database. Batches are one statement: a multi-row insert that skips
+ * duplicates and returns what it inserted, updates and deletes by id lists. Claims select with the
+ * dialect's {@code FOR UPDATE SKIP LOCKED} (or under SQLite's single writer) and update the owner in the
+ * same transaction, so two nodes never claim one row.
+ */
+final class JdbcInbox implements Inbox {
+    static final String INCOMING = "Incoming";
+    static final String SCHEDULED = "Scheduled";
+    static final String HANDLED = "Handled";
+    private static final int COLUMNS = 8;
+
+    private final Jdbc jdbc;
+    private final String table;
+
+    JdbcInbox(Jdbc jdbc) {
+        this.jdbc = jdbc;
+        this.table = jdbc.names.incoming();
+    }
+
+    @Override
+    public Set<UUID> store(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, int ownerId, Instant now) {
+        if (envelopes.isEmpty()) {
+            return Set.of();
+        }
+        return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " incoming envelope(s) for " + endpoint, c -> {
+            Set<UUID> duplicates = new LinkedHashSet<>();
+            for (List<Envelope> chunk : Jdbc.chunks(envelopes)) {
+                duplicates.addAll(insert(c, endpoint, chunk, ownerId, now));
+            }
+            return duplicates;
+        });
+    }
+
+    private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now) throws SQLException {
+        StringBuilder sql = new StringBuilder(jdbc.dialect.insertIgnoringDuplicates()).append(' ').append(table)
+                .append(" (id, status, owner_id, execution_time, attempts, message_type, received_at, body) VALUES ");
+        for (int i = 0; i < chunk.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
+        }
+        sql.append(jdbc.dialect.insertedIdsSuffix());
+        Set<UUID> duplicates = new HashSet<>();
+        try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (Envelope envelope : chunk) {
+                boolean later = envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);
+                duplicates.add(envelope.id());
+                jdbc.dialect.setUuid(insert, p++, envelope.id());
+                insert.setString(p++, later ? SCHEDULED : INCOMING);
+                insert.setInt(p++, later ? 0 : ownerId);
+                jdbc.dialect.setTime(insert, p++, later ? envelope.scheduledTime() : null);
+                insert.setInt(p++, envelope.attempts());
+                insert.setString(p++, envelope.messageType());
+                insert.setString(p++, endpoint.toString());
+                insert.setBytes(p++, EnvelopeCodec.encode(envelope));
+            }
+            try (ResultSet inserted = insert.executeQuery()) {
+                while (inserted.next()) {
+                    duplicates.remove(jdbc.dialect.getUuid(inserted, "id"));
+                }
+            }
+        }
+        return duplicates;
+    }
+
+    @Override
+    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, Instant keepUntil) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.inTransaction(transaction, "marking " + ids.size() + " envelope(s) handled", c -> {
+            for (List<UUID> chunk : Jdbc.chunks(ids)) {
+                String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ? WHERE id IN ("
+                        + Jdbc.placeholders(chunk.size()) + ")";
+                try (PreparedStatement update = c.prepareStatement(sql)) {
+                    jdbc.dialect.setTime(update, 1, keepUntil);
+                    bindIds(update, 2, chunk);
+                    update.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void recordAttempts(UUID id, int attempts) {
+        jdbc.inTransaction("recording attempt " + attempts + " of envelope " + id, c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ? WHERE id = ?")) {
+                update.setInt(1, attempts);
+                jdbc.dialect.setUuid(update, 2, id);
+                update.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void scheduleRetry(UUID id, int attempts, Instant at) {
+        jdbc.inTransaction("scheduling a retry of envelope " + id, c -> {
+            String sql = "UPDATE " + table + " SET status = '" + SCHEDULED + "', owner_id = 0, execution_time = ?, attempts = ? WHERE id = ?";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                jdbc.dialect.setTime(update, 1, at);
+                update.setInt(2, attempts);
+                jdbc.dialect.setUuid(update, 3, id);
+                update.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
+        String select = "SELECT id, attempts, received_at, body FROM " + table
+                + " WHERE status = '" + INCOMING + "' AND owner_id = 0 AND received_at = ? ORDER BY id LIMIT ?"
+                + jdbc.dialect.claimLockClause();
+        return jdbc.inTransaction("claiming incoming envelopes of " + endpoint, c -> {
+            List<Envelope> claimed;
+            try (PreparedStatement query = c.prepareStatement(select)) {
+                query.setString(1, endpoint.toString());
+                query.setInt(2, limit);
+                claimed = readEnvelopes(query);
+            }
+            setOwner(c, claimed, "owner_id = ?", ownerId);
+            return claimed;
+        });
+    }
+
+    @Override
+    public List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit) {
+        String select = "SELECT id, attempts, received_at, body FROM " + table
+                + " WHERE status = '" + SCHEDULED + "' AND execution_time <= ? ORDER BY execution_time, id LIMIT ?"
+                + jdbc.dialect.claimLockClause();
+        return jdbc.inTransaction("claiming due scheduled envelopes", c -> {
+            List<Envelope> claimed;
+            try (PreparedStatement query = c.prepareStatement(select)) {
+                jdbc.dialect.setTime(query, 1, now);
+                query.setInt(2, limit);
+                claimed = readEnvelopes(query);
+            }
+            setOwner(c, claimed, "status = '" + INCOMING + "', owner_id = ?", ownerId);
+            return claimed;
+        });
+    }
+
+    private void setOwner(Connection c, List<Envelope> claimed, String assignments, int ownerId) throws SQLException {
+        if (claimed.isEmpty()) {
+            return;
+        }
+        String sql = "UPDATE " + table + " SET " + assignments + " WHERE id IN (" + Jdbc.placeholders(claimed.size()) + ")";
+        try (PreparedStatement update = c.prepareStatement(sql)) {
+            update.setInt(1, ownerId);
+            bindIds(update, 2, claimed.stream().map(Envelope::id).toList());
+            update.executeUpdate();
+        }
+    }
+
+    @Override
+    public void release(Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.inTransaction("releasing " + ids.size() + " envelope(s)", c -> {
+            for (List<UUID> chunk : Jdbc.chunks(ids)) {
+                String sql = "UPDATE " + table + " SET owner_id = 0 WHERE status = '" + INCOMING + "' AND id IN ("
+                        + Jdbc.placeholders(chunk.size()) + ")";
+                try (PreparedStatement update = c.prepareStatement(sql)) {
+                    bindIds(update, 1, chunk);
+                    update.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int releaseOwnedBy(int ownerId) {
+        return jdbc.inTransaction("releasing the incoming envelopes of node " + ownerId, c -> {
+            String sql = "UPDATE " + table + " SET owner_id = 0 WHERE owner_id = ? AND status <> '" + HANDLED + "'";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                update.setInt(1, ownerId);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int deleteExpiredHandled(Instant now, int limit) {
+        return jdbc.inTransaction("deleting expired handled envelopes", c -> {
+            String sql = jdbc.dialect.deleteLimited(table, "status = '" + HANDLED + "' AND keep_until < ?");
+            try (PreparedStatement delete = c.prepareStatement(sql)) {
+                jdbc.dialect.setTime(delete, 1, now);
+                delete.setInt(2, limit);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public Set<URI> endpointsWithUnowned() {
+        return jdbc.inTransaction("finding endpoints with unowned envelopes", c -> {
+            String sql = "SELECT DISTINCT received_at FROM " + table + " WHERE status = '" + INCOMING + "' AND owner_id = 0";
+            Set<URI> endpoints = new LinkedHashSet<>();
+            try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    endpoints.add(URI.create(rows.getString(1)));
+                }
+            }
+            return endpoints;
+        });
+    }
+
+    /** Reads rows of (id, attempts, received_at, body): the body decoded, attempts and destination from their columns. */
+    private List<Envelope> readEnvelopes(PreparedStatement query) throws SQLException {
+        List<Envelope> envelopes = new ArrayList<>();
+        try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                Envelope stored = EnvelopeCodec.decode(rows.getBytes("body"));
+                envelopes.add(stored.toBuilder().attempts(rows.getInt("attempts"))
+                        .destination(URI.create(rows.getString("received_at"))).build());
+            }
+        }
+        return envelopes;
+    }
+
+    void bindIds(PreparedStatement statement, int first, List<UUID> ids) throws SQLException {
+        for (int i = 0; i < ids.size(); i++) {
+            jdbc.dialect.setUuid(statement, first + i, ids.get(i));
+        }
+    }
+}
