@@ -1,6 +1,7 @@
 package dev.agate.regression;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agate.AgateHost;
 import dev.agate.DeliveryOptions;
@@ -119,7 +120,8 @@ class CoreReviewRegression2Test {
                 .observer(events::add)
                 .start();
         host.bus().send(new Quote(1), DeliveryOptions.builder().deliverWithin(Duration.ofMillis(100)).build());
-        Thread.sleep(1_000);
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.stream()
+                .anyMatch(e -> e.kind() == Kind.DISCARDED && e.envelope().message() instanceof Quote));
         System.out.println("[13] deliverWithin 100 ms, cooldown 500 ms: " + trace(Quote.class));
         host.close();
         assertThat(events.stream().filter(e -> e.kind() == Kind.SUCCEEDED && e.envelope().message() instanceof Quote)).isEmpty();
@@ -157,7 +159,7 @@ class CoreReviewRegression2Test {
         AsyncHandler handler = new AsyncHandler();
         AgateHost host = AgateHost.builder().handlers(handler).observer(events::add).start();
         host.bus().send(new Order(1));
-        Thread.sleep(600);
+        await().atMost(Duration.ofSeconds(5)).until(() -> handler.error != null || handler.shipped.get() == 1);
         System.out.println("[14] late context.send: error=" + handler.error + ", Shipped handled=" + handler.shipped.get()
                 + ", Shipped events=" + trace(Shipped.class).isEmpty());
         host.close();
@@ -194,7 +196,8 @@ class CoreReviewRegression2Test {
                 })
                 .start();
         host.bus().send(new Pay(1));
-        Thread.sleep(500);
+        // One handling, and it stays one: a failing observer must not cause a retry.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> handler.paid.get() == 1);
         System.out.println("[15] Paid handled " + handler.paid.get() + " times for one Pay");
         host.close();
         assertThat(handler.paid.get()).isEqualTo(1);

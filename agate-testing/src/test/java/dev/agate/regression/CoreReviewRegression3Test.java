@@ -1,10 +1,12 @@
 package dev.agate.regression;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agate.AgateHost;
 import dev.agate.Handler;
 import dev.agate.LocalQueue;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +38,7 @@ class CoreReviewRegression3Test {
         for (int i = 0; i < 5; i++) {
             host.bus().send(new Job(i));
         }
-        Thread.sleep(500);
+        await().atMost(Duration.ofSeconds(5)).until(() -> handlers.handled.get() == 5);
         long workers = Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("agate-local-Job")).count();
         System.out.println("[17] handled " + handlers.handled.get() + " of 5; live workers of local://Job: " + workers
                 + "; host running=" + host.isRunning());

@@ -1,6 +1,7 @@
 package dev.agate.regression;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agate.AgateHost;
@@ -87,7 +88,8 @@ class CoreReviewRegressionTest {
         host.bus().send(new Cool(1));
         assertThat(retrying.await(5, TimeUnit.SECONDS)).isTrue();
         host.close();
-        Thread.sleep(300);
+        // Exactly one final event, and it stays one: nothing arrives late.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> finals(Cool.class) == 1);
         System.out.println("[1] Cool: " + trace(Cool.class) + " deadLetters=" + host.deadLetters().list().size());
         assertThat(finals(Cool.class)).as("final events for the accepted envelope").isEqualTo(1);
     }
@@ -123,7 +125,7 @@ class CoreReviewRegressionTest {
             host.bus().send(new Wrap(1));
             assertThat(handler.started.await(5, TimeUnit.SECONDS)).isTrue();
             host.close();
-            Thread.sleep(300);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> finals(Wrap.class) == 1);
             System.out.println("[2] " + policy + " -> Wrap: " + trace(Wrap.class));
         }
         // assert on the last run (requeue) and the first run via traces above
@@ -163,11 +165,12 @@ class CoreReviewRegressionTest {
                 .observer(CoreReviewRegressionTest::record)
                 .start();
         host.bus().send(new Step(1)); // taken by the worker, blocks on gate
-        Thread.sleep(100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> events.stream()
+                .anyMatch(e -> e.kind() == Kind.STARTED && e.envelope().message() instanceof Step));
         host.bus().send(new Step(2)); // fills the buffer
-        long t0 = System.nanoTime();
         handler.gate.countDown();
-        Thread.sleep(2_500);
+        // Both steps and both cascades end: the worker never waits on its own full queue.
+        await().atMost(Duration.ofSeconds(10)).until(() -> finals(Step.class) == 2 && finals(Next.class) == 2);
         host.close();
         System.out.println("[3] Step: " + trace(Step.class));
         System.out.println("[3] Next: " + trace(Next.class));
@@ -217,7 +220,8 @@ class CoreReviewRegressionTest {
         Thread.sleep(100);
         host.bus().send(new ToFull(-1)); // fills the buffer
         host.bus().send(new Parent(1));
-        Thread.sleep(1_500);
+        // The parent's cascade meets a full queue: it must wait, and the parent's handler must not run again.
+        await().during(Duration.ofMillis(1_500)).atMost(Duration.ofSeconds(5)).until(() -> handler.freeHandled.get() <= 1);
         System.out.println("[4] Parent: " + trace(Parent.class));
         System.out.println("[4] ToFree handled " + handler.freeHandled.get() + " times for one Parent");
         handler.block.countDown();
@@ -262,7 +266,6 @@ class CoreReviewRegressionTest {
         } catch (QueueFullException e) {
             thrown = e;
         }
-        Thread.sleep(300);
         System.out.println("[5] send threw " + thrown + "; yet Fanout(1) handled " + handler.fanoutHandled.get() + " time(s)");
         handler.block.countDown();
         host.close();
@@ -304,7 +307,7 @@ class CoreReviewRegressionTest {
         assertThat(handler.started.await(5, TimeUnit.SECONDS)).isTrue();
         Thread first = new Thread(host::close);
         first.start();
-        Thread.sleep(100);
+        await().atMost(Duration.ofSeconds(5)).until(() -> !host.isRunning());
         long t0 = System.nanoTime();
         host.close(); // e.g. a shutdown hook and a try-with-resources
         long secondMs = (System.nanoTime() - t0) / 1_000_000;
@@ -342,7 +345,7 @@ class CoreReviewRegressionTest {
         host.bus().schedule(new Tick(1), Duration.ofMillis(50));
         assertThat(handler.started.await(5, TimeUnit.SECONDS)).isTrue();
         host.close();
-        Thread.sleep(700);
+        await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3)).until(() -> finals(Tick.class) == 1);
         System.out.println("[7] Tick: " + trace(Tick.class) + " on " + events.stream()
                 .filter(e -> e.kind() == Kind.STARTED).map(e -> "").count() + " start(s)");
         assertThat(finals(Tick.class)).isEqualTo(1);
@@ -426,7 +429,7 @@ class CoreReviewRegressionTest {
                 .start();
         host.bus().sendTo("local://Ping", new Ping(1));
         host.bus().sendTo("local://ping", new Ping(2));
-        Thread.sleep(300);
+        await().atMost(Duration.ofSeconds(5)).until(() -> handler.threads.size() == 2);
         System.out.println("[10] URI equal: " + URI.create("local://Ping").equals(URI.create("local://ping"))
                 + "; handled on " + handler.threads);
         host.close();
