@@ -58,6 +58,15 @@ final class Jdbc {
     }
 
     <T> T inTransaction(String operation, Work<T> work) {
+        try {
+            return inTransactionOrThrow(work);
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    /** Like {@link #inTransaction(String, Work)} but lets the SQLException through, for callers that retry on it. */
+    <T> T inTransactionOrThrow(Work<T> work) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -68,8 +77,6 @@ final class Jdbc {
                 rollbackQuietly(connection, e);
                 throw e;
             }
-        } catch (SQLException e) {
-            throw failure(operation, e);
         }
     }
 
