@@ -1,0 +1,34 @@
+package dev.agate.spi;
+
+import dev.agate.DeadLetter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Dead letters kept in the store, with what a person needs to decide what to do with them. */
+public interface DeadLetterStore {
+
+    /**
+     * Moves an incoming envelope to the dead letters in one transaction: the dead letter is written and
+     * the incoming row deleted. Works for an envelope that was never stored (it is just written).
+     */
+    void moveFromInbox(DeadLetter letter, Instant expiresAt);
+
+    /** Dead letters, oldest first, optionally of one message type, at most {@code limit}. */
+    List<DeadLetter> list(String messageType, int limit);
+
+    Optional<DeadLetter> find(UUID id);
+
+    /**
+     * Moves dead letters back into the inbox as incoming, unowned, attempts reset, in one transaction, and
+     * returns them (so the caller can wake their endpoints). Null filters match everything.
+     */
+    List<DeadLetter> replay(UUID id, String messageType);
+
+    /** Deletes dead letters; null filters match everything. Returns how many. */
+    int purge(UUID id, String messageType);
+
+    /** Deletes up to {@code limit} dead letters that expired before {@code now}. */
+    int deleteExpired(Instant now, int limit);
+}
