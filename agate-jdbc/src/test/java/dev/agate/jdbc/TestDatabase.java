@@ -52,6 +52,11 @@ final class TestDatabase implements AutoCloseable {
                 config.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
                 SQLiteDataSource ds = new SQLiteDataSource(config);
                 ds.setUrl(url);
+                // WAL mode is kept in the file: switch it once, as the store does at start, so that nodes opening
+                // connections at once never race to change it (which fails with SQLITE_BUSY, busy timeout or not).
+                try (Connection first = ds.getConnection()) {
+                    first.isValid(1);
+                }
                 return new TestDatabase(kind, name, url, ds, dir);
             }
             case POSTGRES -> {
