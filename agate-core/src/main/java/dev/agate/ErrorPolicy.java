@@ -2,7 +2,6 @@ package dev.agate;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Predicate;
@@ -52,7 +51,7 @@ public final class ErrorPolicy {
         if (types.length == 0) {
             throw new IllegalArgumentException("name at least one exception type");
         }
-        List<Class<? extends Throwable>> list = List.copyOf(Arrays.asList(types));
+        List<Class<? extends Throwable>> list = List.of(types);
         String names = list.stream().map(Class::getSimpleName).reduce((a, b) -> a + "|" + b).orElseThrow();
         return new Builder("on " + names, t -> list.stream().anyMatch(c -> c.isInstance(t)));
     }

@@ -72,9 +72,6 @@ abstract class Dialect {
     /** Commits (or rolls back) and releases the lock taken by {@link #beginSchemaChange}. */
     abstract void endSchemaChange(Connection connection, boolean commit) throws SQLException;
 
-    /** Whether DDL takes part in transactions (so a failed migration leaves nothing behind). */
-    abstract boolean transactionalDdl();
-
     /**
      * What follows a SELECT that claims rows, so two nodes claiming at once skip each other's rows
      * instead of waiting or taking the same ones; empty where one writer at a time is the rule.

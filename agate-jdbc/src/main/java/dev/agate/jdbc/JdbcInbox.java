@@ -130,34 +130,38 @@ final class JdbcInbox implements Inbox {
 
     @Override
     public List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
-        String select = "SELECT id, attempts, received_at, body FROM " + table
-                + " WHERE status = '" + INCOMING + "' AND owner_id = 0 AND received_at = ? ORDER BY id LIMIT ?"
-                + jdbc.dialect.claimLockClause();
-        return jdbc.inTransaction("claiming incoming envelopes of " + endpoint, c -> {
-            List<Envelope> claimed;
-            try (PreparedStatement query = c.prepareStatement(select)) {
-                query.setString(1, endpoint.toString());
-                query.setInt(2, limit);
-                claimed = readEnvelopes(query);
-            }
-            setOwner(c, claimed, "owner_id = ?", ownerId);
-            return claimed;
-        });
+        return claim("claiming incoming envelopes of " + endpoint,
+                "status = '" + INCOMING + "' AND owner_id = 0 AND received_at = ? ORDER BY id",
+                query -> query.setString(1, endpoint.toString()), "owner_id = ?", ownerId, limit);
     }
 
     @Override
     public List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit) {
-        String select = "SELECT id, attempts, received_at, body FROM " + table
-                + " WHERE status = '" + SCHEDULED + "' AND execution_time <= ? ORDER BY execution_time, id LIMIT ?"
+        return claim("claiming due scheduled envelopes",
+                "status = '" + SCHEDULED + "' AND execution_time <= ? ORDER BY execution_time, id",
+                query -> jdbc.dialect.setTime(query, 1, now), "status = '" + INCOMING + "', owner_id = ?", ownerId, limit);
+    }
+
+    private interface Binder {
+        void bindFirst(PreparedStatement query) throws SQLException;
+    }
+
+    /**
+     * Selects up to {@code limit} rows matching {@code filterAndOrder} (whose one parameter {@code binder}
+     * binds) with the dialect's claim lock, then sets {@code assignments} (ending with the owner) on them,
+     * in one transaction.
+     */
+    private List<Envelope> claim(String operation, String filterAndOrder, Binder binder, String assignments, int ownerId, int limit) {
+        String select = "SELECT id, attempts, received_at, body FROM " + table + " WHERE " + filterAndOrder + " LIMIT ?"
                 + jdbc.dialect.claimLockClause();
-        return jdbc.inTransaction("claiming due scheduled envelopes", c -> {
+        return jdbc.inTransaction(operation, c -> {
             List<Envelope> claimed;
             try (PreparedStatement query = c.prepareStatement(select)) {
-                jdbc.dialect.setTime(query, 1, now);
+                binder.bindFirst(query);
                 query.setInt(2, limit);
                 claimed = readEnvelopes(query);
             }
-            setOwner(c, claimed, "status = '" + INCOMING + "', owner_id = ?", ownerId);
+            setOwner(c, claimed, assignments, ownerId);
             return claimed;
         });
     }

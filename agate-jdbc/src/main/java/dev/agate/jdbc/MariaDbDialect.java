@@ -84,11 +84,6 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
-    boolean transactionalDdl() {
-        return false;
-    }
-
-    @Override
     String claimLockClause() {
         return " FOR UPDATE SKIP LOCKED";
     }

@@ -85,11 +85,6 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
-    boolean transactionalDdl() {
-        return true;
-    }
-
-    @Override
     String claimLockClause() {
         return " FOR UPDATE SKIP LOCKED";
     }

@@ -80,11 +80,6 @@ final class SqliteDialect extends Dialect {
     }
 
     @Override
-    boolean transactionalDdl() {
-        return true;
-    }
-
-    @Override
     String claimLockClause() {
         return "";
     }

@@ -95,7 +95,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws SQLException, java.io.IOException {
         switch (kind) {
             case SQLITE -> {
                 try (var files = Files.walk(sqliteDir)) {

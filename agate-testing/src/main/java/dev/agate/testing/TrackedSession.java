@@ -160,9 +160,12 @@ public final class TrackedSession {
         /** Runs {@code action} on the host's bus, then waits for all the work it caused. */
         public TrackedSession execute(Consumer<MessageBus> action) {
             Tracker tracker = new Tracker();
-            try (AgateHost.Registration ignored = host.observe(tracker)) {
+            AgateHost.Registration registration = host.observe(tracker);
+            try {
                 action.accept(host.bus());
                 tracker.awaitDone(timeout);
+            } finally {
+                registration.close();
             }
             TrackedSession session = new TrackedSession(tracker.events());
             if (!allowExceptions) {

@@ -379,13 +379,11 @@ public final class AgateRuntime implements MessageBus {
     }
 
     private void deliver(Delivery delivery) {
-        Envelope envelope = delivery.envelope();
-        URI uri = delivery.endpoint().uri();
-        if (isLater(envelope)) {
-            observers.emit(Kind.SCHEDULED, envelope, uri);
-            scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
+        if (scheduledForLater(delivery)) {
             return;
         }
+        Envelope envelope = delivery.envelope();
+        URI uri = delivery.endpoint().uri();
         observers.emit(Kind.SENT, envelope, uri);
         try {
             delivery.endpoint().send(envelope);
@@ -406,9 +404,7 @@ public final class AgateRuntime implements MessageBus {
             Envelope envelope = delivery.envelope();
             URI uri = delivery.endpoint().uri();
             try {
-                if (isLater(envelope)) {
-                    observers.emit(Kind.SCHEDULED, envelope, uri);
-                    scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
+                if (scheduledForLater(delivery)) {
                     continue;
                 }
                 observers.emit(Kind.SENT, envelope, uri);
@@ -425,8 +421,15 @@ public final class AgateRuntime implements MessageBus {
         }
     }
 
-    private boolean isLater(Envelope envelope) {
-        return envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(clock.instant());
+    /** Hands a delivery whose scheduled time is still ahead to the scheduler; false when it is due now. */
+    private boolean scheduledForLater(Delivery delivery) {
+        Envelope envelope = delivery.envelope();
+        if (envelope.scheduledTime() == null || !envelope.scheduledTime().isAfter(clock.instant())) {
+            return false;
+        }
+        observers.emit(Kind.SCHEDULED, envelope, delivery.endpoint().uri());
+        scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
+        return true;
     }
 
     /** Called by the scheduler when a delivery is due; false when the endpoint is full. Never runs a handler. */

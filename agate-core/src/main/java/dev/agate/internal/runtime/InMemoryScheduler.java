@@ -89,10 +89,6 @@ final class InMemoryScheduler {
         submit(entry, Math.max(0, Duration.between(clock.instant(), at).toNanos()));
     }
 
-    int waiting() {
-        return waiting.size();
-    }
-
     private void submit(Waiting entry, long delayNanos) {
         try {
             executor.schedule(() -> due(entry), delayNanos, TimeUnit.NANOSECONDS);

@@ -120,11 +120,6 @@ final class LocalQueueEndpoint implements Endpoint {
         }
     }
 
-    /** The number of envelopes waiting for a worker. */
-    int buffered() {
-        return buffer.size();
-    }
-
     private void work() {
         while (running) {
             // Only signalStop() may end a worker: clear an interrupt that a handler left behind.
