@@ -32,6 +32,13 @@ public interface Inbox {
     /** Marks incoming envelopes handled, kept until {@code keepUntil}. Missing ids are ignored. */
     void markHandled(StoreTransaction transaction, Collection<UUID> ids, Instant keepUntil);
 
+    /**
+     * Marks one envelope handled if it is still incoming and owned by {@code ownerId}, in the handler's
+     * transaction. False means another node owns it now, or it was handled already: the caller must roll
+     * the transaction back, so that the handler's effects happen once.
+     */
+    boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil);
+
     /** Records that an attempt started, so attempts survive a crash in the middle of one. */
     void recordAttempts(UUID id, int attempts);
 

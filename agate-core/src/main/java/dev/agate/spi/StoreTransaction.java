@@ -4,12 +4,27 @@ import java.sql.Connection;
 import java.util.Optional;
 
 /**
- * One open transaction of a {@link MessageStore}: what a durable handler's changes, the mark that its
- * envelope was handled, and its cascades are written in, so they commit or roll back together. Used by
- * one thread at a time.
+ * One open transaction of a {@link MessageStore}: what a durable handler's own changes, the mark that
+ * its envelope was handled, and its durable cascades are written in, so they commit or roll back
+ * together. Opened by {@link MessageStore#begin()}; used by one thread at a time; ended by exactly one
+ * {@link #commit()} or {@link #rollback()}, or by {@link #close()}, which rolls back what was not committed.
  */
-public interface StoreTransaction {
+public interface StoreTransaction extends AutoCloseable {
 
     /** The JDBC connection of the transaction, for stores on a relational database; empty otherwise. */
     Optional<Connection> connection();
+
+    /**
+     * Makes the transaction's writes durable and ends it.
+     *
+     * @throws dev.agate.AgateException when the commit fails; nothing of the transaction was written
+     */
+    void commit();
+
+    /** Undoes the transaction's writes and ends it; never throws (a failed rollback is logged). */
+    void rollback();
+
+    /** Rolls back unless committed, and gives the connection back. Idempotent. */
+    @Override
+    void close();
 }

@@ -1,5 +1,6 @@
 /**
- * Extension points: serializers and observers of message events. Stores and transports join here as
- * they arrive. Implementations must be thread-safe.
+ * Extension points: serializers, observers of message events, and the message store (inbox, outbox,
+ * dead letters, nodes, admin, leader lock) that durable endpoints keep their envelopes in.
+ * Implementations must be thread-safe unless their javadoc says otherwise.
  */
 package dev.agate.spi;

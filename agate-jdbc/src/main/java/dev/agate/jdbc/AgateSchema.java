@@ -64,6 +64,10 @@ public final class AgateSchema {
         return new AgateSchema(Dialect.named(dialect), names, Clock.systemUTC());
     }
 
+    static AgateSchema of(Dialect dialect, SchemaNames names) {
+        return new AgateSchema(dialect, names, Clock.systemUTC());
+    }
+
     /** The version this build writes and expects. */
     public static int currentVersion() {
         return Migrations.CURRENT;

@@ -78,6 +78,36 @@ abstract class Dialect {
      */
     abstract String claimLockClause();
 
+    /**
+     * Takes the session-scoped leader lock named {@code key} on this connection without waiting; true
+     * when taken. Databases without session locks (SQLite) throw {@link UnsupportedOperationException}.
+     */
+    boolean tryLeaderLock(Connection connection, String key) throws SQLException {
+        throw new UnsupportedOperationException(name() + " has no session locks");
+    }
+
+    /** Whether this connection's session still holds the leader lock {@code key}. */
+    boolean holdsLeaderLock(Connection connection, String key) throws SQLException {
+        throw new UnsupportedOperationException(name() + " has no session locks");
+    }
+
+    /** Lets go of the leader lock {@code key} held by this connection's session. */
+    void releaseLeaderLock(Connection connection, String key) throws SQLException {
+        throw new UnsupportedOperationException(name() + " has no session locks");
+    }
+
+    /** Runs a query of one boolean-like column and reads it. */
+    static boolean queryFlag(Connection connection, String sql, Object... parameters) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                query.setObject(i + 1, parameters[i]);
+            }
+            try (ResultSet result = query.executeQuery()) {
+                return result.next() && result.getInt(1) == 1;
+            }
+        }
+    }
+
     /** {@code INSERT} that skips rows whose id exists, up to the column list: e.g. {@code INSERT OR IGNORE INTO}. */
     abstract String insertIgnoringDuplicates();
 

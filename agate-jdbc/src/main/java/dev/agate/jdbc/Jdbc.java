@@ -3,12 +3,13 @@ package dev.agate.jdbc;
 import dev.agate.AgateException;
 import dev.agate.spi.StoreTransaction;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Optional;
+import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
@@ -36,18 +37,10 @@ final class Jdbc {
         T run(Connection connection) throws SQLException;
     }
 
-    /** The transaction of a {@link JdbcMessageStore}. */
-    record Transaction(Connection jdbcConnection) implements StoreTransaction {
-        @Override
-        public Optional<Connection> connection() {
-            return Optional.of(jdbcConnection);
-        }
-    }
-
     /** Runs {@code work} on the transaction's connection, or in a new transaction committed at the end. */
     <T> T inTransaction(StoreTransaction transaction, String operation, Work<T> work) {
         if (transaction != null) {
-            Connection connection = ((Transaction) transaction).jdbcConnection();
+            Connection connection = JdbcTransaction.of(transaction).jdbcConnection();
             try {
                 return work.run(connection);
             } catch (SQLException e) {
@@ -89,6 +82,13 @@ final class Jdbc {
             connection.rollback();
         } catch (SQLException rollback) {
             cause.addSuppressed(rollback);
+        }
+    }
+
+    /** Binds ids to consecutive parameters from {@code first}. */
+    void bindIds(PreparedStatement statement, int first, List<UUID> ids) throws SQLException {
+        for (int i = 0; i < ids.size(); i++) {
+            dialect.setUuid(statement, first + i, ids.get(i));
         }
     }
 

@@ -94,11 +94,25 @@ final class JdbcInbox implements Inbox {
                         + Jdbc.placeholders(chunk.size()) + ")";
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     jdbc.dialect.setTime(update, 1, keepUntil);
-                    bindIds(update, 2, chunk);
+                    jdbc.bindIds(update, 2, chunk);
                     update.executeUpdate();
                 }
             }
             return null;
+        });
+    }
+
+    @Override
+    public boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil) {
+        return jdbc.inTransaction(transaction, "marking envelope " + id + " handled", c -> {
+            String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ? WHERE id = ? AND status = '"
+                    + INCOMING + "' AND owner_id = ?";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                jdbc.dialect.setTime(update, 1, keepUntil);
+                jdbc.dialect.setUuid(update, 2, id);
+                update.setInt(3, ownerId);
+                return update.executeUpdate() == 1;
+            }
         });
     }
 
@@ -173,7 +187,7 @@ final class JdbcInbox implements Inbox {
         String sql = "UPDATE " + table + " SET " + assignments + " WHERE id IN (" + Jdbc.placeholders(claimed.size()) + ")";
         try (PreparedStatement update = c.prepareStatement(sql)) {
             update.setInt(1, ownerId);
-            bindIds(update, 2, claimed.stream().map(Envelope::id).toList());
+            jdbc.bindIds(update, 2, claimed.stream().map(Envelope::id).toList());
             update.executeUpdate();
         }
     }
@@ -188,7 +202,7 @@ final class JdbcInbox implements Inbox {
                 String sql = "UPDATE " + table + " SET owner_id = 0 WHERE status = '" + INCOMING + "' AND id IN ("
                         + Jdbc.placeholders(chunk.size()) + ")";
                 try (PreparedStatement update = c.prepareStatement(sql)) {
-                    bindIds(update, 1, chunk);
+                    jdbc.bindIds(update, 1, chunk);
                     update.executeUpdate();
                 }
             }
@@ -244,11 +258,5 @@ final class JdbcInbox implements Inbox {
             }
         }
         return envelopes;
-    }
-
-    void bindIds(PreparedStatement statement, int first, List<UUID> ids) throws SQLException {
-        for (int i = 0; i < ids.size(); i++) {
-            jdbc.dialect.setUuid(statement, first + i, ids.get(i));
-        }
     }
 }

@@ -84,6 +84,21 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
+    boolean tryLeaderLock(Connection connection, String key) throws SQLException {
+        return queryFlag(connection, "SELECT GET_LOCK(?, 0)", key);
+    }
+
+    @Override
+    boolean holdsLeaderLock(Connection connection, String key) throws SQLException {
+        return queryFlag(connection, "SELECT CASE WHEN IS_USED_LOCK(?) = CONNECTION_ID() THEN 1 ELSE 0 END", key);
+    }
+
+    @Override
+    void releaseLeaderLock(Connection connection, String key) throws SQLException {
+        queryFlag(connection, "SELECT RELEASE_LOCK(?)", key);
+    }
+
+    @Override
     String claimLockClause() {
         return " FOR UPDATE SKIP LOCKED";
     }

@@ -1,0 +1,34 @@
+package dev.agate.spi;
+
+import java.util.Map;
+
+/** What an operator asks of a store: what it holds, and handing everything back to any node. Thread-safe. */
+public interface StoreAdmin {
+
+    /**
+     * The rows a store holds.
+     *
+     * @param incomingByOwner incoming (not scheduled, not handled) envelopes by owner node id, 0 for unowned
+     * @param outgoingByOwner outgoing envelopes by owner node id
+     */
+    record Counts(long incoming, long scheduled, long handled, long outgoing, long deadLetters,
+                  Map<Integer, Long> incomingByOwner, Map<Integer, Long> outgoingByOwner) {
+        public Counts {
+            incomingByOwner = Map.copyOf(incomingByOwner);
+            outgoingByOwner = Map.copyOf(outgoingByOwner);
+        }
+    }
+
+    Counts counts();
+
+    /**
+     * Gives every incoming, scheduled and outgoing envelope back to owner 0, for when nodes are gone
+     * and will not come back; returns how many rows changed. Safe while nodes run: what a running node
+     * holds is claimed again by some node, and handled once because the mark that it was handled checks
+     * the owner.
+     */
+    int releaseAll();
+
+    /** Deletes every envelope, dead letter and node: for tests. */
+    void clearAll();
+}

@@ -1,0 +1,304 @@
+package dev.agate.jdbc;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.agate.AgateException;
+import dev.agate.spi.DeadLetterStore;
+import dev.agate.spi.Inbox;
+import dev.agate.spi.LeaderLock;
+import dev.agate.spi.MessageStore;
+import dev.agate.spi.NodeRegistry;
+import dev.agate.spi.Outbox;
+import dev.agate.spi.StoreAdmin;
+import dev.agate.spi.StoreTransaction;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+
+/**
+ * The message store on SQLite, PostgreSQL or MariaDB/MySQL: Agate's tables (see {@link AgateSchema})
+ * on the application's own database, so one transaction spans the application's writes and Agate's.
+ *
+ * <p><b>Connections.</b> Built from a JDBC URL, the store keeps its own HikariCP pool: for SQLite one
+ * connection (SQLite has one writer at a time; waiting for the pool is fairer and cheaper than spinning
+ * on the file lock), in WAL mode with a busy timeout; for the servers {@link Builder#maximumPoolSize}
+ * connections. Built from a {@link DataSource} (the application's pool), it uses that and closes nothing.
+ * The drivers for PostgreSQL and MariaDB are the application's to add.
+ *
+ * <p><b>Start.</b> {@link #start()} reaches the database and creates, upgrades or checks the schema as
+ * {@link Builder#schemaMode} says. It fails with an {@link AgateException} naming the database when that
+ * cannot be done; the host retries it with backoff. Thread-safe after start.
+ */
+public final class JdbcMessageStore implements MessageStore {
+    private static final Logger log = LoggerFactory.getLogger(JdbcMessageStore.class);
+
+    private final Dialect dialect;
+    private final SchemaNames names;
+    private final AgateSchema.Mode schemaMode;
+    private final DataSource dataSource;
+    private final HikariDataSource ownPool;
+    private final Path sqliteFile;
+    private final String description;
+    private final Jdbc jdbc;
+    private final JdbcInbox inbox;
+    private final JdbcOutbox outbox;
+    private final JdbcDeadLetters deadLetters;
+    private final JdbcNodes nodes;
+    private final JdbcStoreAdmin admin;
+
+    private JdbcMessageStore(Builder builder) {
+        this.names = builder.names;
+        this.schemaMode = builder.schemaMode;
+        if (builder.dataSource != null) {
+            this.dialect = Dialect.forUrl(builder.jdbcUrl);
+            this.dataSource = builder.dataSource;
+            this.ownPool = null;
+            this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
+        } else {
+            this.dialect = Dialect.forUrl(builder.jdbcUrl);
+            this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
+            this.ownPool = pool(builder);
+            this.dataSource = ownPool;
+        }
+        this.description = describe(dialect, builder.jdbcUrl, sqliteFile);
+        this.jdbc = new Jdbc(dataSource, dialect, names, description);
+        this.inbox = new JdbcInbox(jdbc);
+        this.outbox = new JdbcOutbox(jdbc);
+        this.deadLetters = new JdbcDeadLetters(jdbc);
+        this.nodes = new JdbcNodes(jdbc);
+        this.admin = new JdbcStoreAdmin(jdbc);
+    }
+
+    /**
+     * A store with a pool of its own on the database at {@code jdbcUrl}: {@code jdbc:sqlite:FILE},
+     * {@code jdbc:postgresql://...} or {@code jdbc:mariadb://...} ({@code jdbc:mysql://...}).
+     *
+     * @throws IllegalArgumentException for another kind of URL
+     */
+    public static Builder builder(String jdbcUrl) {
+        return new Builder(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), null);
+    }
+
+    /**
+     * A store on the application's own pool. {@code jdbcUrl} says which database it is (the dialect, and
+     * for SQLite the file); the store never opens connections from it.
+     */
+    public static Builder builder(DataSource dataSource, String jdbcUrl) {
+        return new Builder(Objects.requireNonNull(jdbcUrl, "jdbcUrl"), Objects.requireNonNull(dataSource, "dataSource"));
+    }
+
+    /** Settings of a {@link JdbcMessageStore}. */
+    public static final class Builder {
+        private final String jdbcUrl;
+        private final DataSource dataSource;
+        private SchemaNames names = SchemaNames.defaults();
+        private AgateSchema.Mode schemaMode = AgateSchema.Mode.CREATE_OR_UPGRADE;
+        private int maximumPoolSize = 10;
+        private Duration connectionTimeout = Duration.ofSeconds(10);
+
+        private Builder(String jdbcUrl, DataSource dataSource) {
+            Dialect.forUrl(jdbcUrl); // fail now on a URL no dialect handles
+            this.jdbcUrl = jdbcUrl;
+            this.dataSource = dataSource;
+        }
+
+        /** The schema and table prefix (default: the connection's schema, prefix {@code agate_}). */
+        public Builder schemaNames(SchemaNames names) {
+            this.names = Objects.requireNonNull(names, "names");
+            return this;
+        }
+
+        /** What {@link #start()} does with the schema (default: create or upgrade it). */
+        public Builder schemaMode(AgateSchema.Mode mode) {
+            this.schemaMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /** The size of the store's own pool on PostgreSQL and MariaDB (default 10); SQLite always has one. */
+        public Builder maximumPoolSize(int size) {
+            if (size < 2) {
+                throw new IllegalArgumentException("maximumPoolSize must be at least 2 (a handler's transaction and the agent), not " + size);
+            }
+            this.maximumPoolSize = size;
+            return this;
+        }
+
+        /** How long to wait for a connection before failing (default 10 s). */
+        public Builder connectionTimeout(Duration timeout) {
+            if (timeout.toMillis() < 250) {
+                throw new IllegalArgumentException("connectionTimeout must be at least 250 ms, not " + timeout);
+            }
+            this.connectionTimeout = timeout;
+            return this;
+        }
+
+        public JdbcMessageStore build() {
+            return new JdbcMessageStore(this);
+        }
+    }
+
+    private static HikariDataSource pool(Builder builder) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("agate-" + Dialect.forUrl(builder.jdbcUrl).name());
+        config.setConnectionTimeout(builder.connectionTimeout.toMillis());
+        // Do not connect here: start() does, and reports an unreachable database in its own words.
+        config.setInitializationFailTimeout(-1);
+        config.setAutoCommit(true);
+        if (Dialect.forUrl(builder.jdbcUrl) == Dialect.SQLITE) {
+            SQLiteConfig sqlite = new SQLiteConfig();
+            sqlite.setBusyTimeout(10_000);
+            // Take the write lock when a transaction begins, not at its first write: no deadlock between readers turning writers.
+            sqlite.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            SQLiteDataSource sqliteSource = new SQLiteDataSource(sqlite);
+            sqliteSource.setUrl(builder.jdbcUrl);
+            config.setDataSource(sqliteSource);
+            config.setMaximumPoolSize(1);
+        } else {
+            config.setJdbcUrl(builder.jdbcUrl);
+            config.setMaximumPoolSize(builder.maximumPoolSize);
+            config.setMinimumIdle(1);
+        }
+        return new HikariDataSource(config);
+    }
+
+    static Path sqlitePath(String jdbcUrl) {
+        String rest = jdbcUrl.substring("jdbc:sqlite:".length());
+        int query = rest.indexOf('?');
+        rest = query < 0 ? rest : rest.substring(0, query);
+        if (rest.startsWith("file:")) {
+            rest = rest.substring("file:".length());
+        }
+        if (rest.isEmpty() || rest.contains(":memory:") || rest.contains("mode=memory")) {
+            throw new IllegalArgumentException("an in-memory SQLite database (" + jdbcUrl + ") cannot hold durable envelopes:"
+                    + " it is gone with the process; give a file, as in jdbc:sqlite:/var/lib/app/agate.db");
+        }
+        return Path.of(rest).toAbsolutePath();
+    }
+
+    private static String describe(Dialect dialect, String jdbcUrl, Path sqliteFile) {
+        if (sqliteFile != null) {
+            return "SQLite file " + sqliteFile;
+        }
+        // Drop the query string: it may carry a password.
+        int query = jdbcUrl.indexOf('?');
+        String where = (query < 0 ? jdbcUrl : jdbcUrl.substring(0, query)).replaceFirst("^jdbc:[a-z]+://", "");
+        return (dialect == Dialect.POSTGRES ? "PostgreSQL " : "MariaDB ") + where;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public void start() {
+        if (sqliteFile != null) {
+            prepareSqliteFile();
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            connection.isValid(5);
+        } catch (SQLException e) {
+            throw new AgateException("cannot reach the message store, " + description + ": " + e.getMessage(), e);
+        }
+        AgateSchema.of(dialect, names).ensure(dataSource, schemaMode);
+        log.info("message store ready: {} (tables {}*)", description, names.prefix());
+    }
+
+    /**
+     * Creates the file's directory, and switches the file to WAL once, here: the journal mode is kept in
+     * the file, and processes that switch it at the same moment fail with SQLITE_BUSY whatever the busy
+     * timeout, so it must not be done by every connection as it opens.
+     */
+    private void prepareSqliteFile() {
+        try {
+            Files.createDirectories(sqliteFile.getParent());
+        } catch (java.io.IOException e) {
+            throw new AgateException("cannot create the directory of " + description + ": " + e, e);
+        }
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
+            for (int attempt = 1; ; attempt++) {
+                try (var result = statement.executeQuery("PRAGMA journal_mode = WAL")) {
+                    if (result.next() && "wal".equalsIgnoreCase(result.getString(1))) {
+                        return;
+                    }
+                } catch (SQLException busy) {
+                    if (attempt >= 50) {
+                        throw busy;
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (SQLException e) {
+            throw new AgateException("cannot open " + description + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgateException("interrupted while opening " + description, e);
+        }
+    }
+
+    @Override
+    public Inbox inbox() {
+        return inbox;
+    }
+
+    @Override
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    @Override
+    public DeadLetterStore deadLetters() {
+        return deadLetters;
+    }
+
+    @Override
+    public NodeRegistry nodes() {
+        return nodes;
+    }
+
+    @Override
+    public StoreAdmin admin() {
+        return admin;
+    }
+
+    @Override
+    public LeaderLock leaderLock() {
+        return sqliteFile != null ? new FileLeaderLock(sqliteFile) : new SessionLeaderLock(jdbc);
+    }
+
+    @Override
+    public StoreTransaction begin() {
+        return JdbcTransaction.begin(jdbc);
+    }
+
+    /** The connections this store uses: its own pool, or the one it was given. */
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** The schema of this store's tables, to print, rebuild or check them. */
+    public AgateSchema schema() {
+        return AgateSchema.of(dialect, names);
+    }
+
+    @Override
+    public void close() {
+        if (ownPool != null) {
+            ownPool.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

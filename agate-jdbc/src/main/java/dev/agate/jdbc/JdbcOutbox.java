@@ -1,0 +1,170 @@
+package dev.agate.jdbc;
+
+import dev.agate.Envelope;
+import dev.agate.spi.EnvelopeCodec;
+import dev.agate.spi.Outbox;
+import dev.agate.spi.StoreTransaction;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The outbox on a relational database: multi-row inserts, deletes and releases by id lists, and claims
+ * that lock with the dialect's {@code FOR UPDATE SKIP LOCKED} (or SQLite's single writer), as in
+ * {@link JdbcInbox}.
+ */
+final class JdbcOutbox implements Outbox {
+    private static final int COLUMNS = 7;
+
+    private final Jdbc jdbc;
+    private final String table;
+
+    JdbcOutbox(Jdbc jdbc) {
+        this.jdbc = jdbc;
+        this.table = jdbc.names.outgoing();
+    }
+
+    @Override
+    public void store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
+        if (envelopes.isEmpty()) {
+            return;
+        }
+        envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
+        jdbc.inTransaction(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", c -> {
+            for (List<Envelope> chunk : Jdbc.chunks(envelopes)) {
+                insert(c, chunk, ownerId);
+            }
+            return null;
+        });
+    }
+
+    private void insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table)
+                .append(" (id, owner_id, destination, deliver_by, attempts, message_type, body) VALUES ");
+        for (int i = 0; i < chunk.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
+        }
+        try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
+            int p = 1;
+            for (Envelope envelope : chunk) {
+                jdbc.dialect.setUuid(insert, p++, envelope.id());
+                insert.setInt(p++, ownerId);
+                insert.setString(p++, envelope.destination().toString());
+                jdbc.dialect.setTime(insert, p++, envelope.deliverBy());
+                insert.setInt(p++, envelope.attempts());
+                insert.setString(p++, envelope.messageType());
+                insert.setBytes(p++, EnvelopeCodec.encode(envelope));
+            }
+            insert.executeUpdate();
+        }
+    }
+
+    @Override
+    public void delete(StoreTransaction transaction, Collection<UUID> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.inTransaction(transaction, "deleting " + ids.size() + " outgoing envelope(s)", c -> {
+            for (List<UUID> chunk : Jdbc.chunks(ids)) {
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE id IN ("
+                        + Jdbc.placeholders(chunk.size()) + ")")) {
+                    jdbc.bindIds(delete, 1, chunk);
+                    delete.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Envelope> claim(URI destination, int ownerId, int limit) {
+        String select = "SELECT id, attempts, destination, body FROM " + table + " WHERE owner_id = 0 AND destination = ? ORDER BY id LIMIT ?"
+                + jdbc.dialect.claimLockClause();
+        return jdbc.inTransaction("claiming outgoing envelopes to " + destination, c -> {
+            List<Envelope> claimed = new ArrayList<>();
+            try (PreparedStatement query = c.prepareStatement(select)) {
+                query.setString(1, destination.toString());
+                query.setInt(2, limit);
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        Envelope stored = EnvelopeCodec.decode(rows.getBytes("body"));
+                        claimed.add(stored.toBuilder().attempts(rows.getInt("attempts"))
+                                .destination(URI.create(rows.getString("destination"))).build());
+                    }
+                }
+            }
+            if (!claimed.isEmpty()) {
+                String sql = "UPDATE " + table + " SET owner_id = ? WHERE id IN (" + Jdbc.placeholders(claimed.size()) + ")";
+                try (PreparedStatement update = c.prepareStatement(sql)) {
+                    update.setInt(1, ownerId);
+                    jdbc.bindIds(update, 2, claimed.stream().map(Envelope::id).toList());
+                    update.executeUpdate();
+                }
+            }
+            return claimed;
+        });
+    }
+
+    @Override
+    public Set<URI> destinationsWithUnowned() {
+        return jdbc.inTransaction("finding destinations with unowned outgoing envelopes", c -> {
+            Set<URI> destinations = new LinkedHashSet<>();
+            try (PreparedStatement query = c.prepareStatement("SELECT DISTINCT destination FROM " + table + " WHERE owner_id = 0");
+                 ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    destinations.add(URI.create(rows.getString(1)));
+                }
+            }
+            return destinations;
+        });
+    }
+
+    @Override
+    public void release(Collection<UUID> ids, int attempts) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        jdbc.inTransaction("releasing " + ids.size() + " outgoing envelope(s)", c -> {
+            for (List<UUID> chunk : Jdbc.chunks(ids)) {
+                String sql = "UPDATE " + table + " SET owner_id = 0, attempts = ? WHERE id IN (" + Jdbc.placeholders(chunk.size()) + ")";
+                try (PreparedStatement update = c.prepareStatement(sql)) {
+                    update.setInt(1, attempts);
+                    jdbc.bindIds(update, 2, chunk);
+                    update.executeUpdate();
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public int releaseOwnedBy(int ownerId) {
+        return jdbc.inTransaction("releasing the outgoing envelopes of node " + ownerId, c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET owner_id = 0 WHERE owner_id = ?")) {
+                update.setInt(1, ownerId);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public int deleteExpired(Instant now, int limit) {
+        return jdbc.inTransaction("deleting expired outgoing envelopes", c -> {
+            try (PreparedStatement delete = c.prepareStatement(jdbc.dialect.deleteLimited(table, "deliver_by IS NOT NULL AND deliver_by < ?"))) {
+                jdbc.dialect.setTime(delete, 1, now);
+                delete.setInt(2, limit);
+                return delete.executeUpdate();
+            }
+        });
+    }
+}

@@ -1,0 +1,116 @@
+package dev.agate.jdbc;
+
+import dev.agate.AgateException;
+import dev.agate.spi.StoreTransaction;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** A transaction on one pooled connection, given back to the pool when it ends. Not thread-safe. */
+final class JdbcTransaction implements StoreTransaction {
+    private static final Logger log = LoggerFactory.getLogger(JdbcTransaction.class);
+
+    private final Connection connection;
+    private final Jdbc jdbc;
+    private boolean ended;
+
+    private JdbcTransaction(Connection connection, Jdbc jdbc) {
+        this.connection = connection;
+        this.jdbc = jdbc;
+    }
+
+    static JdbcTransaction begin(Jdbc jdbc) {
+        Connection connection;
+        try {
+            connection = jdbc.dataSource.getConnection();
+        } catch (SQLException e) {
+            throw jdbc.failure("opening a transaction", e);
+        }
+        try {
+            connection.setAutoCommit(false);
+        } catch (SQLException e) {
+            closeQuietly(connection, e);
+            throw jdbc.failure("opening a transaction", e);
+        }
+        return new JdbcTransaction(connection, jdbc);
+    }
+
+    Connection jdbcConnection() {
+        if (ended) {
+            throw new IllegalStateException("the transaction has ended");
+        }
+        return connection;
+    }
+
+    @Override
+    public Optional<Connection> connection() {
+        return Optional.of(jdbcConnection());
+    }
+
+    @Override
+    public void commit() {
+        if (ended) {
+            throw new IllegalStateException("the transaction has ended");
+        }
+        ended = true;
+        try {
+            connection.commit();
+        } catch (SQLException e) {
+            Jdbc.rollbackQuietly(connection, e);
+            throw jdbc.failure("committing a transaction", e);
+        } finally {
+            giveBack();
+        }
+    }
+
+    @Override
+    public void rollback() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            connection.rollback();
+        } catch (SQLException e) {
+            log.warn("rolling back a transaction on {} failed; the connection is closed, which ends it", jdbc, e);
+        } finally {
+            giveBack();
+        }
+    }
+
+    @Override
+    public void close() {
+        rollback();
+    }
+
+    private void giveBack() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.warn("closing a connection to {} failed", jdbc, e);
+        }
+    }
+
+    private static void closeQuietly(Connection connection, Throwable cause) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "transaction on " + jdbc + (ended ? " (ended)" : "");
+    }
+
+    /** Fails clearly when handed another store's transaction. */
+    static JdbcTransaction of(StoreTransaction transaction) {
+        if (transaction instanceof JdbcTransaction jdbcTransaction) {
+            return jdbcTransaction;
+        }
+        throw new AgateException("a JDBC store was handed a transaction of another store: " + transaction);
+    }
+}
