@@ -4,6 +4,7 @@ import dev.agate.internal.routing.RouteRule;
 import dev.agate.internal.runtime.AgateRuntime;
 import dev.agate.internal.runtime.HostConfiguration;
 import dev.agate.spi.MessageObserver;
+import dev.agate.spi.MessageStore;
 import dev.agate.spi.Serializer;
 import java.net.URI;
 import java.time.Clock;
@@ -207,6 +208,30 @@ public final class AgateHost implements AutoCloseable {
                 throw new IllegalArgumentException("deadLetterCapacity must be >= 1 but was " + capacity);
             }
             config.deadLetterCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * The message store of durable endpoints, durable schedules and durable dead letters. The host
+         * starts it (retrying with backoff while it cannot be reached, up to
+         * {@link Durability#storeStartTimeout()}) and closes it. Without one, a host that has durable
+         * endpoints uses the default store found on the class path ({@code agate-jdbc}: an SQLite file whose
+         * path is logged at start).
+         */
+        public Builder store(MessageStore store) {
+            config.store = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /** The durability agent's settings. Default {@link Durability#defaults()}. */
+        public Builder durability(Durability durability) {
+            config.durability = Objects.requireNonNull(durability, "durability");
+            return this;
+        }
+
+        /** Makes every local queue that is not declared otherwise {@link EndpointMode#DURABLE}. */
+        public Builder durableLocalQueues() {
+            config.durableLocalQueues = true;
             return this;
         }
 

@@ -12,6 +12,12 @@ import java.util.regex.Pattern;
  * and fails with {@link QueueFullException} after the host's send timeout. {@link #sequential()} queues
  * have one worker and handle envelopes in the order they were sent, except those that an error policy
  * requeues or schedules for a later retry.
+ *
+ * <p>A {@link EndpointMode#DURABLE} queue writes every envelope to the host's message store before the
+ * send returns (in the handler's transaction, for a cascade) and marks it handled in the transaction of
+ * the handler that handled it. Its buffer never blocks a sender: when it is full the envelope waits in
+ * the store until the durability agent finds room for it. After a crash, the envelopes left in the store
+ * are handled by this node when it restarts, or by another node of the service.
  */
 public final class LocalQueue {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
@@ -59,7 +65,10 @@ public final class LocalQueue {
     /** One at a time, in order. Default false. */
     public boolean sequential() { return sequential; }
 
-    /** How many envelopes may wait in memory. Default {@link #DEFAULT_CAPACITY}. */
+    /**
+     * How many envelopes may wait in memory. Default {@link #DEFAULT_CAPACITY}. A durable queue leaves the
+     * rest in its store.
+     */
     public int capacity() { return capacity; }
 
     @Override
@@ -100,6 +109,11 @@ public final class LocalQueue {
             return this;
         }
 
+        /** {@link EndpointMode#DURABLE}: envelopes are kept in the host's message store until handled. */
+        public Builder durable() {
+            return mode(EndpointMode.DURABLE);
+        }
+
         /** One worker, envelopes handled in the order they were sent. */
         public Builder sequential() {
             this.sequential = true;
@@ -121,10 +135,6 @@ public final class LocalQueue {
             if (sequential && explicitParallelism != null && explicitParallelism > 1) {
                 throw new IllegalStateException("local://" + name + ": sequential conflicts with maximumParallelism "
                         + explicitParallelism + "; a sequential queue has one worker");
-            }
-            if (mode == EndpointMode.DURABLE) {
-                throw new UnsupportedOperationException("local://" + name
-                        + ": DURABLE local queues need a message store, which this version of Agate does not have yet");
             }
             return new LocalQueue(this);
         }

@@ -13,4 +13,17 @@ public interface MessageContext extends MessageBus {
 
     /** The envelope being handled. */
     Envelope envelope();
+
+    /**
+     * The JDBC connection of this unit of work's transaction in the host's message store, opened on the
+     * first call. What the handler writes on it commits together with what it sends and, for an envelope
+     * from a durable endpoint, with the mark that the envelope was handled; if the handler throws, all of
+     * it rolls back. So a handler that keeps its effects in this database has them exactly once, even when
+     * the envelope is delivered twice. Do not commit, roll back or close the connection.
+     *
+     * @throws IllegalStateException when the host has no message store, or its store is not on JDBC
+     * @throws dev.agate.AgateException when the store cannot be reached; the envelope is tried again later
+     *         and the attempt does not count
+     */
+    java.sql.Connection connection();
 }

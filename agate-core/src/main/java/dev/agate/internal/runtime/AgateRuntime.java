@@ -4,6 +4,7 @@ import dev.agate.AgateException;
 import dev.agate.DeadLetter;
 import dev.agate.DeadLetters;
 import dev.agate.DeliveryOptions;
+import dev.agate.Durability;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import dev.agate.LocalQueue;
@@ -18,7 +19,10 @@ import dev.agate.internal.handlers.HandlerScanner;
 import dev.agate.internal.routing.RouteRule;
 import dev.agate.internal.routing.Router;
 import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageObserver;
+import dev.agate.spi.MessageStore;
+import dev.agate.spi.MessageStoreProvider;
 import dev.agate.spi.Serializer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -30,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -50,8 +55,14 @@ import org.slf4j.LoggerFactory;
  * refused outside RUNNING, while handlers still running in CLOSING may cascade, so that draining finishes
  * the work it started.
  *
- * <p>Threads: callers of the bus; the workers of each buffered queue; the scheduler. Shared state is the
- * endpoint map (concurrent), the work tracker (atomic), the dead letters (own monitor) and the state.
+ * <p>Durability: with a message store (configured, or the default one when a queue is durable), start()
+ * starts the store (retrying with backoff), registers this node and starts the {@link DurabilityAgent};
+ * close() stops the agent's claims first, drains, stops the workers, writes pending handled marks, and
+ * only then gives what this node still owns back to any node and deregisters it.
+ *
+ * <p>Threads: callers of the bus; the workers of each queue; the scheduler; the durability agent. Shared
+ * state is the endpoint map (concurrent), the work tracker (atomic), the dead letters (own monitor) and
+ * the state.
  */
 public final class AgateRuntime implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(AgateRuntime.class);
@@ -80,6 +91,16 @@ public final class AgateRuntime implements MessageBus {
     private final WorkTracker work = new WorkTracker();
     private final EnvelopeExecutor executor = new EnvelopeExecutor(this);
     private final InMemoryDeadLetters deadLetters;
+    /** The message store's side of the runtime, or null for a host without a store. */
+    private final DurableStorage durable;
+    private final DeadLetters publicDeadLetters;
+    private final Duration storeStartTimeout;
+    private final boolean durableLocalQueues;
+    /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
+    private final Set<String> knownQueues = new java.util.HashSet<>();
+    private DurabilityAgent agent;
+    private RecoverIncomingJob recovery;
+    private LeaderLock leaderLock;
     private InMemoryScheduler scheduler;
     /** Runs delayed work of inline endpoints, so their handlers never run on the scheduler's thread. */
     private ExecutorService inlineTimers;
@@ -113,6 +134,29 @@ public final class AgateRuntime implements MessageBus {
         this.router = new Router(config.routes, handlers);
         this.declaredQueues = Map.copyOf(config.localQueues);
         this.deadLetters = new InMemoryDeadLetters(config.deadLetterCapacity, this::replay);
+        this.durableLocalQueues = config.durableLocalQueues;
+        this.storeStartTimeout = config.durability.storeStartTimeout();
+        declaredQueues.values().forEach(q -> knownQueues.add(q.uri().toString()));
+        handlers.messageClasses().forEach(type -> knownQueues.add(Router.defaultLocalQueue(type).toString()));
+        for (RouteRule rule : config.routes) {
+            rule.endpoints().stream().filter(uri -> "local".equals(uri.getScheme()))
+                    .forEach(uri -> knownQueues.add("local://" + localName(uri)));
+        }
+        MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
+        this.durable = store == null ? null : new DurableStorage(store, config.durability, clock, serializer);
+        this.publicDeadLetters = durable == null ? deadLetters
+                : new StoredDeadLetters(durable, deadLetters, () -> agent.runSoon(recovery));
+    }
+
+    private static boolean needsStore(HostConfiguration config) {
+        return config.durableLocalQueues || config.localQueues.values().stream().anyMatch(q -> q.mode() == EndpointMode.DURABLE);
+    }
+
+    private static MessageStore defaultStore(String serviceName) {
+        MessageStoreProvider provider = ServiceLoader.load(MessageStoreProvider.class).findFirst().orElseThrow(() ->
+                new IllegalStateException("host '" + serviceName + "' has durable endpoints but no message store: add agate-jdbc"
+                        + " to the class path for the embedded SQLite store, or configure AgateHost.builder().store(...)"));
+        return provider.defaultStore(serviceName);
     }
 
     /**
@@ -130,7 +174,12 @@ public final class AgateRuntime implements MessageBus {
     }
 
     public DeadLetters deadLetters() {
-        return deadLetters;
+        return publicDeadLetters;
+    }
+
+    /** This node's id in its store, or 0 without a store. */
+    public int nodeId() {
+        return durable == null ? 0 : durable.nodeId();
     }
 
     public void addObserver(MessageObserver observer) {
@@ -152,13 +201,74 @@ public final class AgateRuntime implements MessageBus {
             if (state != State.CREATED) {
                 throw new IllegalStateException("host '" + serviceName + "' is " + state + "; a host starts once");
             }
+            if (durable != null) {
+                startStore();
+            }
             scheduler = new InMemoryScheduler(clock, work, this::fireScheduled);
             inlineTimers = Executors.newCachedThreadPool(AgateThreads.named("agate-inline"));
             state = State.RUNNING;
             declaredQueues.values().forEach(q -> endpoint(q.uri()));
+            if (durable != null) {
+                startAgent();
+            }
         }
-        log.info("host '{}' started: {} handler(s), local queues {}", serviceName, handlers.messageClasses().size(),
-                endpoints.keySet());
+        log.info("host '{}' started: {} handler(s), local queues {}{}", serviceName, handlers.messageClasses().size(),
+                endpoints.keySet(), durable == null ? "" : "; node " + durable.nodeId() + " of " + durable.store().description());
+    }
+
+    /** Starts the store, trying again with backoff while it fails, then registers this node. */
+    private void startStore() {
+        MessageStore store = durable.store();
+        long deadline = System.nanoTime() + storeStartTimeout.toNanos();
+        long backoffMillis = 250;
+        while (true) {
+            try {
+                store.start();
+                break;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    store.close();
+                    throw new AgateException("host '" + serviceName + "' could not start its message store (" + store.description()
+                            + ") within " + storeStartTimeout + ": " + e.getMessage(), e);
+                }
+                log.error("host '{}' cannot start its message store ({}): {}; trying again in {} ms", serviceName,
+                        store.description(), e.getMessage(), backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    store.close();
+                    throw new AgateException("interrupted while starting the message store of host '" + serviceName + "'", interrupted);
+                }
+                backoffMillis = Math.min(5_000, backoffMillis * 2);
+            }
+        }
+        String description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
+        durable.nodeId(durable.call("registering this node", () -> store.nodes().register(serviceName, description, clock.instant())));
+    }
+
+    private void startAgent() {
+        Durability settings = durable.settings();
+        leaderLock = durable.store().leaderLock();
+        recovery = new RecoverIncomingJob(durable, this::roomFor, this::deliverStored);
+        String description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
+        agent = new DurabilityAgent(List.of(
+                new HeartbeatJob(durable, serviceName, description),
+                new ReleaseDeadNodesJob(durable, leaderLock),
+                recovery,
+                new FireScheduledJob(durable, this::deliverStored),
+                new CleanupJob(durable),
+                new FlushHandledMarksJob(durable)));
+        agent.start();
+        log.debug("durability agent of host '{}' started: {}", serviceName, settings);
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown host";
+        }
     }
 
     /**
@@ -189,6 +299,9 @@ public final class AgateRuntime implements MessageBus {
             awaitClosed(); // outside the lock: the first close() needs it to finish
             return;
         }
+        if (agent != null) {
+            agent.stopClaiming(); // take nothing more from the store while draining
+        }
         log.info("host '{}' closing: draining {} envelope(s), waiting at most {}", serviceName, work.pending(), shutdownTimeout);
         boolean drained;
         try {
@@ -205,15 +318,63 @@ public final class AgateRuntime implements MessageBus {
         toStop.forEach(Endpoint::signalStop);
         long deadline = System.nanoTime() + STOP_WAIT.toNanos();
         List<Envelope> buffered = new ArrayList<>();
-        toStop.forEach(endpoint -> buffered.addAll(endpoint.awaitStop(deadline)));
+        int inStore = 0;
+        for (Endpoint endpoint : toStop) {
+            List<Envelope> left = endpoint.awaitStop(deadline);
+            if (endpoint.mode() == EndpointMode.DURABLE) {
+                inStore += left.size();
+            } else {
+                buffered.addAll(left);
+            }
+        }
         inlineTimers.shutdownNow();
-        List<Envelope> scheduled = scheduler.shutdown();
+        List<Envelope> scheduled = new ArrayList<>();
+        for (Envelope envelope : scheduler.shutdown()) {
+            Endpoint endpoint = envelope.destination() == null ? null : endpointsByUri.get(envelope.destination().toString());
+            if (endpoint != null && endpoint.mode() == EndpointMode.DURABLE) {
+                inStore++;
+            } else {
+                scheduled.add(envelope);
+            }
+        }
+        if (durable != null) {
+            closeStore(inStore);
+        }
         synchronized (lifecycle) {
             state = State.CLOSED;
         }
         reportLeftovers(drained, buffered, scheduled);
         closed.countDown();
         log.info("host '{}' closed", serviceName);
+    }
+
+    /**
+     * After the workers stopped: writes pending handled marks, gives what this node still owns back to any
+     * node, deregisters it, and closes the store. Never before draining: a node that released what it was
+     * still handling would let another node handle it too.
+     */
+    private void closeStore(int leftInStore) {
+        MessageStore store = durable.store();
+        int node = durable.nodeId();
+        try {
+            durable.flushHandledMarks();
+            int released = durable.call("releasing what node " + node + " owns", () -> store.inbox().releaseOwnedBy(node)
+                    + store.outbox().releaseOwnedBy(node));
+            durable.call("deregistering node " + node, () -> {
+                store.nodes().deregister(node);
+                return null;
+            });
+            if (released > 0 || leftInStore > 0) {
+                log.info("host '{}' left {} envelope(s) in its store for any node ({} were in memory)", serviceName, released, leftInStore);
+            }
+        } catch (RuntimeException e) {
+            log.error("host '{}' could not release what node {} owns in {}: another node takes it over once this node's heartbeat"
+                    + " is {} old", serviceName, node, store.description(), durable.settings().nodeTimeout(), e);
+        } finally {
+            agent.stop();
+            leaderLock.release();
+            store.close();
+        }
     }
 
     private void awaitClosed() {
@@ -421,15 +582,63 @@ public final class AgateRuntime implements MessageBus {
         }
     }
 
-    /** Hands a delivery whose scheduled time is still ahead to the scheduler; false when it is due now. */
+    /**
+     * Hands a delivery whose scheduled time is still ahead to the store (when the host has one: it survives
+     * a restart) or to the in-memory scheduler; false when it is due now.
+     */
     private boolean scheduledForLater(Delivery delivery) {
         Envelope envelope = delivery.envelope();
-        if (envelope.scheduledTime() == null || !envelope.scheduledTime().isAfter(clock.instant())) {
+        Instant now = clock.instant();
+        if (!DurableStorage.isLater(envelope, now)) {
             return false;
         }
+        if (durable != null) {
+            durable.persist(null, delivery.endpoint().uri(), List.of(envelope), now);
+        } else {
+            scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
+        }
         observers.emit(Kind.SCHEDULED, envelope, delivery.endpoint().uri());
-        scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
         return true;
+    }
+
+    /**
+     * Puts an envelope claimed from the store (now owned by this node) into its endpoint. A durable queue
+     * keeps it in the store until handled; another endpoint takes it into memory and it leaves the store.
+     * When the endpoint cannot take it, the claim is released, so nothing is lost between claim and queue.
+     */
+    private void deliverStored(Envelope envelope) {
+        Endpoint endpoint;
+        boolean accepted;
+        try {
+            endpoint = endpoint(envelope.destination());
+            if (endpoint.mode() == EndpointMode.DURABLE) {
+                observers.emit(Kind.SENT, envelope, endpoint.uri());
+                endpoint.offer(envelope, Duration.ZERO);
+                return;
+            }
+            accepted = fireScheduled(new Delivery(endpoint, envelope), true);
+        } catch (RuntimeException e) {
+            log.warn("could not deliver stored envelope {} ({}) to {}; released to any node: {}", envelope.id(), envelope.messageType(),
+                    envelope.destination(), e.toString());
+            accepted = false;
+        }
+        if (accepted) {
+            durable.markHandledLater(envelope.id());
+        } else {
+            durable.release(List.of(envelope.id()));
+        }
+    }
+
+    /** Room for recovered envelopes in the endpoint of {@code uri}; -1 when this host does not take them. */
+    private int roomFor(URI uri) {
+        if (!knownQueues.contains(uri.toString())) {
+            return -1;
+        }
+        try {
+            return endpoint(uri).room();
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     /** Called by the scheduler when a delivery is due; false when the endpoint is full. Never runs a handler. */
@@ -466,6 +675,50 @@ public final class AgateRuntime implements MessageBus {
         scheduler.schedule(new Delivery(origin, envelope), at, true, false);
     }
 
+    DurableStorage durable() {
+        return durable;
+    }
+
+    private boolean isDurable(Endpoint origin) {
+        return durable != null && origin != null && origin.mode() == EndpointMode.DURABLE;
+    }
+
+    /** A scheduled retry: in the store for a durable envelope (it survives a restart), else in memory. */
+    void scheduleDurableRetry(Envelope envelope, Endpoint origin, Instant at) {
+        if (isDurable(origin)) {
+            try {
+                durable.scheduleRetry(envelope.id(), envelope.attempts(), at);
+                return;
+            } catch (StoreUnavailableException e) {
+                log.warn("the retry of envelope {} waits in memory: {}", envelope.id(), e.getMessage());
+            }
+        }
+        scheduleRetry(envelope, origin, at);
+    }
+
+    /** Tries a durable envelope again once the store has had a rest; it stays owned by this node meanwhile. */
+    void retryAfterStoreFailure(Envelope envelope, Endpoint origin) {
+        scheduleRetry(envelope, origin, clock.instant().plus(durable.retryDelay()));
+    }
+
+    /** Writes the attempts of a durable envelope, so a crash does not reset them; best effort. */
+    void recordAttempts(Envelope envelope, Endpoint origin) {
+        if (isDurable(origin)) {
+            try {
+                durable.recordAttempts(envelope.id(), envelope.attempts());
+            } catch (StoreUnavailableException e) {
+                log.debug("could not record the attempts of envelope {}", envelope.id(), e);
+            }
+        }
+    }
+
+    /** An envelope that ends without being handled (discarded, expired): a durable one is marked done. */
+    void forget(Envelope envelope, Endpoint origin) {
+        if (isDurable(origin)) {
+            durable.markHandledLater(envelope.id());
+        }
+    }
+
     private void replay(DeadLetter letter) {
         // A replay is a person's decision to try again now: attempts start over and an old expiry no longer applies.
         Envelope envelope = letter.envelope().toBuilder().attempts(0).deliverBy(null).build();
@@ -473,7 +726,14 @@ public final class AgateRuntime implements MessageBus {
         deliver(new Delivery(endpoint(letter.endpoint()), envelope));
     }
 
-    void deadLetter(Envelope envelope, URI endpoint, String reason, Throwable failure) {
+    /**
+     * Moves an envelope to the dead letters: the store's, for an envelope from a durable endpoint, else the
+     * in-memory ones.
+     *
+     * @throws StoreUnavailableException when the store failed; the envelope is still where it was
+     */
+    void deadLetter(Envelope envelope, Endpoint origin, String reason, Throwable failure) {
+        URI endpoint = origin.uri();
         String stack = null;
         if (failure != null) {
             StringWriter trace = new StringWriter();
@@ -482,7 +742,11 @@ public final class AgateRuntime implements MessageBus {
         }
         DeadLetter letter = new DeadLetter(envelope, endpoint, reason, failure == null ? null : failure.getClass().getName(),
                 failure == null ? null : failure.getMessage(), stack, envelope.attempts(), clock.instant());
-        deadLetters.add(letter);
+        if (isDurable(origin)) {
+            durable.deadLetter(letter);
+        } else {
+            deadLetters.add(letter);
+        }
         log.error("envelope {} ({}) moved to dead letters from {} after {} attempt(s): {}", envelope.id(),
                 envelope.messageType(), endpoint, envelope.attempts(), reason, failure);
         observers.emit(Kind.DEAD_LETTERED, envelope, endpoint, failure, reason);
@@ -532,16 +796,27 @@ public final class AgateRuntime implements MessageBus {
             if (state == State.CLOSED || stopping) {
                 throw new AgateException("host '" + serviceName + "' is " + (stopping ? "stopping" : "closed") + "; cannot open " + uri);
             }
-            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(declaredQueues.getOrDefault(n, LocalQueue.named(n))));
+            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(queueSettings(n)));
             endpointsByUri.put(uri.toString(), endpoint);
             return endpoint;
         }
     }
 
+    private LocalQueue queueSettings(String name) {
+        LocalQueue declared = declaredQueues.get(name);
+        if (declared != null) {
+            return declared;
+        }
+        return durableLocalQueues ? LocalQueue.builder(name).durable().build() : LocalQueue.named(name);
+    }
+
     private Endpoint open(LocalQueue queue) {
+        if (queue.mode() == EndpointMode.DURABLE && durable == null) {
+            throw new IllegalStateException(queue.uri() + " is durable but host '" + serviceName + "' has no message store");
+        }
         Endpoint endpoint = queue.mode() == EndpointMode.INLINE
                 ? new InlineEndpoint(queue.uri(), executor, work)
-                : new LocalQueueEndpoint(queue, executor, work, sendTimeout);
+                : new LocalQueueEndpoint(queue, executor, work, sendTimeout, queue.mode() == EndpointMode.DURABLE ? durable : null);
         endpoint.start();
         log.debug("opened {}", queue);
         return endpoint;

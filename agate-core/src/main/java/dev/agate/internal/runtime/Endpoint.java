@@ -23,11 +23,16 @@ interface Endpoint {
 
     /**
      * Accepts an envelope if there is room within {@code wait} (zero: now or never). An inline endpoint
-     * handles it on this thread before returning true.
+     * handles it on this thread before returning true. A durable endpoint takes an envelope that is already
+     * in the store, owned by this node: it always answers true, and leaves the envelope in the store
+     * (released to any node) when it has no room.
      *
      * @throws dev.agate.AgateException when the endpoint is stopped
      */
     boolean offer(Envelope envelope, Duration wait);
+
+    /** How many more envelopes it can take into memory now, for the durability agent's recovery. */
+    int room();
 
     void start();
 

@@ -56,6 +56,12 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         HANDLING.set(runtime);
         try {
             process(envelope, origin);
+        } catch (StoreUnavailableException e) {
+            // The store failed while finishing the envelope (dead-lettering it, say): it is still in the store,
+            // owned by this node; try it again when the store has had a rest.
+            log.warn("envelope {} ({}) from {} waits for the message store: {}", envelope.id(), envelope.messageType(), origin.uri(),
+                    e.getMessage());
+            runtime.retryAfterStoreFailure(envelope, origin);
         } catch (RuntimeException e) {
             // Only an infrastructure failure gets here (the scheduler or a queue already stopped, say).
             log.error("could not finish envelope {} ({}) from {}; abandoned", envelope.id(), envelope.messageType(), origin.uri(), e);
@@ -71,13 +77,13 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         try {
             message = runtime.messageOf(envelope);
         } catch (SerializationException | UnknownMessageTypeException e) {
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), uri, e.getMessage(), e);
+            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, e.getMessage(), e);
             return;
         }
         HandlerChain chain = runtime.handlers().chainFor(message.getClass());
         if (chain.isEmpty()) {
             String reason = "no handler for message type '" + envelope.messageType() + "' (" + message.getClass().getName() + ")";
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), uri, reason, null);
+            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, reason, null);
             return;
         }
         Envelope current = envelope;
@@ -85,11 +91,19 @@ final class EnvelopeExecutor implements EnvelopeHandler {
             if (current.deliverBy() != null && current.isExpired(runtime.clock().instant())) {
                 log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
                 runtime.observers().emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
+                runtime.forget(current, origin);
                 return;
             }
             current = current.withAttempts(current.attempts() + 1);
             Outcome outcome = attempt(chain, message, current, origin, null, null);
             if (outcome.failure == null) {
+                return;
+            }
+            if (outcome.failure instanceof StoreUnavailableException) {
+                // Not the handler's fault: the attempt does not count, and no error policy applies.
+                log.warn("envelope {} ({}) at {} waits for the message store: {}", current.id(), current.messageType(), uri,
+                        outcome.failure.getMessage());
+                runtime.retryAfterStoreFailure(current.withAttempts(current.attempts() - 1), origin);
                 return;
             }
             if (runtime.isStopping() && interruptedBy(outcome.failure)) {
@@ -99,7 +113,7 @@ final class EnvelopeExecutor implements EnvelopeHandler {
                 return;
             }
             if (outcome.failure instanceof NoRouteException) {
-                runtime.deadLetter(current, uri, outcome.failure.getMessage(), outcome.failure);
+                runtime.deadLetter(current, origin, outcome.failure.getMessage(), outcome.failure);
                 return;
             }
             ErrorPolicy.Action action = chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
@@ -174,7 +188,19 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         } catch (RuntimeException | LinkageError | AssertionError routing) {
             return failed(context, envelope, uri, routing, null);
         }
-        context.commit();
+        boolean owned;
+        try {
+            owned = context.commit();
+        } catch (StoreUnavailableException e) {
+            runtime.observers().emit(Kind.FAILED, envelope, uri, e, e.toString());
+            return new Outcome(e, null, null);
+        }
+        if (!owned) {
+            log.warn("envelope {} ({}) at {} was taken over by another node or handled already while this node handled it;"
+                    + " this handling was rolled back", envelope.id(), envelope.messageType(), uri);
+            runtime.observers().emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
+            return Outcome.succeeded(null);
+        }
         runtime.observers().emit(Kind.SUCCEEDED, envelope, uri);
         return Outcome.succeeded(response);
     }
@@ -203,6 +229,7 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         switch (action.kind()) {
             case RETRY_NOW, RETRY_WITH_COOLDOWN -> {
                 logFailure(envelope, uri, failure, "retrying" + (action.delay().isZero() ? "" : " after " + action.delay()));
+                runtime.recordAttempts(envelope, origin);
                 runtime.observers().emit(Kind.RETRYING, envelope, uri);
                 if (sleep(action.delay())) {
                     return true;
@@ -217,25 +244,27 @@ final class EnvelopeExecutor implements EnvelopeHandler {
             case SCHEDULE_RETRY -> {
                 logFailure(envelope, uri, failure, "retry scheduled in " + action.delay());
                 runtime.observers().emit(Kind.RETRY_SCHEDULED, envelope, uri);
-                runtime.scheduleRetry(envelope, origin, runtime.clock().instant().plus(action.delay()));
+                runtime.scheduleDurableRetry(envelope, origin, runtime.clock().instant().plus(action.delay()));
                 return false;
             }
             case REQUEUE -> {
                 logFailure(envelope, uri, failure, "requeued");
                 runtime.observers().emit(Kind.REQUEUED, envelope, uri);
+                runtime.recordAttempts(envelope, origin);
                 if (!origin.offer(envelope, Duration.ZERO)) {
                     runtime.scheduleRetry(envelope, origin, runtime.clock().instant().plus(InMemoryScheduler.FULL_RETRY));
                 }
                 return false;
             }
             case DEAD_LETTER -> {
-                runtime.deadLetter(envelope, uri, failure.getClass().getName(), failure);
+                runtime.deadLetter(envelope, origin, failure.getClass().getName(), failure);
                 return false;
             }
             case DISCARD -> {
                 log.warn("envelope {} ({}) failed attempt {} at {} and is discarded by its error policy", envelope.id(),
                         envelope.messageType(), envelope.attempts(), uri, failure);
                 runtime.observers().emit(Kind.DISCARDED, envelope, uri, failure, "discarded by error policy");
+                runtime.forget(envelope, origin);
                 return false;
             }
             default -> throw new IllegalStateException("unknown action " + action);

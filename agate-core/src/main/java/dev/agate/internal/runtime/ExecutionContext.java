@@ -1,20 +1,32 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.DeliveryOptions;
+import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import dev.agate.MessageContext;
 import dev.agate.Outgoing;
+import dev.agate.spi.StoreTransaction;
 import java.net.URI;
+import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The unit of work of one handling attempt. Sends are routed at once (so a bad route fails the handler
  * that asked for it) but held in {@code pending} until {@link #commit()}; {@link #discard()} forgets them.
  * After either, the context refuses further use: a send from a handler's leftover thread must not vanish.
  * A context belongs to the thread that runs the handler; it is not thread-safe.
+ *
+ * <p>With a message store, the context opens a store transaction when first needed: when the handler
+ * asks for {@link #connection()}, or when something it sends must be stored (to a durable endpoint, or
+ * scheduled for later). {@link #commit()} then writes those sends and, for an envelope from a durable
+ * endpoint, the mark that it was handled (checked against this node's ownership) in that transaction and
+ * commits it, so the handler's own writes, its cascades and the mark commit or roll back together. A
+ * nested {@code invoke} shares its parent's transaction.
  */
 final class ExecutionContext implements MessageContext {
     private final AgateRuntime runtime;
@@ -24,6 +36,10 @@ final class ExecutionContext implements MessageContext {
     private final Endpoint origin;
     private List<Delivery> pending = List.of();
     private boolean finished;
+    /** Opened on first need; always null in a nested context, which uses its parent's. */
+    private StoreTransaction transaction;
+    /** Scheduled sends written to the store by commit(), announced once it succeeded. */
+    private final List<Delivery> storedForLater = new ArrayList<>(0);
 
     ExecutionContext(AgateRuntime runtime, Envelope envelope, ExecutionContext parent, Endpoint origin) {
         this.runtime = runtime;
@@ -46,6 +62,28 @@ final class ExecutionContext implements MessageContext {
     @Override
     public Envelope envelope() {
         return envelope;
+    }
+
+    @Override
+    public Connection connection() {
+        pending(); // refuses a finished context
+        return transaction().connection().orElseThrow(() -> new IllegalStateException("the message store "
+                + runtime.durable().store().description() + " is not on a JDBC database: there is no connection to use"));
+    }
+
+    private StoreTransaction transaction() {
+        if (parent != null) {
+            return parent.transaction();
+        }
+        DurableStorage durable = runtime.durable();
+        if (durable == null) {
+            throw new IllegalStateException("host '" + runtime.serviceName() + "' has no message store, so a handler has no"
+                    + " transaction to work in: configure AgateHost.builder().store(...)");
+        }
+        if (transaction == null) {
+            transaction = durable.begin();
+        }
+        return transaction;
     }
 
     @Override
@@ -114,22 +152,104 @@ final class ExecutionContext implements MessageContext {
         }
     }
 
-    /** Delivers what was collected (owed: never fails), or hands it to the enclosing unit of work. */
-    void commit() {
+    /**
+     * Ends the unit of work: stores what must be stored, marks a durable envelope handled, commits, then
+     * delivers the rest (owed: that never fails). A nested context hands everything to its parent.
+     *
+     * @return false when this node no longer owns the durable envelope (another node took it over, or it
+     *         was handled already): everything was rolled back and nothing is delivered
+     * @throws StoreUnavailableException when the store failed; everything was rolled back
+     */
+    boolean commit() {
         List<Delivery> owed = pending;
-        finish();
-        if (owed.isEmpty()) {
-            return;
-        }
         if (parent != null) {
+            finish();
             parent.pending().addAll(owed);
-        } else {
-            runtime.deliverOwed(owed, origin);
+            return true;
         }
+        DurableStorage durable = runtime.durable();
+        if (durable == null) {
+            finish();
+            if (!owed.isEmpty()) {
+                runtime.deliverOwed(owed, origin);
+            }
+            return true;
+        }
+        List<Delivery> toDeliver;
+        try {
+            toDeliver = store(durable, owed);
+            boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
+            if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
+                discard();
+                return false;
+            }
+            if (transaction != null) {
+                StoreTransaction committing = transaction;
+                durable.call("committing the handling of envelope " + envelope.id(), () -> {
+                    committing.commit();
+                    return null;
+                });
+                transaction = null;
+            } else if (durableOrigin) {
+                durable.markHandledLater(envelope.id());
+            }
+        } catch (RuntimeException e) {
+            discard();
+            throw e;
+        }
+        finish();
+        storedForLater.forEach(d -> runtime.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
+        if (!toDeliver.isEmpty()) {
+            runtime.deliverOwed(toDeliver, origin);
+        }
+        return true;
     }
 
+    /**
+     * Writes the deliveries that must be stored (to durable endpoints, or scheduled for later) in this unit
+     * of work's transaction, and returns what is left to deliver after the commit: the durable ones (to be
+     * taken into memory, as stored) and the buffered ones; scheduled ones wait in the store for the agent.
+     */
+    private List<Delivery> store(DurableStorage durable, List<Delivery> owed) {
+        if (owed.isEmpty()) {
+            return owed;
+        }
+        Instant now = runtime.clock().instant();
+        Map<Endpoint, List<Envelope>> byEndpoint = new LinkedHashMap<>();
+        for (Delivery delivery : owed) {
+            if (delivery.endpoint().mode() == EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
+                byEndpoint.computeIfAbsent(delivery.endpoint(), e -> new ArrayList<>()).add(delivery.envelope());
+            }
+        }
+        if (byEndpoint.isEmpty()) {
+            return owed;
+        }
+        List<Delivery> toDeliver = new ArrayList<>(owed.size());
+        for (Delivery delivery : owed) {
+            if (!byEndpoint.containsKey(delivery.endpoint())) {
+                toDeliver.add(delivery);
+            }
+        }
+        for (Map.Entry<Endpoint, List<Envelope>> entry : byEndpoint.entrySet()) {
+            Endpoint endpoint = entry.getKey();
+            for (Envelope stored : durable.persist(transaction(), endpoint.uri(), entry.getValue(), now)) {
+                if (DurableStorage.isLater(stored, now)) {
+                    storedForLater.add(new Delivery(endpoint, stored));
+                } else {
+                    toDeliver.add(new Delivery(endpoint, stored));
+                }
+            }
+        }
+        return toDeliver;
+    }
+
+    /** Forgets what was collected and rolls back the transaction, if one was opened. */
     void discard() {
         finish();
+        if (transaction != null) {
+            transaction.rollback();
+            transaction = null;
+        }
     }
 
     private void finish() {

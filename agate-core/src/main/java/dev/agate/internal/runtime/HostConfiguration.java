@@ -1,10 +1,12 @@
 package dev.agate.internal.runtime;
 
+import dev.agate.Durability;
 import dev.agate.ErrorPolicy;
 import dev.agate.LocalQueue;
 import dev.agate.internal.JacksonSerializer;
 import dev.agate.internal.routing.RouteRule;
 import dev.agate.spi.MessageObserver;
+import dev.agate.spi.MessageStore;
 import dev.agate.spi.Serializer;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,4 +37,7 @@ public final class HostConfiguration {
     public Duration sendTimeout = Duration.ofSeconds(10);
     public Duration shutdownTimeout = Duration.ofSeconds(30);
     public int deadLetterCapacity = 10_000;
+    public MessageStore store;
+    public Durability durability = Durability.defaults();
+    public boolean durableLocalQueues;
 }

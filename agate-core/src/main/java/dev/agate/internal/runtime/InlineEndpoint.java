@@ -36,6 +36,11 @@ final class InlineEndpoint implements Endpoint {
     }
 
     @Override
+    public int room() {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
     public void start() {
         running = true;
     }

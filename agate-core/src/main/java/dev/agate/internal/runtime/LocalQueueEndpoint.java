@@ -16,8 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A buffered local queue: a bounded in-memory buffer drained by {@code maximumParallelism} worker threads
- * named {@code agate-local-NAME-N}.
+ * A buffered or durable local queue: a bounded in-memory buffer drained by {@code maximumParallelism}
+ * worker threads named {@code agate-local-NAME-N}.
+ *
+ * <p>Durable: a send first writes the envelope to the store, owned by this node, then puts it in the
+ * buffer. The buffer never blocks a durable sender: when it is full the envelope is released to owner 0
+ * and the durability agent brings it back when there is room, on this node or another. A stopped durable
+ * queue refuses nothing that is already in the store: what it holds is released when the host closes.
+ * While the store fails, the workers pause between envelopes.
  *
  * <p>Design: the buffer is a capacity-bounded {@link LinkedBlockingQueue}, so a producer blocks in
  * {@link #send} while it is full and memory holds at most {@code capacity} waiting envelopes plus one per
@@ -37,10 +43,12 @@ final class LocalQueueEndpoint implements Endpoint {
     private final WorkTracker work;
     private final Duration sendTimeout;
     private final ThreadFactory threads;
+    /** Null for a buffered queue. */
+    private final DurableStorage durable;
     private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running;
 
-    LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout) {
+    LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout, DurableStorage durable) {
         this.settings = settings;
         this.uri = settings.uri();
         this.buffer = new LinkedBlockingQueue<>(settings.capacity());
@@ -48,6 +56,7 @@ final class LocalQueueEndpoint implements Endpoint {
         this.work = work;
         this.sendTimeout = sendTimeout;
         this.threads = AgateThreads.named("agate-local-" + settings.name());
+        this.durable = durable;
     }
 
     @Override
@@ -57,7 +66,7 @@ final class LocalQueueEndpoint implements Endpoint {
 
     @Override
     public EndpointMode mode() {
-        return EndpointMode.BUFFERED;
+        return durable != null ? EndpointMode.DURABLE : EndpointMode.BUFFERED;
     }
 
     @Override
@@ -75,6 +84,14 @@ final class LocalQueueEndpoint implements Endpoint {
 
     @Override
     public void send(Envelope envelope) {
+        if (durable != null) {
+            java.time.Instant now = durable.now();
+            Envelope stored = durable.persist(null, uri, List.of(envelope), now).get(0);
+            if (!DurableStorage.isLater(stored, now)) {
+                enqueueStored(stored);
+            }
+            return;
+        }
         if (!offer(envelope, sendTimeout)) {
             throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
                     + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
@@ -83,6 +100,10 @@ final class LocalQueueEndpoint implements Endpoint {
 
     @Override
     public boolean offer(Envelope envelope, Duration wait) {
+        if (durable != null) {
+            enqueueStored(envelope);
+            return true;
+        }
         checkRunning(envelope);
         work.begin();
         boolean accepted = false;
@@ -100,6 +121,30 @@ final class LocalQueueEndpoint implements Endpoint {
             takeBackIfStopped(envelope);
         }
         return accepted;
+    }
+
+    /**
+     * Takes an envelope that is in the store, owned by this node, into the buffer; when there is no room
+     * (or the queue has stopped) it stays in the store for the agent, released to any node when full.
+     */
+    private void enqueueStored(Envelope envelope) {
+        if (!running) {
+            return; // released with everything this node owns when the host closes
+        }
+        work.begin();
+        if (!buffer.offer(envelope)) {
+            work.end();
+            durable.release(List.of(envelope.id()));
+            return;
+        }
+        if (!running && buffer.remove(envelope)) {
+            work.end();
+        }
+    }
+
+    @Override
+    public int room() {
+        return buffer.remainingCapacity();
     }
 
     /**
@@ -126,6 +171,10 @@ final class LocalQueueEndpoint implements Endpoint {
             Thread.interrupted();
             Envelope envelope;
             try {
+                if (durable != null && durable.isPaused()) {
+                    Thread.sleep(100); // the store failed moments ago: let it rest
+                    continue;
+                }
                 envelope = buffer.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 continue;

@@ -1,0 +1,140 @@
+package dev.agate;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a host with a message store keeps its durable envelopes: the intervals of the durability agent's
+ * jobs, how long handled envelopes are remembered, and when a silent node is declared dead. Immutable;
+ * start from {@link #defaults()} and change what you need: {@code Durability.defaults().nodeTimeout(...)}.
+ *
+ * <p>Each job of the agent runs at its interval plus up to 10% jitter, so nodes started together do not
+ * hit the database together; each takes at most {@link #batchSize()} rows per transaction.
+ */
+public final class Durability {
+    private final Duration keepHandledFor;
+    private final Duration scheduledPollingInterval;
+    private final Duration recoveryInterval;
+    private final Duration heartbeatInterval;
+    private final Duration nodeTimeout;
+    private final Duration cleanupInterval;
+    private final Duration deadLetterRetention;
+    private final Duration storeStartTimeout;
+    private final int batchSize;
+
+    private Durability(Duration keepHandledFor, Duration scheduledPollingInterval, Duration recoveryInterval,
+                       Duration heartbeatInterval, Duration nodeTimeout, Duration cleanupInterval,
+                       Duration deadLetterRetention, Duration storeStartTimeout, int batchSize) {
+        this.keepHandledFor = keepHandledFor;
+        this.scheduledPollingInterval = scheduledPollingInterval;
+        this.recoveryInterval = recoveryInterval;
+        this.heartbeatInterval = heartbeatInterval;
+        this.nodeTimeout = nodeTimeout;
+        this.cleanupInterval = cleanupInterval;
+        this.deadLetterRetention = deadLetterRetention;
+        this.storeStartTimeout = storeStartTimeout;
+        this.batchSize = batchSize;
+        if (nodeTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("nodeTimeout (" + nodeTimeout + ") must be at least twice the heartbeatInterval ("
+                    + heartbeatInterval + "), or live nodes would be declared dead between two heartbeats");
+        }
+    }
+
+    /**
+     * Handled envelopes kept 5 minutes, scheduled envelopes polled every second, unowned ones recovered
+     * every 2 seconds, heartbeats every 5 seconds, nodes dead after 30 seconds of silence, cleanup every
+     * minute, dead letters kept until purged, the store given 60 seconds to be reachable at start, 500 rows
+     * per batch.
+     */
+    public static Durability defaults() {
+        return new Durability(Duration.ofMinutes(5), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofSeconds(30), Duration.ofMinutes(1), null, Duration.ofSeconds(60), 500);
+    }
+
+    /** How long a handled envelope's id is remembered, so a late duplicate is recognized and not handled again. */
+    public Duration keepHandledFor() { return keepHandledFor; }
+
+    /** How often due scheduled envelopes (and scheduled retries) are looked for: about how late they may fire. */
+    public Duration scheduledPollingInterval() { return scheduledPollingInterval; }
+
+    /** How often unowned incoming envelopes (a dead node's, or those a full queue left in the store) are claimed. */
+    public Duration recoveryInterval() { return recoveryInterval; }
+
+    /** How often this node tells the store it is alive. */
+    public Duration heartbeatInterval() { return heartbeatInterval; }
+
+    /** How long a node may stay silent before the leader declares it dead and gives its envelopes to any node. */
+    public Duration nodeTimeout() { return nodeTimeout; }
+
+    /** How often expired handled envelopes and dead letters are deleted. */
+    public Duration cleanupInterval() { return cleanupInterval; }
+
+    /** How long dead letters are kept, or null to keep them until purged. */
+    public Duration deadLetterRetention() { return deadLetterRetention; }
+
+    /** How long {@code start()} keeps trying to reach the store before it fails. */
+    public Duration storeStartTimeout() { return storeStartTimeout; }
+
+    /** The most rows one job takes in one transaction. */
+    public int batchSize() { return batchSize; }
+
+    public Durability keepHandledFor(Duration value) {
+        return new Durability(positive(value, "keepHandledFor"), scheduledPollingInterval, recoveryInterval, heartbeatInterval,
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+    }
+
+    public Durability scheduledPollingInterval(Duration value) {
+        return new Durability(keepHandledFor, positive(value, "scheduledPollingInterval"), recoveryInterval, heartbeatInterval,
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+    }
+
+    public Durability recoveryInterval(Duration value) {
+        return new Durability(keepHandledFor, scheduledPollingInterval, positive(value, "recoveryInterval"), heartbeatInterval,
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+    }
+
+    /** Sets the heartbeat and the node timeout together, which must be at least twice the heartbeat. */
+    public Durability heartbeat(Duration interval, Duration timeout) {
+        return new Durability(keepHandledFor, scheduledPollingInterval, recoveryInterval, positive(interval, "heartbeatInterval"),
+                positive(timeout, "nodeTimeout"), cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+    }
+
+    public Durability cleanupInterval(Duration value) {
+        return new Durability(keepHandledFor, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
+                positive(value, "cleanupInterval"), deadLetterRetention, storeStartTimeout, batchSize);
+    }
+
+    /** Null keeps dead letters until purged. */
+    public Durability deadLetterRetention(Duration value) {
+        return new Durability(keepHandledFor, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
+                cleanupInterval, value == null ? null : positive(value, "deadLetterRetention"), storeStartTimeout, batchSize);
+    }
+
+    public Durability storeStartTimeout(Duration value) {
+        return new Durability(keepHandledFor, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
+                cleanupInterval, deadLetterRetention, positive(value, "storeStartTimeout"), batchSize);
+    }
+
+    public Durability batchSize(int value) {
+        if (value < 1 || value > 10_000) {
+            throw new IllegalArgumentException("batchSize must be within 1..10000 but was " + value);
+        }
+        return new Durability(keepHandledFor, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
+                cleanupInterval, deadLetterRetention, storeStartTimeout, value);
+    }
+
+    private static Duration positive(Duration value, String name) {
+        Objects.requireNonNull(value, name);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive but was " + value);
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return "Durability[keepHandledFor=" + keepHandledFor + ", scheduledPolling=" + scheduledPollingInterval + ", recovery="
+                + recoveryInterval + ", heartbeat=" + heartbeatInterval + ", nodeTimeout=" + nodeTimeout + ", cleanup="
+                + cleanupInterval + ", deadLetterRetention=" + deadLetterRetention + ", batchSize=" + batchSize + "]";
+    }
+}

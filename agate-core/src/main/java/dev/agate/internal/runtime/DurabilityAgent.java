@@ -1,0 +1,117 @@
+package dev.agate.internal.runtime;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the durability jobs of one host, each at its own interval plus up to 10% jitter, on two threads
+ * named {@code agate-durability-N} (so a slow recovery never delays a heartbeat for long). A job's
+ * failure is logged and the job runs again at its next turn; each job keeps its own transactions small.
+ *
+ * <p>Shutdown is in two steps, in the order the host needs: {@link #stopClaiming()} first (no more
+ * envelopes are taken from the store while the host drains), {@link #stop()} at the very end, after the
+ * host released what it owns; heartbeats go on until then, so a node that drains slowly is not declared
+ * dead.
+ */
+final class DurabilityAgent {
+    private static final Logger log = LoggerFactory.getLogger(DurabilityAgent.class);
+
+    /** One periodic job. */
+    interface Job {
+        String name();
+
+        Duration interval();
+
+        /** Whether the job takes envelopes from the store (stopped first at shutdown). */
+        boolean claims();
+
+        void run();
+    }
+
+    private final List<Job> jobs;
+    private final ScheduledExecutorService threads;
+    private volatile boolean claiming = true;
+    private volatile boolean stopped;
+
+    DurabilityAgent(List<Job> jobs) {
+        this.jobs = new ArrayList<>(jobs);
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, AgateThreads.named("agate-durability"));
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setRemoveOnCancelPolicy(true);
+        this.threads = executor;
+    }
+
+    void start() {
+        // First runs come quickly, so a restarted node picks up its work at once.
+        jobs.forEach(job -> schedule(job, Duration.ofMillis(ThreadLocalRandom.current().nextLong(10, 100))));
+    }
+
+    private void schedule(Job job, Duration delay) {
+        if (stopped) {
+            return;
+        }
+        try {
+            threads.schedule(() -> runOnce(job), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void runOnce(Job job) {
+        if (stopped || (job.claims() && !claiming)) {
+            return;
+        }
+        try {
+            job.run();
+        } catch (RuntimeException e) {
+            log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
+            log.debug("durability job '{}' failure", job.name(), e);
+        }
+        long interval = job.interval().toNanos();
+        schedule(job, Duration.ofNanos(interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1)));
+    }
+
+    /** Runs a job now on the agent's threads, for example recovery after a replay. */
+    void runSoon(Job job) {
+        if (!stopped) {
+            try {
+                threads.execute(() -> {
+                    if (!stopped && (!job.claims() || claiming)) {
+                        try {
+                            job.run();
+                        } catch (RuntimeException e) {
+                            log.warn("durability job '{}' failed: {}", job.name(), e.getMessage());
+                        }
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    /** No more claims from the store; jobs that do not claim go on. */
+    void stopClaiming() {
+        claiming = false;
+    }
+
+    /** Stops every job and waits up to 5 seconds for a running one to end. */
+    void stop() {
+        stopped = true;
+        threads.shutdownNow();
+        try {
+            if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("a durability job did not end within 5 s of the host closing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.DeadLetter;
+import dev.agate.Durability;
+import dev.agate.Envelope;
+import dev.agate.spi.MessageStore;
+import dev.agate.spi.Serializer;
+import dev.agate.spi.StoreTransaction;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime's side of its message store: this node's id, every write the runtime makes to the store,
+ * the batched "handled" marks, and the store's health.
+ *
+ * <p>Every store call goes through {@link #call}: a failure becomes a {@link StoreUnavailableException}
+ * and pauses the durable workers with a growing backoff (250 ms doubling to 5 s), so that a database that
+ * is down is not hammered by every worker at once; the first call that works again ends the pause.
+ *
+ * <p>Handled marks: a handling that wrote nothing to the store (no transaction was opened) is marked
+ * handled later, in a batch of up to {@link Durability#batchSize()} ids: one statement instead of one
+ * transaction per envelope. Until the batch is written a crash may handle it again, which such a handler
+ * (one that changes nothing in the database) must tolerate anyway. Thread-safe.
+ */
+final class DurableStorage {
+    private static final Logger log = LoggerFactory.getLogger(DurableStorage.class);
+    private static final long MIN_PAUSE_NANOS = 250_000_000L;
+    private static final long MAX_PAUSE_NANOS = 5_000_000_000L;
+
+    private final MessageStore store;
+    private final Durability settings;
+    private final Clock clock;
+    private final Serializer serializer;
+    private volatile int nodeId;
+    private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingMarks = new AtomicInteger();
+    private final ReentrantLock flushing = new ReentrantLock();
+    private final AtomicInteger failuresInARow = new AtomicInteger();
+    private volatile long pausedUntilNanos;
+
+    DurableStorage(MessageStore store, Durability settings, Clock clock, Serializer serializer) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.serializer = serializer;
+    }
+
+    MessageStore store() {
+        return store;
+    }
+
+    Durability settings() {
+        return settings;
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    int nodeId() {
+        return nodeId;
+    }
+
+    void nodeId(int id) {
+        this.nodeId = id;
+    }
+
+    // ---- writes
+
+    /** The envelope with its serialized body, which the store keeps. */
+    Envelope serialized(Envelope envelope) {
+        return envelope.body() != null ? envelope : envelope.withBody(serializer.contentType(), serializer.serialize(envelope.message()));
+    }
+
+    /** Whether the store keeps this envelope as scheduled rather than incoming, at {@code now}. */
+    static boolean isLater(Envelope envelope, Instant now) {
+        return envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);
+    }
+
+    /**
+     * Persists envelopes received at {@code endpoint}, owned by this node (scheduled ones by nobody), in
+     * {@code transaction} or one of their own; scheduled means scheduled after {@code now}. Returns them serialized; duplicates are not stored again.
+     */
+    List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now) {
+        List<Envelope> serialized = new ArrayList<>(envelopes.size());
+        envelopes.forEach(e -> serialized.add(serialized(e)));
+        call("storing " + envelopes.size() + " envelope(s) for " + endpoint,
+                () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now));
+        return serialized;
+    }
+
+    /** Gives an envelope this node could not take into memory back to any node. */
+    void release(Collection<UUID> ids) {
+        call("releasing " + ids.size() + " envelope(s)", () -> {
+            store.inbox().release(ids);
+            return null;
+        });
+    }
+
+    /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
+    boolean markHandled(StoreTransaction transaction, UUID id) {
+        return call("marking envelope " + id + " handled",
+                () -> store.inbox().markHandled(transaction, id, nodeId, clock.instant().plus(settings.keepHandledFor())));
+    }
+
+    /** Marks an envelope handled in the next batch. */
+    void markHandledLater(UUID id) {
+        handledMarks.add(id);
+        if (pendingMarks.incrementAndGet() >= settings.batchSize()) {
+            flushHandledMarks();
+        }
+    }
+
+    /** Writes the pending handled marks; on failure they stay pending. Called by workers and the agent. */
+    void flushHandledMarks() {
+        if (!flushing.tryLock()) {
+            return; // another thread is writing them
+        }
+        try {
+            while (!handledMarks.isEmpty()) {
+                List<UUID> batch = new ArrayList<>();
+                UUID id;
+                while (batch.size() < settings.batchSize() && (id = handledMarks.poll()) != null) {
+                    batch.add(id);
+                }
+                pendingMarks.addAndGet(-batch.size());
+                try {
+                    call("marking " + batch.size() + " envelope(s) handled", () -> {
+                        store.inbox().markHandled(null, batch, clock.instant().plus(settings.keepHandledFor()));
+                        return null;
+                    });
+                } catch (StoreUnavailableException e) {
+                    handledMarks.addAll(batch);
+                    pendingMarks.addAndGet(batch.size());
+                    log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
+                    return;
+                }
+            }
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    void recordAttempts(UUID id, int attempts) {
+        call("recording the attempts of envelope " + id, () -> {
+            store.inbox().recordAttempts(id, attempts);
+            return null;
+        });
+    }
+
+    void scheduleRetry(UUID id, int attempts, Instant at) {
+        call("scheduling a retry of envelope " + id, () -> {
+            store.inbox().scheduleRetry(id, attempts, at);
+            return null;
+        });
+    }
+
+    void deadLetter(DeadLetter letter) {
+        Instant expires = settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
+        DeadLetter stored = new DeadLetter(serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
+                letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
+        call("moving envelope " + letter.id() + " to the dead letters", () -> {
+            store.deadLetters().moveFromInbox(stored, expires);
+            return null;
+        });
+    }
+
+    StoreTransaction begin() {
+        return call("opening a transaction", store::begin);
+    }
+
+    // ---- health
+
+    /** Runs one store call, turning its failure into a {@link StoreUnavailableException} and a pause. */
+    <T> T call(String what, Supplier<T> work) {
+        try {
+            T result = work.get();
+            if (failuresInARow.get() > 0) {
+                failuresInARow.set(0);
+                pausedUntilNanos = 0;
+                log.info("the message store {} works again", store.description());
+            }
+            return result;
+        } catch (StoreUnavailableException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            int failures = failuresInARow.incrementAndGet();
+            long pause = Math.min(MAX_PAUSE_NANOS, MIN_PAUSE_NANOS << Math.min(5, failures - 1));
+            pausedUntilNanos = System.nanoTime() + pause;
+            throw new StoreUnavailableException(what + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether durable workers should wait before taking more work: the store failed moments ago. */
+    boolean isPaused() {
+        long until = pausedUntilNanos;
+        return until != 0 && until - System.nanoTime() > 0;
+    }
+
+    /** How long to wait before trying the store again after a failure. */
+    java.time.Duration retryDelay() {
+        return java.time.Duration.ofNanos(Math.min(MAX_PAUSE_NANOS, MIN_PAUSE_NANOS << Math.min(5, Math.max(0, failuresInARow.get() - 1))));
+    }
+}

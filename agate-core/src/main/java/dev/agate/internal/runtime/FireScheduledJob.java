@@ -1,0 +1,47 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.Envelope;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * Claims scheduled envelopes that are due (they become incoming, owned by this node) and hands each to
+ * the runtime, which puts it in its endpoint or, when it cannot, releases the claim so that no envelope is
+ * lost between the claim and the queue. Runs again at once while it finds full batches.
+ */
+final class FireScheduledJob implements DurabilityAgent.Job {
+    private final DurableStorage storage;
+    private final Consumer<Envelope> fire;
+
+    FireScheduledJob(DurableStorage storage, Consumer<Envelope> fire) {
+        this.storage = storage;
+        this.fire = fire;
+    }
+
+    @Override
+    public String name() {
+        return "fire scheduled";
+    }
+
+    @Override
+    public Duration interval() {
+        return storage.settings().scheduledPollingInterval();
+    }
+
+    @Override
+    public boolean claims() {
+        return true;
+    }
+
+    @Override
+    public void run() {
+        int batchSize = storage.settings().batchSize();
+        List<Envelope> due;
+        do {
+            due = storage.call("claiming due scheduled envelopes",
+                    () -> storage.store().inbox().claimDueScheduled(storage.now(), storage.nodeId(), batchSize));
+            due.forEach(fire);
+        } while (due.size() == batchSize);
+    }
+}
