@@ -32,8 +32,13 @@ class LocalQueueTest {
     }
 
     @Test
-    void durableNeedsAStoreThatThisVersionDoesNotHave() {
-        assertThatThrownBy(() -> LocalQueue.builder("q").mode(EndpointMode.DURABLE).build())
-                .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("need a message store");
+    void aDurableQueueWithoutAnyStoreFailsTheBuildAndSaysWhatToAdd() {
+        LocalQueue durable = LocalQueue.builder("q").durable().build();
+        assertThat(durable.mode()).isEqualTo(EndpointMode.DURABLE);
+        // agate-core alone has no store provider on its class path
+        assertThatThrownBy(() -> AgateHost.builder().serviceName("lonely").localQueue(durable).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("host 'lonely' has durable endpoints but no message store")
+                .hasMessageContaining("agate-jdbc");
     }
 }
