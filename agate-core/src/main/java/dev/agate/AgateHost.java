@@ -53,6 +53,14 @@ public final class AgateHost implements AutoCloseable {
         return runtime.deadLetters();
     }
 
+    /**
+     * This node's id in its message store: what the rows it owns carry as their owner. 0 for a host without
+     * a store, or before start. It may change while running if another node declared this one dead.
+     */
+    public int nodeId() {
+        return runtime.nodeId();
+    }
+
     public String serviceName() {
         return runtime.serviceName();
     }
