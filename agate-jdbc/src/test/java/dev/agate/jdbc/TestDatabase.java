@@ -17,18 +17,19 @@ import org.sqlite.SQLiteDataSource;
 /**
  * A database of its own for one test, on the real servers of this machine (PostgreSQL at
  * 127.0.0.1:5432 as postgres, MariaDB at 127.0.0.1:3306 as root) or in a temporary SQLite file;
- * dropped by {@link #close()}. Names are random, so runs never collide.
+ * dropped by {@link #close()}. Names are random, so runs never collide. Public, and shipped in this
+ * module's test-jar, for other modules' tests against the same databases (agate-cli).
  */
-final class TestDatabase implements AutoCloseable {
-    enum Kind { SQLITE, POSTGRES, MARIADB }
+public final class TestDatabase implements AutoCloseable {
+    public enum Kind { SQLITE, POSTGRES, MARIADB }
 
     private static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
     private static final String MARIADB_ADMIN = "jdbc:mariadb://127.0.0.1:3306/?user=root&password=";
 
-    final Kind kind;
-    final String name;
-    final String url;
-    final DataSource dataSource;
+    public final Kind kind;
+    public final String name;
+    public final String url;
+    public final DataSource dataSource;
     private final Path sqliteDir;
 
     private TestDatabase(Kind kind, String name, String url, DataSource dataSource, Path sqliteDir) {
@@ -39,7 +40,7 @@ final class TestDatabase implements AutoCloseable {
         this.sqliteDir = sqliteDir;
     }
 
-    static TestDatabase create(Kind kind) throws Exception {
+    public static TestDatabase create(Kind kind) throws Exception {
         String name = "agate_t_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36).toLowerCase(Locale.ROOT);
         switch (kind) {
             case SQLITE -> {
@@ -77,7 +78,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** Runs SQL on a fresh connection to this database. */
-    void execute(String... statements) throws SQLException {
+    public void execute(String... statements) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
@@ -86,7 +87,7 @@ final class TestDatabase implements AutoCloseable {
     }
 
     /** A single long from a query. */
-    long queryLong(String sql) throws SQLException {
+    public long queryLong(String sql) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
              var result = statement.executeQuery(sql)) {
             result.next();
