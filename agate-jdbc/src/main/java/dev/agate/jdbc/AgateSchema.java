@@ -258,7 +258,10 @@ public final class AgateSchema {
         }
     }
 
+    /** The connection's URL without its query string, which may carry a password. */
     private static String describe(Connection connection) throws SQLException {
-        return connection.getMetaData().getURL();
+        String url = connection.getMetaData().getURL();
+        int query = url == null ? -1 : url.indexOf('?');
+        return query < 0 ? url : url.substring(0, query);
     }
 }

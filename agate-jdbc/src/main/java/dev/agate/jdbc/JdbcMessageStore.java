@@ -219,6 +219,11 @@ public final class JdbcMessageStore implements MessageStore {
      * timeout, so it must not be done by every connection as it opens.
      */
     private void prepareSqliteFile() {
+        if (schemaMode != AgateSchema.Mode.CREATE_OR_UPGRADE && !Files.exists(sqliteFile)) {
+            // Only checking: do not leave an empty database behind a mistyped path.
+            throw new AgateException("there is no SQLite database at " + sqliteFile + " (schema mode " + schemaMode
+                    + " does not create one)");
+        }
         try {
             Files.createDirectories(sqliteFile.getParent());
         } catch (java.io.IOException e) {
