@@ -4,10 +4,7 @@ import dev.agate.AgateException;
 import dev.agate.jdbc.AgateSchema;
 import dev.agate.jdbc.JdbcMessageStore;
 import dev.agate.jdbc.SchemaNames;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 
 /**
  * Which store a command works on, and how it is opened: checked against the schema for everything but
@@ -22,12 +19,11 @@ record StoreSettings(String url, SchemaNames names, Duration connectTimeout) {
     /**
      * A started store whose tables exist at this build's version. The caller closes it.
      *
-     * @throws CommandException for a URL no store handles, or an SQLite file that does not exist
+     * @throws CommandException for a URL no store handles
      * @throws AgateException   when the database cannot be reached or its schema is missing or different
      */
     JdbcMessageStore openChecked() {
-        requireExistingSqliteFile();
-        return open(AgateSchema.Mode.VALIDATE);
+        return open(AgateSchema.Mode.VALIDATE); // which does not create a missing SQLite file
     }
 
     /** A started store that neither creates nor checks the schema: for apply and rebuild. The caller closes it. */
@@ -52,25 +48,6 @@ record StoreSettings(String url, SchemaNames names, Duration connectTimeout) {
                     .connectionTimeout(connectTimeout).maximumPoolSize(2).build();
         } catch (IllegalArgumentException e) {
             throw CommandException.usage(e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Opening an SQLite file creates it: a typo in the path would leave an empty database behind and then
-     * report missing tables. Only the schema commands may create the file.
-     */
-    private void requireExistingSqliteFile() {
-        String prefix = "jdbc:sqlite:";
-        if (!url.toLowerCase(Locale.ROOT).startsWith(prefix)) {
-            return;
-        }
-        String path = url.substring(prefix.length());
-        int query = path.indexOf('?');
-        path = query < 0 ? path : path.substring(0, query);
-        path = path.startsWith("file:") ? path.substring("file:".length()) : path;
-        if (!path.isEmpty() && !path.contains(":memory:") && !Files.exists(Path.of(path))) {
-            throw CommandException.failure("no SQLite database at " + Path.of(path).toAbsolutePath()
-                    + ": create it with `agate schema apply --db " + url + "`");
         }
     }
 }

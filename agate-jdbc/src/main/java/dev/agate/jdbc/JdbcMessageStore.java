@@ -219,10 +219,10 @@ public final class JdbcMessageStore implements MessageStore {
      * timeout, so it must not be done by every connection as it opens.
      */
     private void prepareSqliteFile() {
-        if (schemaMode != AgateSchema.Mode.CREATE_OR_UPGRADE && !Files.exists(sqliteFile)) {
+        if (schemaMode == AgateSchema.Mode.VALIDATE && !Files.exists(sqliteFile)) {
             // Only checking: do not leave an empty database behind a mistyped path.
-            throw new AgateException("there is no SQLite database at " + sqliteFile + " (schema mode " + schemaMode
-                    + " does not create one)");
+            throw new AgateException("no SQLite database at " + sqliteFile + ": create it with `agate schema apply --db jdbc:sqlite:"
+                    + sqliteFile + "`, or start the host with schema mode CREATE_OR_UPGRADE");
         }
         try {
             Files.createDirectories(sqliteFile.getParent());
