@@ -79,6 +79,20 @@ abstract class Dialect {
     abstract String claimLockClause();
 
     /**
+     * Whether a statement failed because the database chose this transaction as a deadlock victim or
+     * could not serialize it (SQLState class 40): the whole transaction was rolled back and may simply
+     * run again. MariaDB reports a deadlock as 40001, PostgreSQL as 40P01.
+     */
+    boolean isTransactionRollback(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("40")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Takes the session-scoped leader lock named {@code key} on this connection without waiting; true
      * when taken. Databases without session locks (SQLite) throw {@link UnsupportedOperationException}.
      */

@@ -17,6 +17,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The inbox on a relational database. Batches are one statement: a multi-row insert that skips
@@ -25,10 +27,13 @@ import java.util.UUID;
  * same transaction, so two nodes never claim one row.
  */
 final class JdbcInbox implements Inbox {
+    private static final Logger log = LoggerFactory.getLogger(JdbcInbox.class);
     static final String INCOMING = "Incoming";
     static final String SCHEDULED = "Scheduled";
     static final String HANDLED = "Handled";
     private static final int COLUMNS = 8;
+    /** How often a claim runs before a deadlock fails it. */
+    private static final int CLAIM_TRIES = 10;
 
     private final Jdbc jdbc;
     private final String table;
@@ -168,7 +173,7 @@ final class JdbcInbox implements Inbox {
     private List<Envelope> claim(String operation, String filterAndOrder, Binder binder, String assignments, int ownerId, int limit) {
         String select = "SELECT id, attempts, received_at, body FROM " + table + " WHERE " + filterAndOrder + " LIMIT ?"
                 + jdbc.dialect.claimLockClause();
-        return jdbc.inTransaction(operation, c -> {
+        return claimRetrying(jdbc, operation, c -> {
             List<Envelope> claimed;
             try (PreparedStatement query = c.prepareStatement(select)) {
                 binder.bindFirst(query);
@@ -178,6 +183,25 @@ final class JdbcInbox implements Inbox {
             setOwner(c, claimed, assignments, ownerId);
             return claimed;
         });
+    }
+
+    /**
+     * Runs a claim in a transaction of its own, again when the database rolled it back as a deadlock
+     * victim: on MariaDB, claimers' locking reads take gap locks on the index whose entries their updates
+     * then move (a claimed row changes status or owner), so two claimers at once can deadlock. The victim's
+     * transaction claimed nothing, so running it again is safe.
+     */
+    static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return jdbc.inTransactionOrThrow(work);
+            } catch (SQLException e) {
+                if (attempt >= CLAIM_TRIES || !jdbc.dialect.isTransactionRollback(e)) {
+                    throw jdbc.failure(operation + (attempt > 1 ? " (" + attempt + " tries)" : ""), e);
+                }
+                log.debug("{} on {} was rolled back by the database (try {}): {}", operation, jdbc, attempt, e.getMessage());
+            }
+        }
     }
 
     private void setOwner(Connection c, List<Envelope> claimed, String assignments, int ownerId) throws SQLException {

@@ -90,7 +90,7 @@ final class JdbcOutbox implements Outbox {
     public List<Envelope> claim(URI destination, int ownerId, int limit) {
         String select = "SELECT id, attempts, destination, body FROM " + table + " WHERE owner_id = 0 AND destination = ? ORDER BY id LIMIT ?"
                 + jdbc.dialect.claimLockClause();
-        return jdbc.inTransaction("claiming outgoing envelopes to " + destination, c -> {
+        return JdbcInbox.claimRetrying(jdbc, "claiming outgoing envelopes to " + destination, c -> {
             List<Envelope> claimed = new ArrayList<>();
             try (PreparedStatement query = c.prepareStatement(select)) {
                 query.setString(1, destination.toString());

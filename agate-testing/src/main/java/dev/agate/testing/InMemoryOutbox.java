@@ -1,0 +1,117 @@
+package dev.agate.testing;
+
+import dev.agate.AgateException;
+import dev.agate.Envelope;
+import dev.agate.spi.Outbox;
+import dev.agate.spi.StoreTransaction;
+import dev.agate.testing.InMemoryTables.OutgoingRow;
+import java.net.URI;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The outbox of an {@link InMemoryMessageStore}. Storing an id that is stored already fails, as the
+ * primary key of the JDBC store's table makes it fail; claims re-own rows under the store's lock.
+ */
+final class InMemoryOutbox implements Outbox {
+    private final InMemoryMessageStore store;
+
+    InMemoryOutbox(InMemoryMessageStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
+        envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
+        List<OutgoingRow> rows = envelopes.stream().map(e -> OutgoingRow.of(e, ownerId)).toList();
+        store.write(transaction, writes -> {
+            Set<UUID> batch = new HashSet<>();
+            for (OutgoingRow row : rows) {
+                if (!batch.add(row.id()) || writes.outgoing(row.id()) != null) {
+                    throw new AgateException("storing " + rows.size() + " outgoing envelope(s) failed on " + store
+                            + ": envelope " + row.id() + " is stored already");
+                }
+            }
+            for (OutgoingRow row : rows) {
+                writes.changeOutgoing(row.id(), current -> {
+                    if (current != null) {
+                        throw new AgateException("outgoing envelope " + row.id() + " was stored by another transaction first");
+                    }
+                    return row;
+                });
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void delete(StoreTransaction transaction, Collection<UUID> ids) {
+        store.write(transaction, writes -> {
+            for (UUID id : ids) {
+                if (writes.outgoing(id) != null) {
+                    writes.changeOutgoing(id, current -> null);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<Envelope> claim(URI destination, int ownerId, int limit) {
+        if (limit < 0) {
+            throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
+        }
+        String where = destination.toString();
+        return store.withTables(tables -> {
+            List<OutgoingRow> claimed = tables.outgoing.values().stream()
+                    .filter(row -> row.owner() == 0 && row.destination().equals(where))
+                    .sorted(Comparator.comparing(OutgoingRow::id, InMemoryTables.BY_ID)).limit(limit)
+                    .map(row -> row.owned(ownerId, row.attempts())).toList();
+            claimed.forEach(row -> tables.outgoing.put(row.id(), row));
+            return claimed.stream().map(OutgoingRow::envelope).toList();
+        });
+    }
+
+    @Override
+    public Set<URI> destinationsWithUnowned() {
+        return store.withTables(tables -> tables.outgoing.values().stream().filter(row -> row.owner() == 0)
+                .map(row -> URI.create(row.destination())).collect(Collectors.toCollection(LinkedHashSet::new)));
+    }
+
+    @Override
+    public void release(Collection<UUID> ids, int attempts) {
+        store.withTables(tables -> {
+            ids.forEach(id -> tables.outgoing.computeIfPresent(id, (any, row) -> row.owned(0, attempts)));
+            return null;
+        });
+    }
+
+    @Override
+    public int releaseOwnedBy(int ownerId) {
+        return store.withTables(tables -> {
+            List<OutgoingRow> released = tables.outgoing.values().stream().filter(row -> row.owner() == ownerId)
+                    .map(row -> row.owned(0, row.attempts())).toList();
+            released.forEach(row -> tables.outgoing.put(row.id(), row));
+            return released.size();
+        });
+    }
+
+    @Override
+    public int deleteExpired(Instant now, int limit) {
+        return store.withTables(tables -> {
+            List<UUID> expired = tables.outgoing.values().stream()
+                    .filter(row -> row.deliverBy() != null && row.deliverBy().isBefore(now))
+                    .sorted(Comparator.comparing(OutgoingRow::deliverBy)).limit(limit).map(OutgoingRow::id).toList();
+            expired.forEach(tables.outgoing::remove);
+            return expired.size();
+        });
+    }
+}
