@@ -45,7 +45,7 @@ final class BufferedLocalScenario implements Scenario {
     }
 
     @Override
-    public List<Result> run(Size size) throws Exception {
+    public List<Result> run(Size size, List<String> stores) throws Exception {
         Size.Counts counts = size.counts(QUICK_WARMUP, QUICK_MEASURED);
         List<Result> results = new ArrayList<>();
         for (int producers : PRODUCERS) {

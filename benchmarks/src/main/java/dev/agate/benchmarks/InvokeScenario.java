@@ -38,7 +38,7 @@ final class InvokeScenario implements Scenario {
     }
 
     @Override
-    public List<Result> run(Size size) throws Exception {
+    public List<Result> run(Size size, List<String> stores) throws Exception {
         try (Target target = newTarget()) {
             return List.of(Measurement.measure(NAME, PRODUCERS, size.counts(QUICK_WARMUP, QUICK_MEASURED), target));
         }

@@ -14,7 +14,7 @@ import java.util.Set;
  *
  * @param quick     smaller message counts, for a run of about a minute
  * @param scenarios the scenarios to run, in the order of {@link Scenarios#names()}; all when none is named
- * @param store     the message store asked for; no current scenario uses one
+ * @param store     the message store for durable scenarios; empty for their default (SQLite, then PostgreSQL)
  * @param output    where the JSON report goes
  * @param inProcess run every scenario in this JVM instead of one fresh JVM per scenario
  */
@@ -55,6 +55,10 @@ record Options(boolean quick, List<String> scenarios, Optional<String> store, Pa
         if (quick) {
             args.add("--quick");
         }
+        store.ifPresent(s -> {
+            args.add("--store");
+            args.add(s);
+        });
         return args;
     }
 

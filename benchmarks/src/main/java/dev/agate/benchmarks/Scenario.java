@@ -11,6 +11,11 @@ interface Scenario {
     /** One line for the report: what a message is and what its latency measures. */
     String description();
 
-    /** Warms up and measures every configuration of this scenario. */
-    List<Result> run(Size size) throws Exception;
+    /**
+     * Warms up and measures every configuration of this scenario.
+     *
+     * @param stores the stores {@code --store} named (empty: the scenario's default); scenarios without a
+     *               database ignore it
+     */
+    List<Result> run(Size size, List<String> stores) throws Exception;
 }
