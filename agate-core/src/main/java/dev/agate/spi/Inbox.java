@@ -21,7 +21,8 @@ public interface Inbox {
     /**
      * Persists envelopes received at {@code endpoint}, as incoming (or scheduled, when their scheduled time
      * is after {@code now}) and owned by {@code ownerId}. Envelopes whose id is already stored, in any
-     * state, are duplicates: they are not stored again and their ids are returned. Envelopes must carry a
+     * state, are duplicates: they are not stored again and their ids are returned. An id given twice in
+     * one batch is stored once and not reported: callers remove duplicates within their own batch. Envelopes must carry a
      * body; attempts are stored as they are.
      *
      * @param transaction the transaction to join, or null for one of its own

@@ -19,7 +19,15 @@ public interface StoreAdmin {
         }
     }
 
+    /** Counts every row: for operators, not for periodic jobs (it reads whole tables). */
     Counts counts();
+
+    /**
+     * The owner ids, 0 included, of incoming (not scheduled, not handled) and outgoing rows: what the
+     * leader looks through for rows of nodes that are gone. Served by the recovery indexes, so it does
+     * not read the handled rows.
+     */
+    java.util.Set<Integer> owners();
 
     /**
      * Gives every incoming, scheduled and outgoing envelope back to owner 0, for when nodes are gone

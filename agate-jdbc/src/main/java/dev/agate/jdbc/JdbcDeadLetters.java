@@ -71,7 +71,8 @@ final class JdbcDeadLetters implements DeadLetterStore {
 
     @Override
     public List<DeadLetter> replay(UUID id, String messageType) {
-        return jdbc.inTransaction("replaying dead letters", c -> {
+        // Locks like a claim, so on MariaDB it may be picked as a deadlock victim too: run it again then.
+        return JdbcInbox.claimRetrying(jdbc, "replaying dead letters", c -> {
             List<DeadLetter> letters = select(c, id, messageType, Integer.MAX_VALUE, jdbc.dialect.claimLockClause());
             List<DeadLetter> replayed = new ArrayList<>();
             for (DeadLetter letter : letters) {

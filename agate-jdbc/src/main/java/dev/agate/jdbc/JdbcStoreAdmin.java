@@ -58,6 +58,22 @@ final class JdbcStoreAdmin implements StoreAdmin {
     }
 
     @Override
+    public java.util.Set<Integer> owners() {
+        return jdbc.inTransaction("listing owners", c -> {
+            java.util.Set<Integer> owners = new java.util.TreeSet<>();
+            for (String sql : List.of("SELECT DISTINCT owner_id FROM " + names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
+                    "SELECT DISTINCT owner_id FROM " + names.outgoing())) {
+                try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        owners.add(rows.getInt(1));
+                    }
+                }
+            }
+            return owners;
+        });
+    }
+
+    @Override
     public int releaseAll() {
         return jdbc.inTransaction("releasing every envelope to any node", c -> {
             int changed;

@@ -62,7 +62,12 @@ final class SessionLeaderLock implements LeaderLock {
             try {
                 jdbc.dialect.releaseLeaderLock(connection, key);
             } catch (SQLException e) {
-                log.debug("releasing the leader lock on {} failed; closing its session ends it", jdbc, e);
+                // A pooled connection given back would keep its session, and the lock with it: end the session.
+                log.debug("releasing the leader lock on {} failed; ending its session instead", jdbc, e);
+                if (jdbc.dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                    pool.evictConnection(connection);
+                    connection = null;
+                }
             }
         }
         dropConnection();

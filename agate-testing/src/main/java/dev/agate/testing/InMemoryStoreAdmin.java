@@ -36,6 +36,16 @@ final class InMemoryStoreAdmin implements StoreAdmin {
     }
 
     @Override
+    public java.util.Set<Integer> owners() {
+        return store.withTables(tables -> {
+            java.util.Set<Integer> owners = new java.util.TreeSet<>();
+            tables.incoming.values().stream().filter(row -> row.status() == Status.INCOMING).forEach(row -> owners.add(row.owner()));
+            tables.outgoing.values().forEach(row -> owners.add(row.owner()));
+            return owners;
+        });
+    }
+
+    @Override
     public int releaseAll() {
         return store.withTables(tables -> {
             List<IncomingRow> incoming = tables.incoming.values().stream()

@@ -173,6 +173,7 @@ public abstract class MessageStoreCompliance {
         StoreAdmin.Counts counts = store.admin().counts();
         assertThat(counts.scheduled()).isEqualTo(1);
         assertThat(counts.incomingByOwner()).containsExactly(Map.entry(5, 2L));
+        assertThat(store.admin().owners()).as("scheduled rows are nobody's yet").containsExactly(5);
         assertThat(store.inbox().claimDueScheduled(now, 6, 10)).isEmpty();
         assertThat(store.inbox().claimDueScheduled(now.plusMillis(1), 6, 10)).extracting(Envelope::id).containsExactly(later.id());
     }
@@ -437,6 +438,7 @@ public abstract class MessageStoreCompliance {
         StoreAdmin.Counts counts = store.admin().counts();
         assertThat(counts.outgoing()).isEqualTo(7);
         assertThat(counts.outgoingByOwner()).containsOnly(Map.entry(0, 1L), Map.entry(3, 1L), Map.entry(8, 2L), Map.entry(9, 3L));
+        assertThat(store.admin().owners()).containsExactly(0, 3, 8, 9);
         assertThat(store.outbox().destinationsWithUnowned()).containsExactly(OTHER_PARTNER);
     }
 

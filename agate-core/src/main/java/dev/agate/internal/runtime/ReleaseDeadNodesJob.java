@@ -2,7 +2,6 @@ package dev.agate.internal.runtime;
 
 import dev.agate.spi.LeaderLock;
 import dev.agate.spi.NodeRegistry;
-import dev.agate.spi.StoreAdmin;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashSet;
@@ -81,9 +80,7 @@ final class ReleaseDeadNodesJob implements DurabilityAgent.Job {
 
     /** Owners above {@code highestListed} may be nodes that registered after the list was read: left alone. */
     private void releaseOrphans(Set<Integer> alive, int highestListed) {
-        StoreAdmin.Counts counts = storage.call("counting envelopes by owner", () -> storage.store().admin().counts());
-        Set<Integer> owners = new HashSet<>(counts.incomingByOwner().keySet());
-        owners.addAll(counts.outgoingByOwner().keySet());
+        Set<Integer> owners = new HashSet<>(storage.call("listing owners", () -> storage.store().admin().owners()));
         owners.remove(0);
         owners.removeAll(alive);
         owners.removeIf(owner -> owner > highestListed);
