@@ -1,6 +1,5 @@
 package dev.agate.internal.runtime;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
@@ -12,33 +11,19 @@ import org.slf4j.LoggerFactory;
  * transaction per batch, and at most {@value #MAX_BATCHES} batches per run, so a large backlog is worked
  * off over several runs instead of in one long lock.
  */
-final class CleanupJob implements DurabilityAgent.Job {
+final class CleanupJob extends DurabilityAgent.Job {
     private static final Logger log = LoggerFactory.getLogger(CleanupJob.class);
     static final int MAX_BATCHES = 20;
 
     private final DurableStorage storage;
 
     CleanupJob(DurableStorage storage) {
+        super("cleanup", storage.settings().cleanupInterval(), false);
         this.storage = storage;
     }
 
     @Override
-    public String name() {
-        return "cleanup";
-    }
-
-    @Override
-    public Duration interval() {
-        return storage.settings().cleanupInterval();
-    }
-
-    @Override
-    public boolean claims() {
-        return false;
-    }
-
-    @Override
-    public void run() {
+    void run() {
         Instant now = storage.now();
         int limit = storage.settings().batchSize();
         int handled = inBatches("deleting expired handled envelopes", () -> storage.store().inbox().deleteExpiredHandled(now, limit));

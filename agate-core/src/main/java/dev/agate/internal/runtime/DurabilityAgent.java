@@ -23,16 +23,32 @@ import org.slf4j.LoggerFactory;
 final class DurabilityAgent {
     private static final Logger log = LoggerFactory.getLogger(DurabilityAgent.class);
 
-    /** One periodic job. */
-    interface Job {
-        String name();
+    /** One periodic job: its name (for logs), its interval, and whether it takes envelopes from the store. */
+    abstract static class Job {
+        private final String name;
+        private final Duration interval;
+        private final boolean claims;
 
-        Duration interval();
+        Job(String name, Duration interval, boolean claims) {
+            this.name = name;
+            this.interval = interval;
+            this.claims = claims;
+        }
+
+        final String name() {
+            return name;
+        }
+
+        final Duration interval() {
+            return interval;
+        }
 
         /** Whether the job takes envelopes from the store (stopped first at shutdown). */
-        boolean claims();
+        final boolean claims() {
+            return claims;
+        }
 
-        void run();
+        abstract void run();
     }
 
     private final List<Job> jobs;

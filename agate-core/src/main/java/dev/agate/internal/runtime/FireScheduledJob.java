@@ -1,7 +1,6 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.Envelope;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -10,32 +9,18 @@ import java.util.function.Consumer;
  * the runtime, which puts it in its endpoint or, when it cannot, releases the claim so that no envelope is
  * lost between the claim and the queue. Runs again at once while it finds full batches.
  */
-final class FireScheduledJob implements DurabilityAgent.Job {
+final class FireScheduledJob extends DurabilityAgent.Job {
     private final DurableStorage storage;
     private final Consumer<Envelope> fire;
 
     FireScheduledJob(DurableStorage storage, Consumer<Envelope> fire) {
+        super("fire scheduled", storage.settings().scheduledPollingInterval(), true);
         this.storage = storage;
         this.fire = fire;
     }
 
     @Override
-    public String name() {
-        return "fire scheduled";
-    }
-
-    @Override
-    public Duration interval() {
-        return storage.settings().scheduledPollingInterval();
-    }
-
-    @Override
-    public boolean claims() {
-        return true;
-    }
-
-    @Override
-    public void run() {
+    void run() {
         int batchSize = storage.settings().batchSize();
         List<Envelope> due;
         do {

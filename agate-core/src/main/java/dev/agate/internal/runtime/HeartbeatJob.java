@@ -1,7 +1,6 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.spi.NodeRegistry;
-import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * still holds in memory under the old id is then handled by whoever claims it, and this node's attempts
  * at it roll back, because the handled mark checks the owner.
  */
-final class HeartbeatJob implements DurabilityAgent.Job {
+final class HeartbeatJob extends DurabilityAgent.Job {
     private static final Logger log = LoggerFactory.getLogger(HeartbeatJob.class);
 
     private final DurableStorage storage;
@@ -19,28 +18,14 @@ final class HeartbeatJob implements DurabilityAgent.Job {
     private final String description;
 
     HeartbeatJob(DurableStorage storage, String serviceName, String description) {
+        super("heartbeat", storage.settings().heartbeatInterval(), false);
         this.storage = storage;
         this.serviceName = serviceName;
         this.description = description;
     }
 
     @Override
-    public String name() {
-        return "heartbeat";
-    }
-
-    @Override
-    public Duration interval() {
-        return storage.settings().heartbeatInterval();
-    }
-
-    @Override
-    public boolean claims() {
-        return false;
-    }
-
-    @Override
-    public void run() {
+    void run() {
         NodeRegistry nodes = storage.store().nodes();
         int id = storage.nodeId();
         try {

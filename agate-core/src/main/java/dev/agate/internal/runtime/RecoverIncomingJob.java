@@ -2,7 +2,6 @@ package dev.agate.internal.runtime;
 
 import dev.agate.Envelope;
 import java.net.URI;
-import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * queues of this host, at most as many as each queue has room for, and hands them to the runtime.
  * Endpoints this host does not know are left to the nodes that do: several services may share a store.
  */
-final class RecoverIncomingJob implements DurabilityAgent.Job {
+final class RecoverIncomingJob extends DurabilityAgent.Job {
     private static final Logger log = LoggerFactory.getLogger(RecoverIncomingJob.class);
 
     private final DurableStorage storage;
@@ -26,28 +25,14 @@ final class RecoverIncomingJob implements DurabilityAgent.Job {
     private final Set<URI> reported = new HashSet<>();
 
     RecoverIncomingJob(DurableStorage storage, ToIntFunction<URI> room, Consumer<Envelope> deliver) {
+        super("recover incoming", storage.settings().recoveryInterval(), true);
         this.storage = storage;
         this.room = room;
         this.deliver = deliver;
     }
 
     @Override
-    public String name() {
-        return "recover incoming";
-    }
-
-    @Override
-    public Duration interval() {
-        return storage.settings().recoveryInterval();
-    }
-
-    @Override
-    public boolean claims() {
-        return true;
-    }
-
-    @Override
-    public void run() {
+    void run() {
         Set<URI> endpoints = storage.call("finding unowned incoming envelopes", () -> storage.store().inbox().endpointsWithUnowned());
         for (URI uri : endpoints) {
             recover(uri);

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * registered at all (a node declared dead that wrote on under its old id). The leader lock is re-checked
  * on its live session every run before it is trusted.
  */
-final class ReleaseDeadNodesJob implements DurabilityAgent.Job {
+final class ReleaseDeadNodesJob extends DurabilityAgent.Job {
     private static final Logger log = LoggerFactory.getLogger(ReleaseDeadNodesJob.class);
 
     private final DurableStorage storage;
@@ -24,27 +24,13 @@ final class ReleaseDeadNodesJob implements DurabilityAgent.Job {
     private boolean leading;
 
     ReleaseDeadNodesJob(DurableStorage storage, LeaderLock leader) {
+        super("release dead nodes", storage.settings().heartbeatInterval(), false);
         this.storage = storage;
         this.leader = leader;
     }
 
     @Override
-    public String name() {
-        return "release dead nodes";
-    }
-
-    @Override
-    public Duration interval() {
-        return storage.settings().heartbeatInterval();
-    }
-
-    @Override
-    public boolean claims() {
-        return false;
-    }
-
-    @Override
-    public void run() {
+    void run() {
         boolean leads = leader.tryAcquire();
         if (leads != leading) {
             log.info("node {} {} the leader of {}", storage.nodeId(), leads ? "is now" : "is no longer", storage.store().description());
