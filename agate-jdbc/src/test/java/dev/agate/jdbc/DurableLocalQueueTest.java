@@ -242,4 +242,97 @@ class DurableLocalQueueTest {
             assertThat(db.queryLong("SELECT COUNT(*) FROM ledger")).isEqualTo(total);
         }
     }
+
+    record Start(int n) {
+    }
+
+    record Ping(int n) {
+    }
+
+    @org.junit.jupiter.api.Test
+    void aHandlerThatSendsNowAndSchedulesForLaterToOneBufferedQueueLosesNeither() throws Exception {
+        // Found in review: the immediate send was neither stored nor delivered.
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            java.util.Queue<Integer> pings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            Object handlers = new Object() {
+                @Handler
+                void on(Start start, MessageContext context) {
+                    context.send(new Ping(1));
+                    context.schedule(new Ping(2), Duration.ofHours(1));
+                }
+
+                @Handler
+                void on(Ping ping) {
+                    pings.add(ping.n());
+                }
+            };
+            try (AgateHost host = AgateHost.builder().serviceName("s").handler(handlers)
+                    .localQueue(LocalQueue.builder("Start").durable().build())
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                host.bus().send(new Start(1));
+                await().atMost(Duration.ofSeconds(10)).until(() -> pings.contains(1));
+            }
+            assertThat(pings).containsExactly(1);
+            assertThat(counts(db).scheduled()).isEqualTo(1);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void envelopesOfAQueueOpenedOnFirstUseAreRecoveredAfterARestart() throws Exception {
+        // Found in review: only queues known at build time were recovered.
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            CountDownLatch never = new CountDownLatch(1);
+            AgateHost first = AgateHost.builder().serviceName("s").durableLocalQueues().handler(new Object() {
+                @Handler
+                void on(Ping ping) throws InterruptedException {
+                    never.await();
+                }
+            }).store(JdbcMessageStore.builder(db.url).build()).durability(FAST).shutdownTimeout(Duration.ofMillis(300)).start();
+            for (int i = 0; i < 3; i++) {
+                first.bus().sendTo(URI.create("local://extra"), new Ping(i), dev.agate.DeliveryOptions.none());
+            }
+            first.close();
+            AtomicInteger handled = new AtomicInteger();
+            try (AgateHost second = AgateHost.builder().serviceName("s").durableLocalQueues().handler(new Object() {
+                @Handler
+                void on(Ping ping) {
+                    handled.incrementAndGet();
+                }
+            }).store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> handled.get() == 3);
+            }
+            assertThat(counts(db).incoming()).isZero();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aHostDoesNotTakeAnotherServicesScheduledEnvelope() throws Exception {
+        // Found in review: the scheduled poller claimed every due row and dead-lettered what it did not know.
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            AtomicInteger otherHandled = new AtomicInteger();
+            Object other = new Object() {
+                @Handler
+                void on(Receipt receipt) {
+                    otherHandled.incrementAndGet();
+                }
+            };
+            try (AgateHost b = AgateHost.builder().serviceName("b").handler(other).durableLocalQueues()
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                b.bus().schedule(new Receipt(1), Instant.now().plusMillis(500));
+            }
+            try (AgateHost a = AgateHost.builder().serviceName("a").handler(new Object() {
+                @Handler
+                void on(Ping ping) {
+                }
+            }).store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                Thread.sleep(1500); // due, and polled several times by a
+                assertThat(a.deadLetters().list()).isEmpty();
+            }
+            assertThat(counts(db).handled()).isZero();
+            try (AgateHost b = AgateHost.builder().serviceName("b").handler(other).durableLocalQueues()
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> otherHandled.get() == 1);
+            }
+        }
+    }
 }

@@ -97,7 +97,7 @@ public final class AgateRuntime implements MessageBus {
     private final Duration storeStartTimeout;
     private final boolean durableLocalQueues;
     /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
-    private final Set<String> knownQueues = new java.util.HashSet<>();
+    private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
     private DurabilityAgent agent;
     private RecoverIncomingJob recovery;
     private LeaderLock leaderLock;
@@ -244,7 +244,13 @@ public final class AgateRuntime implements MessageBus {
             }
         }
         String description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
-        durable.nodeId(durable.call("registering this node", () -> store.nodes().register(serviceName, description, clock.instant())));
+        try {
+            durable.nodeId(durable.call("registering this node", () -> store.nodes().register(serviceName, description, clock.instant())));
+        } catch (RuntimeException e) {
+            store.close();
+            throw new AgateException("host '" + serviceName + "' could not register as a node of " + store.description() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     private void startAgent() {
@@ -357,7 +363,10 @@ public final class AgateRuntime implements MessageBus {
         MessageStore store = durable.store();
         int node = durable.nodeId();
         try {
-            durable.flushHandledMarks();
+            if (!durable.flushHandledMarksNow()) {
+                throw new AgateException("the handled marks could not be written; nothing is released, so that what was handled"
+                        + " is not handed out again before the leader finds this node gone");
+            }
             int released = durable.call("releasing what node " + node + " owns", () -> store.inbox().releaseOwnedBy(node)
                     + store.outbox().releaseOwnedBy(node));
             durable.call("deregistering node " + node, () -> {
@@ -607,6 +616,11 @@ public final class AgateRuntime implements MessageBus {
      * When the endpoint cannot take it, the claim is released, so nothing is lost between claim and queue.
      */
     private void deliverStored(Envelope envelope) {
+        if (envelope.destination() == null || !takesFromStore(envelope.destination())) {
+            // Another service's (the store may be shared): give it back, as incoming, to the nodes that know it.
+            durable.release(List.of(envelope.id()));
+            return;
+        }
         Endpoint endpoint;
         boolean accepted;
         try {
@@ -629,9 +643,26 @@ public final class AgateRuntime implements MessageBus {
         }
     }
 
+    /**
+     * Whether this host takes stored envelopes for {@code uri}: a queue it declared, handles, routes to or
+     * has opened, or any local queue that its settings make durable (one opened on first use before a
+     * restart, say). Not another service's queue, when services share a store.
+     */
+    private boolean takesFromStore(URI uri) {
+        if (knownQueues.contains(uri.toString())) {
+            return true;
+        }
+        try {
+            checkEndpoint(uri, "stored envelope");
+            return queueSettings(localName(uri)).mode() == EndpointMode.DURABLE;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** Room for recovered envelopes in the endpoint of {@code uri}; -1 when this host does not take them. */
     private int roomFor(URI uri) {
-        if (!knownQueues.contains(uri.toString())) {
+        if (!takesFromStore(uri)) {
             return -1;
         }
         try {
@@ -798,6 +829,7 @@ public final class AgateRuntime implements MessageBus {
             }
             Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(queueSettings(n)));
             endpointsByUri.put(uri.toString(), endpoint);
+            knownQueues.add(endpoint.uri().toString());
             return endpoint;
         }
     }

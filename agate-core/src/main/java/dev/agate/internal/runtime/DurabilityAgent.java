@@ -54,6 +54,8 @@ final class DurabilityAgent {
     private final List<Job> jobs;
     private final ScheduledExecutorService threads;
     private volatile boolean claiming = true;
+    /** Held while a claiming job runs: stopClaiming() waits on it. */
+    private final java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean stopped;
 
     DurabilityAgent(List<Job> jobs) {
@@ -81,11 +83,15 @@ final class DurabilityAgent {
     }
 
     private void runOnce(Job job) {
-        if (stopped || (job.claims() && !claiming)) {
+        if (stopped) {
             return;
         }
         try {
-            job.run();
+            if (job.claims()) {
+                runClaiming(job);
+            } else {
+                job.run();
+            }
         } catch (RuntimeException e) {
             log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
             log.debug("durability job '{}' failure", job.name(), e);
@@ -94,14 +100,30 @@ final class DurabilityAgent {
         schedule(job, Duration.ofNanos(interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1)));
     }
 
+    /** Runs a claiming job under the claim lock, unless claims have stopped. */
+    private void runClaiming(Job job) {
+        claims.lock();
+        try {
+            if (claiming) {
+                job.run();
+            }
+        } finally {
+            claims.unlock();
+        }
+    }
+
     /** Runs a job now on the agent's threads, for example recovery after a replay. */
     void runSoon(Job job) {
         if (!stopped) {
             try {
                 threads.execute(() -> {
-                    if (!stopped && (!job.claims() || claiming)) {
+                    if (!stopped) {
                         try {
-                            job.run();
+                            if (job.claims()) {
+                                runClaiming(job);
+                            } else {
+                                job.run();
+                            }
                         } catch (RuntimeException e) {
                             log.warn("durability job '{}' failed: {}", job.name(), e.getMessage());
                         }
@@ -113,9 +135,14 @@ final class DurabilityAgent {
         }
     }
 
-    /** No more claims from the store; jobs that do not claim go on. */
+    /**
+     * No more claims from the store; waits for a claiming job under way to end, so that nothing is claimed
+     * after this returns. Jobs that do not claim go on.
+     */
     void stopClaiming() {
         claiming = false;
+        claims.lock();
+        claims.unlock();
     }
 
     /** Stops every job and waits up to 5 seconds for a running one to end. */

@@ -44,6 +44,7 @@ final class DurableStorage {
     private final Serializer serializer;
     private volatile int nodeId;
     private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<UUID> pendingReleases = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingMarks = new AtomicInteger();
     private final ReentrantLock flushing = new ReentrantLock();
     private final AtomicInteger failuresInARow = new AtomicInteger();
@@ -100,12 +101,21 @@ final class DurableStorage {
         return serialized;
     }
 
-    /** Gives an envelope this node could not take into memory back to any node. */
+    /**
+     * Gives envelopes this node could not take into memory back to any node. Never throws: when the store
+     * fails, the ids wait and are released with the next flush, because a row this node owns but does not
+     * hold would otherwise wait for this node to stop.
+     */
     void release(Collection<UUID> ids) {
-        call("releasing " + ids.size() + " envelope(s)", () -> {
-            store.inbox().release(ids);
-            return null;
-        });
+        try {
+            call("releasing " + ids.size() + " envelope(s)", () -> {
+                store.inbox().release(ids);
+                return null;
+            });
+        } catch (StoreUnavailableException e) {
+            pendingReleases.addAll(ids);
+            log.warn("{} envelope(s) wait to be released to any node: {}", ids.size(), e.getMessage());
+        }
     }
 
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
@@ -122,33 +132,56 @@ final class DurableStorage {
         }
     }
 
-    /** Writes the pending handled marks; on failure they stay pending. Called by workers and the agent. */
+    /** Writes the pending handled marks (and releases); on failure they stay pending. Skipped while another thread writes them. */
     void flushHandledMarks() {
         if (!flushing.tryLock()) {
             return; // another thread is writing them
         }
         try {
-            while (!handledMarks.isEmpty()) {
-                List<UUID> batch = new ArrayList<>();
-                UUID id;
-                while (batch.size() < settings.batchSize() && (id = handledMarks.poll()) != null) {
-                    batch.add(id);
-                }
-                pendingMarks.addAndGet(-batch.size());
-                try {
-                    call("marking " + batch.size() + " envelope(s) handled", () -> {
-                        store.inbox().markHandled(null, batch, clock.instant().plus(settings.keepHandledFor()));
-                        return null;
-                    });
-                } catch (StoreUnavailableException e) {
-                    handledMarks.addAll(batch);
-                    pendingMarks.addAndGet(batch.size());
-                    log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
-                    return;
-                }
-            }
+            flushLocked();
         } finally {
             flushing.unlock();
+        }
+    }
+
+    /** Like {@link #flushHandledMarks()}, but waits for a flush under way; true when nothing is left pending. */
+    boolean flushHandledMarksNow() {
+        flushing.lock();
+        try {
+            flushLocked();
+            return handledMarks.isEmpty() && pendingReleases.isEmpty();
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    private void flushLocked() {
+        while (!handledMarks.isEmpty()) {
+            List<UUID> batch = new ArrayList<>();
+            UUID id;
+            while (batch.size() < settings.batchSize() && (id = handledMarks.poll()) != null) {
+                batch.add(id);
+            }
+            pendingMarks.addAndGet(-batch.size());
+            try {
+                call("marking " + batch.size() + " envelope(s) handled", () -> {
+                    store.inbox().markHandled(null, batch, clock.instant().plus(settings.keepHandledFor()));
+                    return null;
+                });
+            } catch (StoreUnavailableException e) {
+                handledMarks.addAll(batch);
+                pendingMarks.addAndGet(batch.size());
+                log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
+                return;
+            }
+        }
+        List<UUID> releases = new ArrayList<>();
+        UUID id;
+        while ((id = pendingReleases.poll()) != null) {
+            releases.add(id);
+        }
+        if (!releases.isEmpty()) {
+            release(releases); // failing again, they go back to wait
         }
     }
 

@@ -191,7 +191,9 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         boolean owned;
         try {
             owned = context.commit();
-        } catch (StoreUnavailableException e) {
+        } catch (RuntimeException e) {
+            // The store failed (not the handler's fault: tried again later), or writing what the handler sent
+            // failed (a message that cannot be serialized, say): a failed attempt like any other.
             runtime.observers().emit(Kind.FAILED, envelope, uri, e, e.toString());
             return new Outcome(e, null, null);
         }

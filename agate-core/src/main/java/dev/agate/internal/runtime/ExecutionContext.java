@@ -216,19 +216,17 @@ final class ExecutionContext implements MessageContext {
         }
         Instant now = runtime.clock().instant();
         Map<Endpoint, List<Envelope>> byEndpoint = new LinkedHashMap<>();
+        List<Delivery> toDeliver = new ArrayList<>(owed.size());
+        // Decided per delivery: one endpoint may get a stored (scheduled) envelope and an in-memory one.
         for (Delivery delivery : owed) {
             if (delivery.endpoint().mode() == EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
                 byEndpoint.computeIfAbsent(delivery.endpoint(), e -> new ArrayList<>()).add(delivery.envelope());
+            } else {
+                toDeliver.add(delivery);
             }
         }
         if (byEndpoint.isEmpty()) {
             return owed;
-        }
-        List<Delivery> toDeliver = new ArrayList<>(owed.size());
-        for (Delivery delivery : owed) {
-            if (!byEndpoint.containsKey(delivery.endpoint())) {
-                toDeliver.add(delivery);
-            }
         }
         for (Map.Entry<Endpoint, List<Envelope>> entry : byEndpoint.entrySet()) {
             Endpoint endpoint = entry.getKey();
