@@ -43,8 +43,12 @@ public interface Inbox {
     /** Records that an attempt started, so attempts survive a crash in the middle of one. */
     void recordAttempts(UUID id, int attempts);
 
-    /** Makes an incoming envelope scheduled again for {@code at}, with its attempts, owned by nobody. */
-    void scheduleRetry(UUID id, int attempts, Instant at);
+    /**
+     * Makes an incoming envelope owned by {@code ownerId} scheduled again for {@code at}, with its attempts,
+     * owned by nobody. False, changing nothing, when it is not incoming or not that node's (another node
+     * took it over and may have handled it): a retry must not bring a handled envelope back.
+     */
+    boolean scheduleRetry(UUID id, int ownerId, int attempts, Instant at);
 
     /**
      * Claims up to {@code limit} unowned incoming envelopes of {@code endpoint} for {@code ownerId}, oldest

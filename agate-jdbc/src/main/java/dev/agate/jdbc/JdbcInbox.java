@@ -134,16 +134,17 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public void scheduleRetry(UUID id, int attempts, Instant at) {
-        jdbc.inTransaction("scheduling a retry of envelope " + id, c -> {
-            String sql = "UPDATE " + table + " SET status = '" + SCHEDULED + "', owner_id = 0, execution_time = ?, attempts = ? WHERE id = ?";
+    public boolean scheduleRetry(UUID id, int ownerId, int attempts, Instant at) {
+        return jdbc.inTransaction("scheduling a retry of envelope " + id, c -> {
+            String sql = "UPDATE " + table + " SET status = '" + SCHEDULED + "', owner_id = 0, execution_time = ?, attempts = ?"
+                    + " WHERE id = ? AND status = '" + INCOMING + "' AND owner_id = ?";
             try (PreparedStatement update = c.prepareStatement(sql)) {
                 jdbc.dialect.setTime(update, 1, at);
                 update.setInt(2, attempts);
                 jdbc.dialect.setUuid(update, 3, id);
-                update.executeUpdate();
+                update.setInt(4, ownerId);
+                return update.executeUpdate() == 1;
             }
-            return null;
         });
     }
 

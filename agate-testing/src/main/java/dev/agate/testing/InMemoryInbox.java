@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
 /**
  * The inbox of an {@link InMemoryMessageStore}. Claims select and re-own rows under the store's lock, so
  * two claimers never get one envelope. Like the JDBC store, the batch {@code markHandled},
- * {@code recordAttempts} and {@code scheduleRetry} change a row whatever its state.
+ * {@code recordAttempts} changes a row whatever its state; {@code scheduleRetry} only its owner's incoming row.
  */
 final class InMemoryInbox implements Inbox {
     private static final Comparator<IncomingRow> OLDEST_FIRST = Comparator.comparing(IncomingRow::id, InMemoryTables.BY_ID);
@@ -90,8 +90,16 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public void scheduleRetry(UUID id, int attempts, Instant at) {
-        change(id, row -> row.scheduled(at, attempts));
+    public boolean scheduleRetry(UUID id, int ownerId, int attempts, Instant at) {
+        boolean[] changed = new boolean[1];
+        change(id, row -> {
+            if (row.status() != Status.INCOMING || row.owner() != ownerId) {
+                return row;
+            }
+            changed[0] = true;
+            return row.scheduled(at, attempts);
+        });
+        return changed[0];
     }
 
     @Override

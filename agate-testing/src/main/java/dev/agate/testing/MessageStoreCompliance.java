@@ -323,7 +323,9 @@ public abstract class MessageStoreCompliance {
         Envelope envelope = envelope("OrderPlaced", 1);
         store.inbox().store(null, QUEUE, List.of(envelope), 5, now);
 
-        store.inbox().scheduleRetry(envelope.id(), 2, now.plusSeconds(5));
+        assertThat(store.inbox().scheduleRetry(envelope.id(), 4, 2, now.plusSeconds(5))).as("not node 4's").isFalse();
+        assertCounts(1, 0, 0);
+        assertThat(store.inbox().scheduleRetry(envelope.id(), 5, 2, now.plusSeconds(5))).isTrue();
 
         assertCounts(0, 1, 0);
         assertThat(store.inbox().claimIncoming(QUEUE, 6, 10)).isEmpty();
@@ -334,6 +336,18 @@ public abstract class MessageStoreCompliance {
             assertThat(e.attempts()).isEqualTo(2);
         });
         assertThat(store.admin().counts().incomingByOwner()).containsExactly(Map.entry(6, 1L));
+    }
+
+    @Test
+    void aRetryNeverBringsBackAHandledEnvelope() {
+        Envelope envelope = envelope("OrderPlaced", 1);
+        store.inbox().store(null, QUEUE, List.of(envelope), 5, now);
+        assertThat(store.inbox().markHandled(null, envelope.id(), 5, now.plusSeconds(60))).isTrue();
+
+        assertThat(store.inbox().scheduleRetry(envelope.id(), 5, 2, now.minusSeconds(1))).isFalse();
+
+        assertCounts(0, 0, 1);
+        assertThat(store.inbox().claimDueScheduled(now, 6, 10)).isEmpty();
     }
 
     @Test

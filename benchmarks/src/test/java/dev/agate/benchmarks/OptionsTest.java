@@ -13,19 +13,19 @@ class OptionsTest {
         Options options = Options.parse();
 
         assertThat(options.quick()).isFalse();
-        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke");
+        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local");
         assertThat(options.store()).isEmpty();
         assertThat(options.output()).isEqualTo(Options.DEFAULT_OUTPUT);
         assertThat(options.inProcess()).isFalse();
     }
 
     @Test
-    void tellsAScenarioJvmToRunOneScenarioInProcess() throws UsageException {
+    void tellsAScenarioJvmToRunOneScenarioInProcessOnTheSameStore() throws UsageException {
         Options options = Options.parse("--quick", "--store", "sqlite");
 
-        Options child = Options.parse(options.forOneScenario("invoke", Path.of("child.json")).toArray(String[]::new));
+        Options child = Options.parse(options.forOneScenario("durable-local", Path.of("child.json")).toArray(String[]::new));
 
-        assertThat(child).isEqualTo(new Options(true, java.util.List.of("invoke"), java.util.Optional.empty(),
+        assertThat(child).isEqualTo(new Options(true, java.util.List.of("durable-local"), java.util.Optional.of("sqlite"),
                 Path.of("child.json"), true));
     }
 
@@ -35,7 +35,7 @@ class OptionsTest {
                 "--store", "postgres", "--output", "out.json");
 
         assertThat(options.quick()).isTrue();
-        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke");
+        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local");
         assertThat(options.store()).contains("postgres");
         assertThat(options.output()).isEqualTo(Path.of("out.json"));
     }

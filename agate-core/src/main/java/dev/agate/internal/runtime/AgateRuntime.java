@@ -718,7 +718,10 @@ public final class AgateRuntime implements MessageBus {
     void scheduleDurableRetry(Envelope envelope, Endpoint origin, Instant at) {
         if (isDurable(origin)) {
             try {
-                durable.scheduleRetry(envelope.id(), envelope.attempts(), at);
+                if (!durable.scheduleRetry(envelope.id(), envelope.attempts(), at)) {
+                    log.warn("envelope {} ({}) was taken over by another node while it failed here; its retry is that node's",
+                            envelope.id(), envelope.messageType());
+                }
                 return;
             } catch (StoreUnavailableException e) {
                 log.warn("the retry of envelope {} waits in memory: {}", envelope.id(), e.getMessage());

@@ -192,11 +192,9 @@ final class DurableStorage {
         });
     }
 
-    void scheduleRetry(UUID id, int attempts, Instant at) {
-        call("scheduling a retry of envelope " + id, () -> {
-            store.inbox().scheduleRetry(id, attempts, at);
-            return null;
-        });
+    /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
+    boolean scheduleRetry(UUID id, int attempts, Instant at) {
+        return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId, attempts, at));
     }
 
     void deadLetter(DeadLetter letter) {
