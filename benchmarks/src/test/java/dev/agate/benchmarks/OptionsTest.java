@@ -35,7 +35,7 @@ class OptionsTest {
                 "--store", "postgres", "--output", "out.json");
 
         assertThat(options.quick()).isTrue();
-        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local");
+        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke");
         assertThat(options.store()).contains("postgres");
         assertThat(options.output()).isEqualTo(Path.of("out.json"));
     }
