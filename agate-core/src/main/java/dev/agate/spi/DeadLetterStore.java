@@ -15,6 +15,13 @@ public interface DeadLetterStore {
      */
     void moveFromInbox(DeadLetter letter, Instant expiresAt);
 
+    /**
+     * Like {@link #moveFromInbox(DeadLetter, Instant)}, for the node that failed the envelope: only if its
+     * row is still incoming and owned by {@code ownerId}. False, changing nothing, when another node took
+     * it over (and may have handled it): that node's outcome stands.
+     */
+    boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt);
+
     /** Dead letters, oldest first, optionally of one message type, at most {@code limit}. */
     List<DeadLetter> list(String messageType, int limit);
 

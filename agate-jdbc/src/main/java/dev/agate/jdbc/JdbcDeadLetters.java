@@ -37,6 +37,31 @@ final class JdbcDeadLetters implements DeadLetterStore {
     @Override
     public void moveFromInbox(DeadLetter letter, Instant expiresAt) {
         jdbc.inTransaction("moving envelope " + letter.id() + " to the dead letters", c -> {
+            insert(c, letter, expiresAt);
+            deleteById(c, incoming, letter.id());
+            return null;
+        });
+    }
+
+    @Override
+    public boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt) {
+        return jdbc.inTransaction("moving envelope " + letter.id() + " to the dead letters", c -> {
+            String sql = "DELETE FROM " + incoming + " WHERE id = ? AND status = '" + JdbcInbox.INCOMING + "' AND owner_id = ?";
+            try (PreparedStatement delete = c.prepareStatement(sql)) {
+                jdbc.dialect.setUuid(delete, 1, letter.id());
+                delete.setInt(2, ownerId);
+                if (delete.executeUpdate() == 0) {
+                    return false;
+                }
+            }
+            insert(c, letter, expiresAt);
+            return true;
+        });
+    }
+
+    /** Writes the dead letter, replacing an older one of the same id. */
+    private void insert(Connection c, DeadLetter letter, Instant expiresAt) throws SQLException {
+        {
             deleteById(c, table, letter.id());
             String sql = "INSERT INTO " + table + " (" + COLUMNS + ") VALUES (" + Jdbc.placeholders(12) + ")";
             try (PreparedStatement insert = c.prepareStatement(sql)) {
@@ -54,9 +79,7 @@ final class JdbcDeadLetters implements DeadLetterStore {
                 insert.setBytes(12, EnvelopeCodec.encode(letter.envelope()));
                 insert.executeUpdate();
             }
-            deleteById(c, incoming, letter.id());
-            return null;
-        });
+        }
     }
 
     @Override

@@ -36,6 +36,21 @@ final class InMemoryDeadLetters implements DeadLetterStore {
     }
 
     @Override
+    public boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt) {
+        DeadLetter kept = new DeadLetter(InMemoryTables.stored(letter.envelope()), letter.endpoint(), letter.reason(),
+                letter.exceptionType(), letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
+        return store.withTables(tables -> {
+            IncomingRow row = tables.incoming.get(kept.id());
+            if (row == null || row.status() != InMemoryTables.Status.INCOMING || row.owner() != ownerId) {
+                return false;
+            }
+            tables.deadLetters.put(kept.id(), new DeadRow(kept, expiresAt));
+            tables.incoming.remove(kept.id());
+            return true;
+        });
+    }
+
+    @Override
     public List<DeadLetter> list(String messageType, int limit) {
         return store.withTables(tables -> tables.deadLetters.values().stream().filter(matching(null, messageType))
                 .sorted(DeadRow.OLDEST_FIRST).limit(limit).map(DeadRow::letter).toList());

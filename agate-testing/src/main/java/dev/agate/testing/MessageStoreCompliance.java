@@ -601,6 +601,23 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void onlyTheOwnerOfAnIncomingEnvelopeMovesItToTheDeadLettersWithTheOwnerCheckedMove() {
+        Envelope owned = envelope("Charge", 1);
+        Envelope handled = envelope("Charge", 2);
+        store.inbox().store(null, QUEUE, List.of(owned, handled), 5, now);
+        assertThat(store.inbox().markHandled(null, handled.id(), 5, now.plusSeconds(60))).isTrue();
+
+        assertThat(store.deadLetters().moveFromInbox(letter(owned, QUEUE, now), 4, null)).as("node 4 does not own it").isFalse();
+        assertThat(store.deadLetters().moveFromInbox(letter(handled, QUEUE, now), 5, null)).as("handled already").isFalse();
+        assertThat(store.deadLetters().list(null, 10)).isEmpty();
+        assertCounts(1, 0, 1);
+
+        assertThat(store.deadLetters().moveFromInbox(letter(owned, QUEUE, now), 5, null)).isTrue();
+        assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(owned.id());
+        assertCounts(0, 0, 1);
+    }
+
+    @Test
     void anEnvelopeThatFailsAgainAfterReplayIsOneDeadLetterAgain() {
         Envelope envelope = envelope("Charge", 1);
         store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null);

@@ -777,7 +777,12 @@ public final class AgateRuntime implements MessageBus {
         DeadLetter letter = new DeadLetter(envelope, endpoint, reason, failure == null ? null : failure.getClass().getName(),
                 failure == null ? null : failure.getMessage(), stack, envelope.attempts(), clock.instant());
         if (isDurable(origin)) {
-            durable.deadLetter(letter);
+            if (!durable.deadLetter(letter)) {
+                log.warn("envelope {} ({}) was taken over by another node while it failed here; not dead-lettered by this node",
+                        envelope.id(), envelope.messageType());
+                observers.emit(Kind.DISCARDED, envelope, endpoint, failure, "no longer owned by this node");
+                return;
+            }
         } else {
             deadLetters.add(letter);
         }

@@ -197,14 +197,13 @@ final class DurableStorage {
         return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId, attempts, at));
     }
 
-    void deadLetter(DeadLetter letter) {
+    /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
+    boolean deadLetter(DeadLetter letter) {
         Instant expires = settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
         DeadLetter stored = new DeadLetter(serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
-        call("moving envelope " + letter.id() + " to the dead letters", () -> {
-            store.deadLetters().moveFromInbox(stored, expires);
-            return null;
-        });
+        return call("moving envelope " + letter.id() + " to the dead letters",
+                () -> store.deadLetters().moveFromInbox(stored, nodeId, expires));
     }
 
     StoreTransaction begin() {
