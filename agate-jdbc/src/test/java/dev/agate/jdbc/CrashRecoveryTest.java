@@ -1,11 +1,14 @@
 package dev.agate.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agate.jdbc.crash.ChildNode;
 import dev.agate.spi.StoreAdmin;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -32,10 +35,8 @@ class CrashRecoveryTest {
             int firstNode;
             try (ChildNode first = ChildNode.start("first", log, db.url, TOTAL, 0, 5, 10_000)) {
                 firstNode = first.nodeId();
-                long deadline = System.currentTimeMillis() + 180_000;
-                while (db.queryLong("SELECT COUNT(*) FROM ledger") < killAt && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(5);
-                }
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") >= killAt);
                 first.kill();
                 handledAtKill = db.queryLong("SELECT COUNT(*) FROM ledger");
             }
@@ -47,10 +48,8 @@ class CrashRecoveryTest {
             int secondNode;
             try (ChildNode second = ChildNode.start("second", log, db.url, TOTAL - persisted, persisted, 0, 10_000)) {
                 secondNode = second.nodeId();
-                long deadline = System.currentTimeMillis() + 120_000;
-                while (db.queryLong("SELECT COUNT(*) FROM ledger") < TOTAL && System.currentTimeMillis() < deadline) {
-                    Thread.sleep(20);
-                }
+                await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") >= TOTAL);
                 finishedMillis = (System.nanoTime() - restartedAt) / 1_000_000;
                 Thread.sleep(500); // room for a duplicate to show up, if there were one
                 second.stop();

@@ -1,6 +1,7 @@
 package dev.agate.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.agate.Envelope;
 import dev.agate.jdbc.crash.ChildNode;
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,37 +47,19 @@ class FailoverTest {
                     ids[i] = nodes.get(i).nodeId();
                 }
                 int victim = ids[victimIndex];
-                long owned = 0;
-                long deadline = System.currentTimeMillis() + 60_000;
-                while (System.currentTimeMillis() < deadline) {
-                    owned = ownedBy(db, victim);
-                    if (owned > 0 && db.queryLong("SELECT COUNT(*) FROM ledger") >= killAfter) {
-                        break;
-                    }
-                    Thread.sleep(5);
-                }
-                assertThat(owned).as("the victim must own work when it dies").isPositive();
+                await("the victim owns work, past the kill point").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> ownedBy(db, victim) > 0 && db.queryLong("SELECT COUNT(*) FROM ledger") >= killAfter);
                 nodes.get(victimIndex).kill();
                 long killedAt = System.nanoTime();
                 long ownedAtKill = ownedBy(db, victim);
                 long handledAtKill = db.queryLong("SELECT COUNT(*) FROM ledger");
 
-                long releasedMillis = -1;
-                while (System.nanoTime() - killedAt < 60_000_000_000L) {
-                    if (ownedBy(db, victim) == 0) {
-                        releasedMillis = (System.nanoTime() - killedAt) / 1_000_000;
-                        break;
-                    }
-                    Thread.sleep(20);
-                }
-                long finishedMillis = -1;
-                while (System.nanoTime() - killedAt < 120_000_000_000L) {
-                    if (db.queryLong("SELECT COUNT(*) FROM ledger") >= TOTAL) {
-                        finishedMillis = (System.nanoTime() - killedAt) / 1_000_000;
-                        break;
-                    }
-                    Thread.sleep(20);
-                }
+                await("the victim's envelopes released").atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> ownedBy(db, victim) == 0);
+                long releasedMillis = (System.nanoTime() - killedAt) / 1_000_000;
+                await("every envelope handled").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(20))
+                        .until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") >= TOTAL);
+                long finishedMillis = (System.nanoTime() - killedAt) / 1_000_000;
                 Thread.sleep(500); // room for a duplicate to show up, if there were one
                 Map<Integer, Long> perNode = new java.util.TreeMap<>();
                 for (int id : ids) {
@@ -88,7 +72,6 @@ class FailoverTest {
                                 + " takeoverMs=%d finishedAfterKillMs=%d handledPerNode=%s ledgerRows=%d distinct=%d log=%s%n",
                         seed, TOTAL, java.util.Arrays.toString(ids), victim, ownedAtKill, handledAtKill, releasedMillis, finishedMillis,
                         perNode, rows, distinct, log);
-                assertThat(releasedMillis).as("the victim's envelopes were released").isNotNegative();
                 assertThat(distinct).as("every envelope handled").isEqualTo(TOTAL);
                 assertThat(rows).as("no envelope handled twice").isEqualTo(TOTAL);
                 assertThat(victimRegistered).as("the dead node is removed from the registry").isZero();

@@ -86,29 +86,29 @@ final class DurabilityAgent {
         if (stopped) {
             return;
         }
-        try {
-            if (job.claims()) {
-                runClaiming(job);
-            } else {
-                job.run();
-            }
-        } catch (RuntimeException e) {
-            log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
-            log.debug("durability job '{}' failure", job.name(), e);
-        }
+        runLogged(job);
         long interval = job.interval().toNanos();
         schedule(job, Duration.ofNanos(interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1)));
     }
 
-    /** Runs a claiming job under the claim lock, unless claims have stopped. */
-    private void runClaiming(Job job) {
-        claims.lock();
+    /** Runs a job once; a claiming job under the claim lock, unless claims have stopped. A failure is logged. */
+    private void runLogged(Job job) {
         try {
-            if (claiming) {
+            if (!job.claims()) {
                 job.run();
+                return;
             }
-        } finally {
-            claims.unlock();
+            claims.lock();
+            try {
+                if (claiming) {
+                    job.run();
+                }
+            } finally {
+                claims.unlock();
+            }
+        } catch (RuntimeException e) {
+            log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
+            log.debug("durability job '{}' failure", job.name(), e);
         }
     }
 
@@ -118,15 +118,7 @@ final class DurabilityAgent {
             try {
                 threads.execute(() -> {
                     if (!stopped) {
-                        try {
-                            if (job.claims()) {
-                                runClaiming(job);
-                            } else {
-                                job.run();
-                            }
-                        } catch (RuntimeException e) {
-                            log.warn("durability job '{}' failed: {}", job.name(), e.getMessage());
-                        }
+                        runLogged(job);
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
