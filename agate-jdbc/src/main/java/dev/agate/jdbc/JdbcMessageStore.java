@@ -58,17 +58,10 @@ public final class JdbcMessageStore implements MessageStore {
     private JdbcMessageStore(Builder builder) {
         this.names = builder.names;
         this.schemaMode = builder.schemaMode;
-        if (builder.dataSource != null) {
-            this.dialect = Dialect.forUrl(builder.jdbcUrl);
-            this.dataSource = builder.dataSource;
-            this.ownPool = null;
-            this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
-        } else {
-            this.dialect = Dialect.forUrl(builder.jdbcUrl);
-            this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
-            this.ownPool = pool(builder);
-            this.dataSource = ownPool;
-        }
+        this.dialect = Dialect.forUrl(builder.jdbcUrl);
+        this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
+        this.ownPool = builder.dataSource == null ? pool(builder, dialect) : null;
+        this.dataSource = builder.dataSource != null ? builder.dataSource : ownPool;
         this.description = describe(dialect, builder.jdbcUrl, sqliteFile);
         this.jdbc = new Jdbc(dataSource, dialect, names, description);
         this.inbox = new JdbcInbox(jdbc);
@@ -146,14 +139,14 @@ public final class JdbcMessageStore implements MessageStore {
         }
     }
 
-    private static HikariDataSource pool(Builder builder) {
+    private static HikariDataSource pool(Builder builder, Dialect dialect) {
         HikariConfig config = new HikariConfig();
-        config.setPoolName("agate-" + Dialect.forUrl(builder.jdbcUrl).name());
+        config.setPoolName("agate-" + dialect.name());
         config.setConnectionTimeout(builder.connectionTimeout.toMillis());
         // Do not connect here: start() does, and reports an unreachable database in its own words.
         config.setInitializationFailTimeout(-1);
         config.setAutoCommit(true);
-        if (Dialect.forUrl(builder.jdbcUrl) == Dialect.SQLITE) {
+        if (dialect == Dialect.SQLITE) {
             SQLiteConfig sqlite = new SQLiteConfig();
             sqlite.setBusyTimeout(10_000);
             // Take the write lock when a transaction begins, not at its first write: no deadlock between readers turning writers.

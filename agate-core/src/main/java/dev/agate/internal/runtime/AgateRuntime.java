@@ -101,6 +101,8 @@ public final class AgateRuntime implements MessageBus {
     private DurabilityAgent agent;
     private RecoverIncomingJob recovery;
     private LeaderLock leaderLock;
+    /** How this node names itself in the registry: service, pid and host (looked up once: it can be slow). */
+    private String nodeDescription;
     private InMemoryScheduler scheduler;
     /** Runs delayed work of inline endpoints, so their handlers never run on the scheduler's thread. */
     private ExecutorService inlineTimers;
@@ -243,9 +245,9 @@ public final class AgateRuntime implements MessageBus {
                 backoffMillis = Math.min(5_000, backoffMillis * 2);
             }
         }
-        String description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
+        nodeDescription = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
         try {
-            durable.nodeId(durable.call("registering this node", () -> store.nodes().register(serviceName, description, clock.instant())));
+            durable.nodeId(durable.call("registering this node", () -> store.nodes().register(serviceName, nodeDescription, clock.instant())));
         } catch (RuntimeException e) {
             store.close();
             throw new AgateException("host '" + serviceName + "' could not register as a node of " + store.description() + ": "
@@ -257,9 +259,8 @@ public final class AgateRuntime implements MessageBus {
         Durability settings = durable.settings();
         leaderLock = durable.store().leaderLock();
         recovery = new RecoverIncomingJob(durable, this::roomFor, this::deliverStored);
-        String description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + hostName();
         agent = new DurabilityAgent(List.of(
-                new HeartbeatJob(durable, serviceName, description),
+                new HeartbeatJob(durable, serviceName, nodeDescription),
                 new ReleaseDeadNodesJob(durable, leaderLock),
                 recovery,
                 new FireScheduledJob(durable, this::deliverStored),

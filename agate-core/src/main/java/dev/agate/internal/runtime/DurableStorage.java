@@ -226,8 +226,7 @@ final class DurableStorage {
             throw e;
         } catch (RuntimeException e) {
             int failures = failuresInARow.incrementAndGet();
-            long pause = Math.min(MAX_PAUSE_NANOS, MIN_PAUSE_NANOS << Math.min(5, failures - 1));
-            pausedUntilNanos = System.nanoTime() + pause;
+            pausedUntilNanos = System.nanoTime() + pauseNanos(failures);
             throw new StoreUnavailableException(what + " failed: " + e.getMessage(), e);
         }
     }
@@ -240,6 +239,11 @@ final class DurableStorage {
 
     /** How long to wait before trying the store again after a failure. */
     java.time.Duration retryDelay() {
-        return java.time.Duration.ofNanos(Math.min(MAX_PAUSE_NANOS, MIN_PAUSE_NANOS << Math.min(5, Math.max(0, failuresInARow.get() - 1))));
+        return java.time.Duration.ofNanos(pauseNanos(failuresInARow.get()));
+    }
+
+    /** 250 ms after the first failure in a row, doubling up to 5 s. */
+    private static long pauseNanos(int failuresInARow) {
+        return Math.min(MAX_PAUSE_NANOS, MIN_PAUSE_NANOS << Math.min(5, Math.max(0, failuresInARow - 1)));
     }
 }
