@@ -48,6 +48,78 @@ public final class AgateHost implements AutoCloseable {
         return runtime;
     }
 
+    /**
+     * Opens the transactional outbox on the application's {@code connection}, whose transaction the
+     * application has begun ({@code setAutoCommit(false)}): what is sent through it commits or rolls back
+     * with what the application writes on that connection. See {@link OutboxTransaction} for the guarantees
+     * and how to end it. The connection must reach the host's message store's database.
+     *
+     * @throws IllegalStateException when the host has no message store
+     * @throws IllegalArgumentException when the connection is in auto-commit mode or on another database
+     * @throws AgateException when the host is not running
+     */
+    public OutboxTransaction outbox(java.sql.Connection connection) {
+        return runtime.outbox(connection);
+    }
+
+    /**
+     * Runs {@code work} in a transaction on a connection from {@code dataSource}, with an outbox on it:
+     * commits when it returns, and returns its result; rolls back and sends nothing when it throws
+     * (rethrowing; checked exceptions wrapped in {@link AgateException}). The connection is given back to
+     * the pool with its auto-commit setting restored.
+     *
+     * @throws AgateException when no connection can be had or the commit fails; nothing was sent
+     */
+    public <T> T inTransaction(javax.sql.DataSource dataSource, OutboxWork<T> work) {
+        Objects.requireNonNull(work, "work");
+        java.sql.Connection connection;
+        boolean autoCommit;
+        try {
+            connection = Objects.requireNonNull(dataSource, "dataSource").getConnection();
+        } catch (java.sql.SQLException e) {
+            throw new AgateException("could not get a connection for a transaction: " + e.getMessage(), e);
+        }
+        try {
+            autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+        } catch (java.sql.SQLException e) {
+            closeQuietly(connection, e);
+            throw new AgateException("could not begin a transaction: " + e.getMessage(), e);
+        }
+        try (OutboxTransaction outbox = outbox(connection)) {
+            T result = work.run(connection, outbox);
+            outbox.commit();
+            return result;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new AgateException("the transaction's work failed and was rolled back: " + e, e);
+        } finally {
+            try {
+                connection.setAutoCommit(autoCommit);
+            } catch (java.sql.SQLException e) {
+                // The pool checks the connection when it comes back; nothing to undo here.
+            }
+            closeQuietly(connection, null);
+        }
+    }
+
+    /** The work of {@link #inTransaction}: writes on {@code connection}, sends through {@code outbox}. */
+    @FunctionalInterface
+    public interface OutboxWork<T> {
+        T run(java.sql.Connection connection, MessageBus outbox) throws Exception;
+    }
+
+    private static void closeQuietly(java.sql.Connection connection, Throwable failure) {
+        try {
+            connection.close();
+        } catch (java.sql.SQLException e) {
+            if (failure != null) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
     /** The dead letters of this host. */
     public DeadLetters deadLetters() {
         return runtime.deadLetters();

@@ -8,6 +8,8 @@ package dev.agate;
  * envelope have succeeded and are then delivered together; if any handler throws, they are dropped and
  * the error policies decide what happens to the envelope. A context is used only by the thread that
  * runs the handler and is not valid after the handler returns.
+ *
+ * <p>A handler may declare a {@link java.sql.Connection} parameter instead of calling {@link #connection()}.
  */
 public interface MessageContext extends MessageBus {
 
@@ -26,4 +28,15 @@ public interface MessageContext extends MessageBus {
      *         and the attempt does not count
      */
     java.sql.Connection connection();
+
+    /**
+     * This unit of work's transaction seen as {@code type}, opened on the first call like
+     * {@link #connection()}: a {@link java.sql.Connection} on a JDBC store, or what the store's
+     * {@link dev.agate.spi.MessageStore#transactionResources()} names (a JPA {@code EntityManager}, say). A
+     * handler may also declare a parameter of such a type and be given it. The same rules as for
+     * {@link #connection()} hold: do not commit, roll back or close it.
+     *
+     * @throws IllegalStateException when the host has no message store, or its transaction has no such view
+     */
+    <T> T resource(Class<T> type);
 }

@@ -41,6 +41,40 @@ public interface MessageStore extends AutoCloseable {
      */
     StoreTransaction begin();
 
+    /**
+     * Joins a transaction the application opened on {@code connection}, for its outbox: what the host
+     * writes through the returned transaction goes on that connection and commits or rolls back with the
+     * application's own writes. {@link StoreTransaction#commit()} and {@link StoreTransaction#rollback()}
+     * end the application's transaction; {@link StoreTransaction#close()} never closes the connection.
+     *
+     * @throws IllegalArgumentException when the connection cannot hold this store's writes: it is in
+     *         auto-commit mode, or on another database than the store's
+     * @throws UnsupportedOperationException when the store is not on a JDBC database
+     */
+    default StoreTransaction enlist(java.sql.Connection connection) {
+        throw new UnsupportedOperationException("the message store " + description()
+                + " is not on a JDBC database, so it cannot join an application's JDBC transaction");
+    }
+
+    /**
+     * Whether a durable handler's transaction must be open before the handler runs, because the handler
+     * finds it through its thread (as Spring's {@code @Transactional} code and repositories do) rather
+     * than by asking its {@link dev.agate.MessageContext}. Default false: the transaction is opened when
+     * first needed, and a handling that writes nothing to the store has its mark batched.
+     */
+    default boolean transactionBoundToThread() {
+        return false;
+    }
+
+    /**
+     * What a handler may take, besides the message, its context and its envelope, as a parameter that
+     * {@link StoreTransaction#resource(Class)} supplies from its unit of work's transaction. Default: a
+     * JDBC {@link java.sql.Connection}; a JPA store adds its {@code EntityManager}.
+     */
+    default java.util.Set<Class<?>> transactionResources() {
+        return java.util.Set.of(java.sql.Connection.class);
+    }
+
     /** Closes connections. Idempotent. */
     @Override
     void close();

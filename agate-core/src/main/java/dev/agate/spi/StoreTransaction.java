@@ -15,6 +15,14 @@ public interface StoreTransaction extends AutoCloseable {
     Optional<Connection> connection();
 
     /**
+     * The transaction seen as {@code type}, for a handler that asked for it: its {@link Connection} by
+     * default; a JPA store's transaction also offers its {@code EntityManager}. Empty when it has no such view.
+     */
+    default <T> Optional<T> resource(Class<T> type) {
+        return type == Connection.class ? connection().map(type::cast) : Optional.empty();
+    }
+
+    /**
      * Makes the transaction's writes durable and ends it.
      *
      * @throws dev.agate.AgateException when the commit fails; nothing of the transaction was written

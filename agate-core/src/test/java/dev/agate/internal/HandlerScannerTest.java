@@ -89,7 +89,7 @@ class HandlerScannerTest {
 
     @Test
     void findsAnnotatedMethodsOfAnyVisibilityAndInvokesThemWithoutReflection() throws Throwable {
-        List<HandlerMethod> methods = HandlerScanner.scan(new Valid(), List.of());
+        List<HandlerMethod> methods = HandlerScanner.scan(new Valid(), List.of(), java.util.Set.of(java.sql.Connection.class));
         assertThat(methods).extracting(HandlerMethod::messageClass)
                 .containsExactlyInAnyOrder(Ping.class, Pong.class, String.class);
         HandlerMethod onPing = methods.stream().filter(m -> m.messageClass() == Ping.class).findFirst().orElseThrow();
@@ -113,7 +113,7 @@ class HandlerScannerTest {
     }
 
     private static void assertRejected(Object registration, String expected) {
-        assertThatThrownBy(() -> HandlerScanner.scan(registration, List.of()))
+        assertThatThrownBy(() -> HandlerScanner.scan(registration, List.of(), java.util.Set.of(java.sql.Connection.class)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(expected);
     }

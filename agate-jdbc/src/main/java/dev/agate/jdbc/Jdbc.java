@@ -40,7 +40,7 @@ final class Jdbc {
     /** Runs {@code work} on the transaction's connection, or in a new transaction committed at the end. */
     <T> T inTransaction(StoreTransaction transaction, String operation, Work<T> work) {
         if (transaction != null) {
-            Connection connection = JdbcTransaction.of(transaction).jdbcConnection();
+            Connection connection = JdbcTransaction.connectionOf(transaction);
             try {
                 return work.run(connection);
             } catch (SQLException e) {

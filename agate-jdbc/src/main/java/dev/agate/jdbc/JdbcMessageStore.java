@@ -278,6 +278,48 @@ public final class JdbcMessageStore implements MessageStore {
         return JdbcTransaction.begin(jdbc);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The check of the database is by kind (from the connection's URL) and, for SQLite, by file: two
+     * servers of one kind are not told apart, so give the outbox a connection to the store's database.
+     */
+    @Override
+    public StoreTransaction enlist(Connection connection) {
+        String url;
+        try {
+            if (connection.getAutoCommit()) {
+                throw new IllegalArgumentException("the connection is in auto-commit mode, so every statement commits on its own"
+                        + " and the messages could not share the application's transaction: call setAutoCommit(false) first");
+            }
+            url = connection.getMetaData().getURL();
+        } catch (SQLException e) {
+            throw jdbc.failure("joining the application's transaction", e);
+        }
+        boolean same;
+        try {
+            same = Dialect.forUrl(url) == dialect
+                    && (sqliteFile == null || sqlitePath(url).normalize().equals(sqliteFile.normalize()));
+        } catch (IllegalArgumentException e) {
+            same = false;
+        }
+        if (!same) {
+            throw new IllegalArgumentException("the connection is to " + describe(url) + " but the message store is "
+                    + description + ": the outbox must write on the store's database, where the durability agent looks");
+        }
+        return JdbcTransaction.enlist(connection, jdbc);
+    }
+
+    private static String describe(String url) {
+        try {
+            Dialect dialect = Dialect.forUrl(url);
+            return describe(dialect, url, dialect == Dialect.SQLITE ? sqlitePath(url) : null);
+        } catch (IllegalArgumentException e) {
+            int query = url.indexOf('?');
+            return query < 0 ? url : url.substring(0, query);
+        }
+    }
+
     /** The connections this store uses: its own pool, or the one it was given. */
     public DataSource dataSource() {
         return dataSource;

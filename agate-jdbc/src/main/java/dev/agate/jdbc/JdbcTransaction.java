@@ -8,17 +8,28 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** A transaction on one pooled connection, given back to the pool when it ends. Not thread-safe. */
+/**
+ * A transaction on one pooled connection, given back to the pool when it ends; or, enlisted, the
+ * application's transaction on its own connection, which is never closed here. Not thread-safe.
+ */
 final class JdbcTransaction implements StoreTransaction {
     private static final Logger log = LoggerFactory.getLogger(JdbcTransaction.class);
 
     private final Connection connection;
     private final Jdbc jdbc;
+    /** True when the connection is the application's: ending the transaction leaves the connection open. */
+    private final boolean enlisted;
     private boolean ended;
 
-    private JdbcTransaction(Connection connection, Jdbc jdbc) {
+    private JdbcTransaction(Connection connection, Jdbc jdbc, boolean enlisted) {
         this.connection = connection;
         this.jdbc = jdbc;
+        this.enlisted = enlisted;
+    }
+
+    /** The application's transaction on {@code connection}, already begun (auto-commit off). */
+    static JdbcTransaction enlist(Connection connection, Jdbc jdbc) {
+        return new JdbcTransaction(connection, jdbc, true);
     }
 
     static JdbcTransaction begin(Jdbc jdbc) {
@@ -34,7 +45,7 @@ final class JdbcTransaction implements StoreTransaction {
             closeQuietly(connection, e);
             throw jdbc.failure("opening a transaction", e);
         }
-        return new JdbcTransaction(connection, jdbc);
+        return new JdbcTransaction(connection, jdbc, false);
     }
 
     Connection jdbcConnection() {
@@ -86,6 +97,9 @@ final class JdbcTransaction implements StoreTransaction {
     }
 
     private void giveBack() {
+        if (enlisted) {
+            return;
+        }
         try {
             connection.close();
         } catch (SQLException e) {
@@ -103,14 +117,18 @@ final class JdbcTransaction implements StoreTransaction {
 
     @Override
     public String toString() {
-        return "transaction on " + jdbc + (ended ? " (ended)" : "");
+        return (enlisted ? "application transaction on " : "transaction on ") + jdbc + (ended ? " (ended)" : "");
     }
 
-    /** Fails clearly when handed another store's transaction. */
-    static JdbcTransaction of(StoreTransaction transaction) {
+    /**
+     * The connection of any transaction that has one (this store's own, or one that an integration such as
+     * Spring opened on the same database); fails clearly for a transaction without a connection.
+     */
+    static Connection connectionOf(StoreTransaction transaction) {
         if (transaction instanceof JdbcTransaction jdbcTransaction) {
-            return jdbcTransaction;
+            return jdbcTransaction.jdbcConnection();
         }
-        throw new AgateException("a JDBC store was handed a transaction of another store: " + transaction);
+        return transaction.connection().orElseThrow(() ->
+                new AgateException("a JDBC store was handed a transaction without a JDBC connection: " + transaction));
     }
 }

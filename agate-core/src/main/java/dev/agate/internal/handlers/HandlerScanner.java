@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 
@@ -23,17 +24,29 @@ import java.util.stream.Collectors;
  * {@link IllegalArgumentException} that names the class and method, raised while the host is built.
  */
 public final class HandlerScanner {
-    private static final String SIGNATURE_HELP = "a handler takes the message first, then optionally a MessageContext"
-            + " and/or an Envelope, and returns void, a message, an Outgoing, a collection, array or Optional of those";
+    private static final String SIGNATURE_HELP = "a handler takes the message first, then optionally a MessageContext,"
+            + " an Envelope and what its unit of work's transaction offers (a java.sql.Connection, say), and returns void,"
+            + " a message, an Outgoing, a collection, array or Optional of those";
+    private static final MethodHandle RESOURCE;
+
+    static {
+        try {
+            RESOURCE = MethodHandles.publicLookup().findVirtual(MessageContext.class, "resource",
+                    MethodType.methodType(Object.class, Class.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private HandlerScanner() {
     }
 
     /**
      * The handler methods of {@code registration}: an object (its instance and static methods) or a
-     * {@code Class} (its static methods).
+     * {@code Class} (its static methods). A parameter of one of the {@code resources} types is supplied by
+     * {@link MessageContext#resource(Class)}.
      */
-    public static List<HandlerMethod> scan(Object registration, List<ErrorPolicy> policies) {
+    public static List<HandlerMethod> scan(Object registration, List<ErrorPolicy> policies, Set<Class<?>> resources) {
         boolean staticOnly = registration instanceof Class<?>;
         Class<?> type = staticOnly ? (Class<?>) registration : registration.getClass();
         List<HandlerMethod> found = new ArrayList<>();
@@ -43,7 +56,7 @@ public final class HandlerScanner {
                 throw new IllegalArgumentException("handler " + describe(method) + " is an instance method but "
                         + type.getName() + " was registered as a class: register an instance of it");
             }
-            found.add(toHandler(method, isStatic ? null : registration, policies));
+            found.add(toHandler(method, isStatic ? null : registration, policies, resources));
         }
         if (found.isEmpty()) {
             throw new IllegalArgumentException(type.getName() + " was registered as a handler but has no @Handler methods");
@@ -66,28 +79,36 @@ public final class HandlerScanner {
         return new ArrayList<>(bySignature.values());
     }
 
-    private static HandlerMethod toHandler(Method method, Object target, List<ErrorPolicy> policies) {
+    private static HandlerMethod toHandler(Method method, Object target, List<ErrorPolicy> policies, Set<Class<?>> resources) {
         Class<?>[] params = method.getParameterTypes();
-        checkSignature(method, params);
+        checkSignature(method, params, resources);
         MethodHandle handle = unreflect(method);
         if (target != null) {
             handle = handle.bindTo(target);
         }
         // Adapt (P0, P1.., R) to (Object, MessageContext, Envelope) -> Object: widen each parameter to its
-        // slot's type, then map every parameter onto its slot; the unused slots are dropped.
+        // slot's type, derive resources from the context, then map every parameter onto its slot; the unused
+        // slots are dropped.
         Class<?>[] widened = new Class<?>[params.length];
         int[] reorder = new int[params.length];
         widened[0] = Object.class;
         for (int i = 1; i < params.length; i++) {
             widened[i] = params[i];
-            reorder[i] = params[i] == MessageContext.class ? 1 : 2;
+            reorder[i] = params[i] == Envelope.class ? 2 : 1;
         }
-        MethodHandle uniform = MethodHandles.permuteArguments(
-                handle.asType(MethodType.methodType(Object.class, widened)), HandlerMethod.UNIFORM, reorder);
+        MethodHandle typed = handle.asType(MethodType.methodType(Object.class, widened));
+        for (int i = 1; i < params.length; i++) {
+            if (params[i] != Envelope.class && params[i] != MessageContext.class) {
+                MethodHandle resource = MethodHandles.insertArguments(RESOURCE, 1, params[i])
+                        .asType(MethodType.methodType(params[i], MessageContext.class));
+                typed = MethodHandles.filterArguments(typed, i, resource);
+            }
+        }
+        MethodHandle uniform = MethodHandles.permuteArguments(typed, HandlerMethod.UNIFORM, reorder);
         return new HandlerMethod(params[0], describe(method), uniform, policies);
     }
 
-    private static void checkSignature(Method method, Class<?>[] params) {
+    private static void checkSignature(Method method, Class<?>[] params, Set<Class<?>> resources) {
         if (params.length == 0) {
             throw invalid(method, "has no parameters");
         }
@@ -96,9 +117,10 @@ public final class HandlerScanner {
             throw invalid(method, "takes " + message.getSimpleName() + " first, which cannot be a message");
         }
         for (int i = 1; i < params.length; i++) {
-            boolean known = params[i] == MessageContext.class || params[i] == Envelope.class;
+            boolean known = params[i] == MessageContext.class || params[i] == Envelope.class || resources.contains(params[i]);
             if (!known || Arrays.asList(params).subList(1, i).contains(params[i])) {
-                throw invalid(method, "has an unsupported parameter " + (i + 1) + " of type " + params[i].getName());
+                throw invalid(method, "has an unsupported parameter " + (i + 1) + " of type " + params[i].getName()
+                        + (known ? " (given twice)" : ""));
             }
         }
         Class<?> returned = method.getReturnType();

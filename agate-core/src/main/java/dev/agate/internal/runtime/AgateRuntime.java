@@ -120,9 +120,11 @@ public final class AgateRuntime implements MessageBus {
         this.shutdownTimeout = config.shutdownTimeout;
         this.observers = new Observers(clock);
         config.observers.forEach(observers::add);
+        MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
+        Set<Class<?>> resources = store == null ? Set.of(java.sql.Connection.class) : store.transactionResources();
         List<HandlerMethod> methods = new ArrayList<>();
         for (HostConfiguration.HandlerRegistration registration : config.handlers) {
-            methods.addAll(HandlerScanner.scan(registration.target(), registration.policies()));
+            methods.addAll(HandlerScanner.scan(registration.target(), registration.policies(), resources));
         }
         this.handlers = new HandlerGraph(methods, config.errorPolicies, config.defaultErrorPolicy);
         handlers.messageClasses().forEach(types::register);
@@ -144,7 +146,6 @@ public final class AgateRuntime implements MessageBus {
             rule.endpoints().stream().filter(uri -> "local".equals(uri.getScheme()))
                     .forEach(uri -> knownQueues.add("local://" + localName(uri)));
         }
-        MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
         this.durable = store == null ? null : new DurableStorage(store, config.durability, clock, serializer);
         this.publicDeadLetters = durable == null ? deadLetters
                 : new StoredDeadLetters(durable, deadLetters, () -> agent.runSoon(recovery));
@@ -474,6 +475,16 @@ public final class AgateRuntime implements MessageBus {
     public void schedule(Object message, Instant time, DeliveryOptions options) {
         checkRunning();
         deliverAll(route(message, options, null, true, Objects.requireNonNull(time, "time")));
+    }
+
+    /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */
+    public dev.agate.OutboxTransaction outbox(java.sql.Connection connection) {
+        checkRunning();
+        if (durable == null) {
+            throw new IllegalStateException("host '" + serviceName + "' has no message store, so it has no outbox: configure"
+                    + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
+        }
+        return new OutboxContext(this, durable, connection, durable.enlist(connection));
     }
 
     private void checkRunning() {

@@ -11,7 +11,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,11 +96,61 @@ final class DurableStorage {
      * {@code transaction} or one of their own; scheduled means scheduled after {@code now}. Returns them serialized; duplicates are not stored again.
      */
     List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now) {
+        return persist(transaction, endpoint, envelopes, now, false);
+    }
+
+    /**
+     * {@link #persist(StoreTransaction, URI, List, Instant)}; in the application's own transaction a failure
+     * is the application's (its transaction may be aborted already), so it does not pause the workers.
+     */
+    private List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now,
+                                   boolean applicationTransaction) {
         List<Envelope> serialized = new ArrayList<>(envelopes.size());
         envelopes.forEach(e -> serialized.add(serialized(e)));
-        call("storing " + envelopes.size() + " envelope(s) for " + endpoint,
-                () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now));
+        String what = "storing " + envelopes.size() + " envelope(s) for " + endpoint;
+        Supplier<java.util.Set<UUID>> work = () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now);
+        if (applicationTransaction) {
+            try {
+                work.get();
+            } catch (RuntimeException e) {
+                throw new dev.agate.AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
+            }
+        } else {
+            call(what, work);
+        }
         return serialized;
+    }
+
+    /**
+     * Writes the deliveries that must be stored (to durable endpoints, or scheduled for later) in the
+     * transaction {@code transaction} supplies (asked only if there is something to store), and returns
+     * what is left to deliver once it commits: the durable ones (to be taken into memory as stored) and the
+     * buffered ones. Scheduled ones wait in the store for the agent; they are added to {@code later}.
+     */
+    List<Delivery> persistDeliveries(Supplier<StoreTransaction> transaction, List<Delivery> deliveries, List<Delivery> later,
+                                     boolean applicationTransaction) {
+        Instant now = now();
+        Map<Endpoint, List<Envelope>> byEndpoint = new LinkedHashMap<>();
+        List<Delivery> toDeliver = new ArrayList<>(deliveries.size());
+        // Decided per delivery: one endpoint may get a stored (scheduled) envelope and an in-memory one.
+        for (Delivery delivery : deliveries) {
+            if (delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || isLater(delivery.envelope(), now)) {
+                byEndpoint.computeIfAbsent(delivery.endpoint(), e -> new ArrayList<>()).add(delivery.envelope());
+            } else {
+                toDeliver.add(delivery);
+            }
+        }
+        if (byEndpoint.isEmpty()) {
+            return deliveries;
+        }
+        StoreTransaction storing = transaction.get();
+        for (Map.Entry<Endpoint, List<Envelope>> entry : byEndpoint.entrySet()) {
+            Endpoint endpoint = entry.getKey();
+            for (Envelope stored : persist(storing, endpoint.uri(), entry.getValue(), now, applicationTransaction)) {
+                (isLater(stored, now) ? later : toDeliver).add(new Delivery(endpoint, stored));
+            }
+        }
+        return toDeliver;
     }
 
     /**
@@ -208,6 +260,11 @@ final class DurableStorage {
 
     StoreTransaction begin() {
         return call("opening a transaction", store::begin);
+    }
+
+    /** Joins the application's transaction on {@code connection}; its failures are the application's, not the store's health. */
+    StoreTransaction enlist(java.sql.Connection connection) {
+        return store.enlist(java.util.Objects.requireNonNull(connection, "connection"));
     }
 
     // ---- health

@@ -178,6 +178,7 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         ExecutionContext context = new ExecutionContext(runtime, envelope, parent, origin);
         Object response = null;
         try {
+            context.openIfBoundToThread();
             List<Outgoing> cascades = Cascades.flatten(chain.invoke(message, context, envelope));
             if (responseType != null) {
                 response = takeResponse(cascades, responseType);
@@ -190,7 +191,7 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         }
         boolean owned;
         try {
-            owned = context.commit();
+            owned = context.complete();
         } catch (RuntimeException e) {
             // The store failed (not the handler's fault: tried again later), or writing what the handler sent
             // failed (a message that cannot be serialized, say): a failed attempt like any other.

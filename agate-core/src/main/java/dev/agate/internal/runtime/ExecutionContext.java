@@ -11,9 +11,7 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The unit of work of one handling attempt. Sends are routed at once (so a bad route fails the handler
@@ -26,9 +24,12 @@ import java.util.Map;
  * scheduled for later). {@link #commit()} then writes those sends and, for an envelope from a durable
  * endpoint, the mark that it was handled (checked against this node's ownership) in that transaction and
  * commits it, so the handler's own writes, its cascades and the mark commit or roll back together. A
- * nested {@code invoke} shares its parent's transaction.
+ * nested {@code invoke} shares its parent's transaction. When the store's transactions are bound to the
+ * thread (Spring), a durable envelope's transaction is opened before its handlers run, so that what they
+ * do through the thread's transaction joins it. {@link OutboxContext} is the root of an application's
+ * transaction instead of a handling.
  */
-final class ExecutionContext implements MessageContext {
+class ExecutionContext implements MessageContext {
     private final AgateRuntime runtime;
     private final Envelope envelope;
     private final ExecutionContext parent;
@@ -39,7 +40,7 @@ final class ExecutionContext implements MessageContext {
     /** Opened on first need; always null in a nested context, which uses its parent's. */
     private StoreTransaction transaction;
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
-    private final List<Delivery> storedForLater = new ArrayList<>(0);
+    final List<Delivery> storedForLater = new ArrayList<>(0);
 
     ExecutionContext(AgateRuntime runtime, Envelope envelope, ExecutionContext parent, Endpoint origin) {
         this.runtime = runtime;
@@ -50,7 +51,8 @@ final class ExecutionContext implements MessageContext {
 
     private List<Delivery> pending() {
         if (finished) {
-            throw new IllegalStateException("the message context of envelope " + envelope.id() + " (" + envelope.messageType()
+            throw new IllegalStateException(envelope == null ? "the outbox transaction has ended: send through it only while it is open"
+                    : "the message context of envelope " + envelope.id() + " (" + envelope.messageType()
                     + ") is finished: use it only while its handler runs");
         }
         if (!(pending instanceof ArrayList)) {
@@ -66,12 +68,26 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public Connection connection() {
-        pending(); // refuses a finished context
-        return transaction().connection().orElseThrow(() -> new IllegalStateException("the message store "
-                + runtime.durable().store().description() + " is not on a JDBC database: there is no connection to use"));
+        return resource(Connection.class);
     }
 
-    private StoreTransaction transaction() {
+    @Override
+    public <T> T resource(Class<T> type) {
+        pending(); // refuses a finished context
+        return transaction().resource(type).orElseThrow(() -> new IllegalStateException("the transactions of message store "
+                + runtime.durable().store().description() + " offer no " + type.getName()));
+    }
+
+    /** Opens the transaction before the handlers run when the store binds it to the thread (see the class comment). */
+    void openIfBoundToThread() {
+        DurableStorage durable = runtime.durable();
+        if (parent == null && transaction == null && origin != null && origin.mode() == EndpointMode.DURABLE
+                && durable.store().transactionBoundToThread()) {
+            transaction = durable.begin();
+        }
+    }
+
+    StoreTransaction transaction() {
         if (parent != null) {
             return parent.transaction();
         }
@@ -93,12 +109,12 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void send(Object message, DeliveryOptions options) {
-        pending().addAll(runtime.route(message, options, envelope, true, null));
+        hold(runtime.route(message, options, envelope, true, null));
     }
 
     @Override
     public void sendTo(URI endpoint, Object message, DeliveryOptions options) {
-        pending().add(runtime.address(endpoint, message, options, envelope, null));
+        hold(List.of(runtime.address(endpoint, message, options, envelope, null)));
     }
 
     @Override
@@ -108,7 +124,7 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void publish(Object message, DeliveryOptions options) {
-        pending().addAll(runtime.route(message, options, envelope, false, null));
+        hold(runtime.route(message, options, envelope, false, null));
     }
 
     @Override
@@ -133,7 +149,7 @@ final class ExecutionContext implements MessageContext {
 
     @Override
     public void schedule(Object message, Instant time, DeliveryOptions options) {
-        pending().addAll(runtime.route(message, options, envelope, true, time));
+        hold(runtime.route(message, options, envelope, true, time));
     }
 
     /** Adds what the handlers returned. */
@@ -145,11 +161,16 @@ final class ExecutionContext implements MessageContext {
         for (Outgoing outgoing : cascades) {
             Instant at = outgoing.scheduledTimeFrom(now);
             if (outgoing.endpoint() != null) {
-                pending().add(runtime.address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at));
+                hold(List.of(runtime.address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at)));
             } else {
-                pending().addAll(runtime.route(outgoing.message(), outgoing.options(), envelope, true, at));
+                hold(runtime.route(outgoing.message(), outgoing.options(), envelope, true, at));
             }
         }
+    }
+
+    /** Keeps what was sent until the unit of work ends. */
+    void hold(List<Delivery> deliveries) {
+        pending().addAll(deliveries);
     }
 
     /**
@@ -160,11 +181,11 @@ final class ExecutionContext implements MessageContext {
      *         was handled already): everything was rolled back and nothing is delivered
      * @throws StoreUnavailableException when the store failed; everything was rolled back
      */
-    boolean commit() {
+    boolean complete() {
         List<Delivery> owed = pending;
         if (parent != null) {
             finish();
-            parent.pending().addAll(owed);
+            parent.hold(owed);
             return true;
         }
         DurableStorage durable = runtime.durable();
@@ -177,7 +198,7 @@ final class ExecutionContext implements MessageContext {
         }
         List<Delivery> toDeliver;
         try {
-            toDeliver = store(durable, owed);
+            toDeliver = owed.isEmpty() ? owed : durable.persistDeliveries(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
             if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
                 discard();
@@ -198,47 +219,17 @@ final class ExecutionContext implements MessageContext {
             throw e;
         }
         finish();
-        storedForLater.forEach(d -> runtime.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
-        if (!toDeliver.isEmpty()) {
-            runtime.deliverOwed(toDeliver, origin);
-        }
+        deliverAfterCommit(toDeliver);
         return true;
     }
 
-    /**
-     * Writes the deliveries that must be stored (to durable endpoints, or scheduled for later) in this unit
-     * of work's transaction, and returns what is left to deliver after the commit: the durable ones (to be
-     * taken into memory, as stored) and the buffered ones; scheduled ones wait in the store for the agent.
-     */
-    private List<Delivery> store(DurableStorage durable, List<Delivery> owed) {
-        if (owed.isEmpty()) {
-            return owed;
+    /** Announces what was stored for later and delivers the rest; never throws. */
+    void deliverAfterCommit(List<Delivery> toDeliver) {
+        storedForLater.forEach(d -> runtime.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
+        storedForLater.clear();
+        if (!toDeliver.isEmpty()) {
+            runtime.deliverOwed(toDeliver, origin);
         }
-        Instant now = runtime.clock().instant();
-        Map<Endpoint, List<Envelope>> byEndpoint = new LinkedHashMap<>();
-        List<Delivery> toDeliver = new ArrayList<>(owed.size());
-        // Decided per delivery: one endpoint may get a stored (scheduled) envelope and an in-memory one.
-        for (Delivery delivery : owed) {
-            if (delivery.endpoint().mode() == EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
-                byEndpoint.computeIfAbsent(delivery.endpoint(), e -> new ArrayList<>()).add(delivery.envelope());
-            } else {
-                toDeliver.add(delivery);
-            }
-        }
-        if (byEndpoint.isEmpty()) {
-            return owed;
-        }
-        for (Map.Entry<Endpoint, List<Envelope>> entry : byEndpoint.entrySet()) {
-            Endpoint endpoint = entry.getKey();
-            for (Envelope stored : durable.persist(transaction(), endpoint.uri(), entry.getValue(), now)) {
-                if (DurableStorage.isLater(stored, now)) {
-                    storedForLater.add(new Delivery(endpoint, stored));
-                } else {
-                    toDeliver.add(new Delivery(endpoint, stored));
-                }
-            }
-        }
-        return toDeliver;
     }
 
     /** Forgets what was collected and rolls back the transaction, if one was opened. */
@@ -248,6 +239,17 @@ final class ExecutionContext implements MessageContext {
             transaction.rollback();
             transaction = null;
         }
+    }
+
+    /** Ends the unit of work and returns what it held. */
+    List<Delivery> takePending() {
+        List<Delivery> owed = pending;
+        finish();
+        return owed;
+    }
+
+    boolean isFinished() {
+        return finished;
     }
 
     private void finish() {

@@ -1,0 +1,153 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.AgateException;
+import dev.agate.OutboxTransaction;
+import dev.agate.spi.StoreTransaction;
+import java.lang.ref.Cleaner;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unit of work of an application's own transaction (see {@link OutboxTransaction}): the root of what
+ * is sent in it, with no envelope being handled. Unlike a handling, it writes durable sends at once, on
+ * the application's connection, so they are in its transaction whoever commits it; buffered sends wait
+ * in memory for the commit. Not thread-safe, like the connection it writes on.
+ */
+final class OutboxContext extends ExecutionContext implements OutboxTransaction {
+    private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
+    private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
+
+    private final DurableStorage durable;
+    private final Connection connection;
+    private final StoreTransaction enlisted;
+    private final Leak leak;
+    private final Cleaner.Cleanable cleanable;
+
+    OutboxContext(AgateRuntime runtime, DurableStorage durable, Connection connection, StoreTransaction enlisted) {
+        super(runtime, null, null, null);
+        this.durable = durable;
+        this.connection = connection;
+        this.enlisted = enlisted;
+        this.leak = new Leak(durable, new Throwable("the outbox transaction was opened here"));
+        this.cleanable = LEAKS.register(this, leak);
+    }
+
+    @Override
+    public Connection connection() {
+        return connection;
+    }
+
+    @Override
+    StoreTransaction transaction() {
+        if (isFinished()) {
+            throw new IllegalStateException("the outbox transaction has ended: send through it only while it is open");
+        }
+        return enlisted;
+    }
+
+    @Override
+    void hold(List<Delivery> deliveries) {
+        java.time.Instant now = durable.now();
+        for (Delivery delivery : deliveries) {
+            if (delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
+                leak.stored.add(delivery.envelope().id());
+            }
+        }
+        super.hold(durable.persistDeliveries(this::transaction, deliveries, storedForLater, true));
+    }
+
+    @Override
+    public void commit() {
+        if (isFinished()) {
+            throw new IllegalStateException("the outbox transaction has ended already");
+        }
+        try {
+            enlisted.commit();
+        } catch (RuntimeException e) {
+            end();
+            discard();
+            throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
+        }
+        afterCommit();
+    }
+
+    @Override
+    public void rollback() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        discard();
+        enlisted.rollback();
+    }
+
+    @Override
+    public void afterCommit() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        deliverAfterCommit(takePending());
+    }
+
+    @Override
+    public void afterRollback() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        discard();
+    }
+
+    /**
+     * Rolls back what was not committed; then, in case the application committed the connection behind
+     * the outbox's back, gives the rows written here to any node, so the durability agent delivers them
+     * (for rows that were rolled back, that finds nothing).
+     */
+    @Override
+    public void close() {
+        if (isFinished()) {
+            return;
+        }
+        List<UUID> stored = List.copyOf(leak.stored);
+        rollback();
+        if (!stored.isEmpty()) {
+            durable.release(stored);
+        }
+    }
+
+    private void end() {
+        leak.ended.set(true);
+        cleanable.clean();
+    }
+
+    /** What the cleaner needs when an outbox is dropped without being ended: never a reference to the outbox. */
+    private static final class Leak implements Runnable {
+        final AtomicBoolean ended = new AtomicBoolean();
+        final List<UUID> stored = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final DurableStorage durable;
+        private final Throwable openedAt;
+
+        Leak(DurableStorage durable, Throwable openedAt) {
+            this.durable = durable;
+            this.openedAt = openedAt;
+        }
+
+        @Override
+        public void run() {
+            if (ended.get()) {
+                return;
+            }
+            log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
+                    + " are given to the durability agent, in case its connection was committed", stored.size(), openedAt);
+            if (!stored.isEmpty()) {
+                durable.release(List.copyOf(stored));
+            }
+        }
+    }
+}
