@@ -60,16 +60,44 @@ final class Jdbc {
 
     /** Like {@link #inTransaction(String, Work)} but lets the SQLException through, for callers that retry on it. */
     <T> T inTransactionOrThrow(Work<T> work) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
+        Connection connection = dataSource.getConnection();
+        boolean reusable = false;
+        try {
             connection.setAutoCommit(false);
+            T result;
             try {
-                T result = work.run(connection);
-                connection.commit();
-                return result;
+                result = work.run(connection);
             } catch (SQLException | RuntimeException | Error e) {
-                rollbackQuietly(connection, e);
+                reusable = rollbackQuietly(connection, e);
                 throw e;
             }
+            connection.commit();
+            reusable = true;
+            return result;
+        } finally {
+            if (reusable) {
+                connection.close();
+            } else {
+                discard(connection);
+            }
+        }
+    }
+
+    /**
+     * Takes a connection whose transaction could not begin, commit or roll back out of the pool instead of
+     * giving it back: its state is unknown (sqlite-jdbc, for one, believes a transaction is open after its
+     * BEGIN failed on a busy database, and would run the next borrower's statements outside any
+     * transaction), so it must not serve anyone again.
+     */
+    void discard(Connection connection) {
+        try {
+            if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
+                pool.evictConnection(connection);
+            } else {
+                connection.close();
+            }
+        } catch (SQLException | RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Jdbc.class).debug("discarding a connection to {} failed", description, e);
         }
     }
 
@@ -77,11 +105,14 @@ final class Jdbc {
         return new AgateException(operation + " failed on " + description + ": " + e.getMessage(), e);
     }
 
-    static void rollbackQuietly(Connection connection, Throwable cause) {
+    /** Rolls back; false (the failure added to {@code cause}) when that failed too. */
+    static boolean rollbackQuietly(Connection connection, Throwable cause) {
         try {
             connection.rollback();
+            return true;
         } catch (SQLException rollback) {
             cause.addSuppressed(rollback);
+            return false;
         }
     }
 

@@ -42,7 +42,7 @@ final class JdbcTransaction implements StoreTransaction {
         try {
             connection.setAutoCommit(false);
         } catch (SQLException e) {
-            closeQuietly(connection, e);
+            jdbc.discard(connection);
             throw jdbc.failure("opening a transaction", e);
         }
         return new JdbcTransaction(connection, jdbc, false);
@@ -66,13 +66,15 @@ final class JdbcTransaction implements StoreTransaction {
             throw new IllegalStateException("the transaction has ended");
         }
         ended = true;
+        boolean reusable = false;
         try {
             connection.commit();
+            reusable = true;
         } catch (SQLException e) {
             Jdbc.rollbackQuietly(connection, e);
             throw jdbc.failure("committing a transaction", e);
         } finally {
-            giveBack();
+            giveBack(reusable);
         }
     }
 
@@ -82,12 +84,14 @@ final class JdbcTransaction implements StoreTransaction {
             return;
         }
         ended = true;
+        boolean reusable = false;
         try {
             connection.rollback();
+            reusable = true;
         } catch (SQLException e) {
             log.warn("rolling back a transaction on {} failed; the connection is closed, which ends it", jdbc, e);
         } finally {
-            giveBack();
+            giveBack(reusable);
         }
     }
 
@@ -96,22 +100,19 @@ final class JdbcTransaction implements StoreTransaction {
         rollback();
     }
 
-    private void giveBack() {
+    /** Gives the connection back to the pool, or takes it out when its state is unknown; never the application's. */
+    private void giveBack(boolean reusable) {
         if (enlisted) {
+            return;
+        }
+        if (!reusable) {
+            jdbc.discard(connection);
             return;
         }
         try {
             connection.close();
         } catch (SQLException e) {
             log.warn("closing a connection to {} failed", jdbc, e);
-        }
-    }
-
-    private static void closeQuietly(Connection connection, Throwable cause) {
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            cause.addSuppressed(e);
         }
     }
 

@@ -71,6 +71,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         } catch (RuntimeException e) {
             end();
             discard();
+            // A driver may report a failure after the commit itself worked (sqlite-jdbc begins the next
+            // transaction inside commit()): then the rows are there, and the agent must find them.
+            if (!leak.stored.isEmpty()) {
+                durable.release(List.copyOf(leak.stored));
+            }
             throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
         }
         afterCommit();

@@ -1,0 +1,344 @@
+package dev.agate.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.agate.AgateException;
+import dev.agate.AgateHost;
+import dev.agate.Durability;
+import dev.agate.Handler;
+import dev.agate.LocalQueue;
+import dev.agate.OutboxTransaction;
+import dev.agate.spi.StoreAdmin;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The transactional outbox on the application's own JDBC connection, on each real database: the
+ * application's row and the message commit together and the message is handled after the commit; a
+ * rollback, an exception or a close without commit leaves neither the row nor the message; a connection
+ * the outbox cannot serve is refused before anything is written.
+ */
+class OutboxTransactionTest {
+    static final Durability FAST = Durability.defaults().recoveryInterval(Duration.ofMillis(100))
+            .scheduledPollingInterval(Duration.ofMillis(100)).heartbeat(Duration.ofMillis(200), Duration.ofSeconds(2));
+
+    record OrderPlaced(int id) {
+    }
+
+    record Audit(int id) {
+    }
+
+    record Probe(int id) {
+    }
+
+    /** Records what it handled; the audit handler writes in its own transaction on its Connection parameter. */
+    static final class Shipping {
+        final Set<Integer> placed = ConcurrentHashMap.newKeySet();
+        final AtomicInteger placedCount = new AtomicInteger();
+        final Set<Integer> probes = ConcurrentHashMap.newKeySet();
+        final AtomicInteger audits = new AtomicInteger();
+
+        @Handler
+        void on(OrderPlaced order) {
+            placed.add(order.id());
+            placedCount.incrementAndGet();
+        }
+
+        @Handler
+        void on(Probe probe) {
+            probes.add(probe.id());
+        }
+
+        @Handler
+        void on(Audit audit, Connection connection) throws SQLException {
+            insert(connection, "audit", audit.id());
+            audits.incrementAndGet();
+        }
+    }
+
+    private static AgateHost host(TestDatabase db, Shipping shipping) {
+        return AgateHost.builder().serviceName("shop").handler(shipping)
+                .localQueue(LocalQueue.builder("OrderPlaced").durable().build())
+                .localQueue(LocalQueue.builder("Probe").durable().build())
+                .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).shutdownTimeout(Duration.ofSeconds(5)).start();
+    }
+
+    private static void createTables(TestDatabase db) throws SQLException {
+        db.execute("CREATE TABLE orders (id INTEGER NOT NULL)", "CREATE TABLE audit (id INTEGER NOT NULL)");
+    }
+
+    /**
+     * A connection with its transaction begun. Closed by the test as soon as it is done with it: on SQLite a
+     * connection left open outside auto-commit holds the database's write lock (sqlite-jdbc begins the next
+     * transaction as it commits one), which would keep the host's own writes waiting.
+     */
+    static Connection transactionOn(TestDatabase db) throws SQLException {
+        Connection connection = db.dataSource.getConnection();
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    static void insert(Connection connection, String table, int id) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + table + " (id) VALUES (?)")) {
+            insert.setInt(1, id);
+            insert.executeUpdate();
+        }
+    }
+
+    private static StoreAdmin.Counts counts(AgateHost host, TestDatabase db) {
+        try (JdbcMessageStore store = JdbcMessageStore.builder(db.url).build()) {
+            store.start();
+            return store.admin().counts();
+        }
+    }
+
+    /** Sends a probe in a committed outbox and waits for it: the queue has worked through what came before. */
+    private static void probe(AgateHost host, TestDatabase db, Shipping shipping, int id) {
+        host.inTransaction(db.dataSource, (connection, outbox) -> {
+            outbox.send(new Probe(id));
+            return null;
+        });
+        await().atMost(Duration.ofSeconds(20)).until(() -> shipping.probes.contains(id));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void theRowAndTheMessageCommitTogetherAndTheMessageIsHandledOnlyAfterTheCommit(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    // Written on the application's connection, so in its transaction: nothing is handled yet.
+                    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> shipping.placed.isEmpty());
+                    outbox.commit();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(1));
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placedCount.get()).as("handled once").isEqualTo(1);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aRollbackSendsNothingAndLeavesNoRowsForDurableBufferedOrScheduledSends(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    outbox.sendTo("local://buffered-audit", new Audit(1));
+                    outbox.schedule(new OrderPlaced(2), Duration.ofMillis(200));
+                    outbox.rollback();
+                    assertThatThrownBy(() -> outbox.send(new OrderPlaced(3))).isInstanceOf(IllegalStateException.class)
+                            .hasMessageContaining("ended");
+                }
+                probe(host, db, shipping, 1);
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> shipping.placed.isEmpty());
+                assertThat(shipping.audits.get()).isZero();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isZero();
+                StoreAdmin.Counts counts = counts(host, db);
+                assertThat(counts.incoming() + counts.scheduled()).as("no row of the rolled-back sends: %s", counts).isZero();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void anExceptionInsideInTransactionRollsBackAndSendsNothingAndCommitsOtherwise(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    throw new IllegalStateException("payment declined");
+                })).isInstanceOf(IllegalStateException.class).hasMessage("payment declined");
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 2);
+                    outbox.send(new OrderPlaced(2));
+                    throw new java.io.IOException("disk full");
+                })).isInstanceOf(AgateException.class).hasMessageContaining("rolled back").hasMessageContaining("disk full");
+
+                int placed = host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 3);
+                    outbox.send(new OrderPlaced(3));
+                    return 3;
+                });
+                assertThat(placed).isEqualTo(3);
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(3));
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).containsExactly(3);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void invokeInsideTheOutboxRunsTheHandlerInTheApplicationsTransaction(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db)) {
+                    try (OutboxTransaction outbox = host.outbox(connection)) {
+                        outbox.invoke(new Audit(1));
+                        outbox.rollback();
+                    }
+                    try (OutboxTransaction outbox = host.outbox(connection)) {
+                        outbox.invoke(new Audit(2));
+                        outbox.commit();
+                    }
+                }
+                assertThat(shipping.audits.get()).as("both handled").isEqualTo(2);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM audit")).as("only the committed one's row").isEqualTo(1);
+                assertThat(db.queryLong("SELECT MAX(id) FROM audit")).isEqualTo(2);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void closingWithoutCommitRollsBack(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                }
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isZero();
+            }
+        }
+    }
+
+    /** A misuse that must not lose messages: the application commits its connection itself and closes the outbox. */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aConnectionCommittedBehindTheOutboxsBackStillHasItsMessagesDelivered(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    connection.commit();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(1));
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+            }
+        }
+    }
+
+    /** The leak report: an outbox dropped without being ended is found by the garbage collector, and its rows go out. */
+    @Test
+    void anOutboxDroppedWithoutEndingIsReportedAndItsCommittedRowsAreDelivered() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db)) {
+                    sendAndForget(host, connection);
+                    connection.commit();
+                }
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                    System.gc();
+                    return shipping.placed.contains(7);
+                });
+            }
+        }
+    }
+
+    private static void sendAndForget(AgateHost host, Connection connection) throws SQLException {
+        OutboxTransaction outbox = host.outbox(connection);
+        insert(connection, "orders", 7);
+        outbox.send(new OrderPlaced(7));
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aConnectionTheOutboxCannotServeIsRefusedBeforeAnythingIsWritten(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind); TestDatabase other = TestDatabase.create(
+                kind == TestDatabase.Kind.SQLITE ? TestDatabase.Kind.POSTGRES : TestDatabase.Kind.SQLITE)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection autoCommit = db.dataSource.getConnection()) {
+                    autoCommit.setAutoCommit(true);
+                    assertThatThrownBy(() -> host.outbox(autoCommit)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("auto-commit");
+                }
+                try (Connection elsewhere = other.dataSource.getConnection()) {
+                    elsewhere.setAutoCommit(false);
+                    assertThatThrownBy(() -> host.outbox(elsewhere)).isInstanceOf(IllegalArgumentException.class)
+                            .hasMessageContaining("the outbox must write on the store's database");
+                }
+                if (kind == TestDatabase.Kind.SQLITE) {
+                    try (TestDatabase otherFile = TestDatabase.create(TestDatabase.Kind.SQLITE);
+                         Connection elsewhere = otherFile.dataSource.getConnection()) {
+                        elsewhere.setAutoCommit(false);
+                        assertThatThrownBy(() -> host.outbox(elsewhere)).isInstanceOf(IllegalArgumentException.class)
+                                .hasMessageContaining(otherFile.name);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aHostWithoutAStoreHasNoOutbox() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE);
+             AgateHost host = AgateHost.builder().handler(new Shipping()).start();
+             Connection connection = db.dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            assertThatThrownBy(() -> host.outbox(connection)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("no message store");
+        }
+    }
+
+    /** A commit that fails (a deferred constraint, checked at commit) sends nothing and says why. */
+    @Test
+    void aFailedCommitSendsNothing() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            createTables(db);
+            db.execute("CREATE TABLE unique_orders (id INTEGER NOT NULL, CONSTRAINT one_each UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)");
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "unique_orders", 1);
+                    insert(connection, "unique_orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    assertThatThrownBy(outbox::commit).isInstanceOf(AgateException.class).hasMessageContaining("one_each");
+                }
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                StoreAdmin.Counts counts = counts(host, db);
+                assertThat(counts.incoming()).isZero();
+                assertThat(List.of(db.queryLong("SELECT COUNT(*) FROM unique_orders"))).containsExactly(0L);
+            }
+        }
+    }
+}
