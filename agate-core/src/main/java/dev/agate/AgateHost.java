@@ -133,6 +133,11 @@ public final class AgateHost implements AutoCloseable {
         return runtime.nodeId();
     }
 
+    /** A snapshot of this host's health: running, its store answering, its endpoints. Cheap; never blocks on the store. */
+    public HostStatus status() {
+        return runtime.status();
+    }
+
     public String serviceName() {
         return runtime.serviceName();
     }

@@ -477,6 +477,15 @@ public final class AgateRuntime implements MessageBus {
         deliverAll(route(message, options, null, true, Objects.requireNonNull(time, "time")));
     }
 
+    /** See {@link dev.agate.AgateHost#status()}. */
+    public dev.agate.HostStatus status() {
+        List<dev.agate.HostStatus.EndpointStatus> opened = endpoints.values().stream()
+                .map(e -> new dev.agate.HostStatus.EndpointStatus(e.uri(), e.mode()))
+                .sorted(java.util.Comparator.comparing(e -> e.uri().toString())).toList();
+        return new dev.agate.HostStatus(isRunning(), nodeId(), durable == null ? null : durable.store().description(),
+                durable == null ? null : durable.lastFailure(), opened);
+    }
+
     /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */
     public dev.agate.OutboxTransaction outbox(java.sql.Connection connection) {
         checkRunning();

@@ -51,6 +51,7 @@ final class DurableStorage {
     private final ReentrantLock flushing = new ReentrantLock();
     private final AtomicInteger failuresInARow = new AtomicInteger();
     private volatile long pausedUntilNanos;
+    private volatile String lastFailure;
 
     DurableStorage(MessageStore store, Durability settings, Clock clock, Serializer serializer) {
         this.store = store;
@@ -276,6 +277,7 @@ final class DurableStorage {
             if (failuresInARow.get() > 0) {
                 failuresInARow.set(0);
                 pausedUntilNanos = 0;
+                lastFailure = null;
                 log.info("the message store {} works again", store.description());
             }
             return result;
@@ -283,12 +285,18 @@ final class DurableStorage {
             throw e;
         } catch (RuntimeException e) {
             int failures = failuresInARow.incrementAndGet();
+            lastFailure = what + " failed: " + e.getMessage();
             pausedUntilNanos = System.nanoTime() + pauseNanos(failures);
             throw new StoreUnavailableException(what + " failed: " + e.getMessage(), e);
         }
     }
 
     /** Whether durable workers should wait before taking more work: the store failed moments ago. */
+    /** Why the last store call failed, or null when it worked. */
+    String lastFailure() {
+        return lastFailure;
+    }
+
     boolean isPaused() {
         long until = pausedUntilNanos;
         return until != 0 && until - System.nanoTime() > 0;

@@ -1,0 +1,30 @@
+package dev.agate;
+
+import java.net.URI;
+import java.util.List;
+
+/**
+ * A snapshot of a host's health, for health checks and dashboards: {@link AgateHost#status()}.
+ *
+ * @param running    true between start and close
+ * @param nodeId     this node's id in its message store (0 without a store)
+ * @param store      the message store's description, or null for a host without one
+ * @param storeError why the last call to the store failed, or null when the last call worked (or there is
+ *                   no store); while it is set, durable workers pause and retry with backoff
+ * @param endpoints  the endpoints this host has opened, with their mode
+ */
+public record HostStatus(boolean running, int nodeId, String store, String storeError, List<EndpointStatus> endpoints) {
+
+    public HostStatus {
+        endpoints = List.copyOf(endpoints);
+    }
+
+    /** True when the host runs and its store (if any) answered its last call. */
+    public boolean healthy() {
+        return running && storeError == null;
+    }
+
+    /** One endpoint of a host. */
+    public record EndpointStatus(URI uri, EndpointMode mode) {
+    }
+}
