@@ -33,10 +33,17 @@ public final class ChildNode implements AutoCloseable {
     }
 
     public static ChildNode start(String name, Path log, String url, int send, int first, long delayMillis, int capacity) throws IOException {
+        return start(name, log, LedgerNode.class, url, String.valueOf(send), String.valueOf(first), String.valueOf(delayMillis),
+                String.valueOf(capacity));
+    }
+
+    /** Runs {@code main} with {@code args} in a child JVM; its log (stderr) is appended to {@code log}. */
+    public static ChildNode start(String name, Path log, Class<?> main, String... args) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", LedgerNode.class.getName(), url, String.valueOf(send),
-                String.valueOf(first), String.valueOf(delayMillis), String.valueOf(capacity));
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=info", main.getName()));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
         builder.redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()));
         return new ChildNode(name, builder.start());
     }
