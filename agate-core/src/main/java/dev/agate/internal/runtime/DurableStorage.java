@@ -155,6 +155,14 @@ final class DurableStorage {
     }
 
     /**
+     * Gives envelopes back to any node with the next flush of the handled marks (within 100 ms), not on the
+     * calling thread: the caller may hold the only connection (SQLite) or a lock the release would wait for.
+     */
+    void releaseLater(Collection<UUID> ids) {
+        pendingReleases.addAll(ids);
+    }
+
+    /**
      * Gives envelopes this node could not take into memory back to any node. Never throws: when the store
      * fails, the ids wait and are released with the next flush, because a row this node owns but does not
      * hold would otherwise wait for this node to stop.

@@ -74,7 +74,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             // A driver may report a failure after the commit itself worked (sqlite-jdbc begins the next
             // transaction inside commit()): then the rows are there, and the agent must find them.
             if (!leak.stored.isEmpty()) {
-                durable.release(List.copyOf(leak.stored));
+                durable.releaseLater(List.copyOf(leak.stored));
             }
             throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
         }
@@ -122,7 +122,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         List<UUID> stored = List.copyOf(leak.stored);
         rollback();
         if (!stored.isEmpty()) {
-            durable.release(stored);
+            durable.releaseLater(stored); // the caller still holds its connection, and on SQLite maybe the write lock
         }
     }
 
@@ -151,7 +151,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
                     + " are given to the durability agent, in case its connection was committed", stored.size(), openedAt);
             if (!stored.isEmpty()) {
-                durable.release(List.copyOf(stored));
+                durable.releaseLater(List.copyOf(stored));
             }
         }
     }
