@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.agate.AgateException;
 import dev.agate.AgateHost;
 import dev.agate.Durability;
+import dev.agate.ErrorPolicy;
 import dev.agate.Handler;
 import dev.agate.LocalQueue;
 import dev.agate.OutboxTransaction;
@@ -212,6 +213,46 @@ class OutboxTransactionTest {
                 assertThat(shipping.audits.get()).as("both handled").isEqualTo(2);
                 assertThat(db.queryLong("SELECT COUNT(*) FROM audit")).as("only the committed one's row").isEqualTo(1);
                 assertThat(db.queryLong("SELECT MAX(id) FROM audit")).isEqualTo(2);
+            }
+        }
+    }
+
+    record Adjust(int id) {
+    }
+
+    /** Writes its audit row, then fails its first attempt with an SQL error (which aborts a PostgreSQL transaction). */
+    static final class FlakyAuditor {
+        final AtomicInteger attempts = new AtomicInteger();
+
+        @Handler
+        void on(Adjust adjust, Connection connection) throws SQLException {
+            insert(connection, "audit", adjust.id());
+            if (attempts.incrementAndGet() == 1) {
+                try (var statement = connection.createStatement()) {
+                    statement.executeUpdate("INSERT INTO no_such_table (id) VALUES (1)");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aRetriedInvokeInsideTheOutboxUndoesOnlyItsFailedAttemptsWrites(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            FlakyAuditor auditor = new FlakyAuditor();
+            try (AgateHost host = AgateHost.builder().serviceName("shop").handler(auditor)
+                    .onError(ErrorPolicy.on(SQLException.class).retry(1).deadLetter())
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    insert(connection, "orders", 1);
+                    outbox.invoke(new Adjust(1));
+                    insert(connection, "orders", 2); // the transaction still works after the failed attempt
+                    outbox.commit();
+                }
+                assertThat(auditor.attempts.get()).isEqualTo(2);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM audit")).as("the failed attempt's row was undone").isEqualTo(1);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).as("the application's rows were kept").isEqualTo(2);
             }
         }
     }

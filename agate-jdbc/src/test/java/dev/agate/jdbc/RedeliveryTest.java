@@ -121,6 +121,8 @@ class RedeliveryTest {
             Ledger fast = new Ledger(false);
             // A never recovers on its own during the test, so once its envelope is given away only B can take it.
             try (AgateHost a = host(db, slow, FAST.recoveryInterval(Duration.ofHours(1)))) {
+                // The agent's first pass comes within 100 ms of the start; the envelope must be released after it.
+                Thread.sleep(300);
                 a.bus().send(new Deposit(1));
                 assertThat(slow.entered.await(20, TimeUnit.SECONDS)).as("node A is handling it").isTrue();
                 UUID id = slow.handling;

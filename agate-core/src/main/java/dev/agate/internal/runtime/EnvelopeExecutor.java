@@ -178,7 +178,7 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         ExecutionContext context = new ExecutionContext(runtime, envelope, parent, origin);
         Object response = null;
         try {
-            context.openIfBoundToThread();
+            context.beginAttempt();
             List<Outgoing> cascades = Cascades.flatten(chain.invoke(message, context, envelope));
             if (responseType != null) {
                 response = takeResponse(cascades, responseType);

@@ -21,13 +21,17 @@ import java.util.List;
  *
  * <p>With a message store, the context opens a store transaction when first needed: when the handler
  * asks for {@link #connection()}, or when something it sends must be stored (to a durable endpoint, or
- * scheduled for later). {@link #commit()} then writes those sends and, for an envelope from a durable
+ * scheduled for later). {@link #complete()} then writes those sends and, for an envelope from a durable
  * endpoint, the mark that it was handled (checked against this node's ownership) in that transaction and
  * commits it, so the handler's own writes, its cascades and the mark commit or roll back together. A
  * nested {@code invoke} shares its parent's transaction. When the store's transactions are bound to the
  * thread (Spring), a durable envelope's transaction is opened before its handlers run, so that what they
  * do through the thread's transaction joins it. {@link OutboxContext} is the root of an application's
  * transaction instead of a handling.
+ *
+ * <p>A nested attempt whose parent's transaction is already open works inside a savepoint, so a failed
+ * attempt (which its error policy may retry) undoes its own writes and nothing of its parent's; a
+ * transaction that the failed attempt itself opened is rolled back whole.
  */
 class ExecutionContext implements MessageContext {
     private final AgateRuntime runtime;
@@ -39,6 +43,9 @@ class ExecutionContext implements MessageContext {
     private boolean finished;
     /** Opened on first need; always null in a nested context, which uses its parent's. */
     private StoreTransaction transaction;
+    /** A nested attempt's savepoint in its parent's transaction; null when there is none. */
+    private java.sql.Savepoint savepoint;
+    private boolean parentTransactionWasOpen;
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
     final List<Delivery> storedForLater = new ArrayList<>(0);
 
@@ -78,12 +85,59 @@ class ExecutionContext implements MessageContext {
                 + runtime.durable().store().description() + " offer no " + type.getName()));
     }
 
-    /** Opens the transaction before the handlers run when the store binds it to the thread (see the class comment). */
-    void openIfBoundToThread() {
+    /**
+     * Prepares the transaction before the handlers run: opens it when the store binds it to the thread, and
+     * sets a savepoint in the parent's open transaction for a nested attempt (see the class comment).
+     */
+    void beginAttempt() {
         DurableStorage durable = runtime.durable();
-        if (parent == null && transaction == null && origin != null && origin.mode() == EndpointMode.DURABLE
-                && durable.store().transactionBoundToThread()) {
-            transaction = durable.begin();
+        if (durable == null) {
+            return;
+        }
+        if (parent == null) {
+            if (transaction == null && origin != null && origin.mode() == EndpointMode.DURABLE && durable.store().transactionBoundToThread()) {
+                transaction = durable.begin();
+            }
+            return;
+        }
+        StoreTransaction shared = parent.openTransaction();
+        parentTransactionWasOpen = shared != null;
+        Connection connection = shared == null ? null : shared.connection().orElse(null);
+        if (connection != null) {
+            try {
+                savepoint = connection.setSavepoint();
+            } catch (java.sql.SQLException e) {
+                throw new StoreUnavailableException("setting a savepoint for envelope " + envelope.id() + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** The transaction if it is open, without opening it. */
+    StoreTransaction openTransaction() {
+        return parent != null ? parent.openTransaction() : transaction;
+    }
+
+    /** Undoes a failed nested attempt's writes: to its savepoint, or the whole transaction if the attempt opened it. */
+    private void undoNestedAttempt() {
+        try {
+            if (savepoint != null) {
+                parent.openTransaction().connection().orElseThrow().rollback(savepoint);
+            } else if (!parentTransactionWasOpen) {
+                parent.rollbackOpenedTransaction();
+            }
+        } catch (java.sql.SQLException | RuntimeException e) {
+            throw new StoreUnavailableException("undoing the failed attempt of envelope " + envelope.id() + " failed: " + e.getMessage(), e);
+        } finally {
+            savepoint = null;
+        }
+    }
+
+    private void rollbackOpenedTransaction() {
+        if (parent != null) {
+            parent.rollbackOpenedTransaction();
+        } else if (transaction != null) {
+            transaction.rollback();
+            transaction = null;
         }
     }
 
@@ -235,7 +289,9 @@ class ExecutionContext implements MessageContext {
     /** Forgets what was collected and rolls back the transaction, if one was opened. */
     void discard() {
         finish();
-        if (transaction != null) {
+        if (parent != null) {
+            undoNestedAttempt();
+        } else if (transaction != null) {
             transaction.rollback();
             transaction = null;
         }

@@ -51,6 +51,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     }
 
     @Override
+    StoreTransaction openTransaction() {
+        return isFinished() ? null : enlisted;
+    }
+
+    @Override
     void hold(List<Delivery> deliveries) {
         java.time.Instant now = durable.now();
         for (Delivery delivery : deliveries) {
