@@ -35,6 +35,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -289,6 +291,46 @@ class SpringJdbcTransactionTest {
                 });
                 transactions.executeWithoutResult(status -> bus.invoke(new Reserve(2)));
                 assertThat(ids(context, "reservations")).containsExactly(2);
+            });
+        }
+    }
+    /**
+     * Not on SQLite: sqlite-jdbc begins the connection's next transaction as it commits, and Spring gives the
+     * connection back (ending that transaction) only after the callbacks, so a durable send from one waits for
+     * SQLite's write lock until the busy timeout.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.Kind.class, names = {"POSTGRES", "MARIADB"})
+    void aSendFromAnAfterCommitCallbackGoesOutAtOnce(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = database(kind)) {
+            shop(db).run(context -> {
+                MessageBus bus = context.getBean(MessageBus.class);
+                transactions(context).executeWithoutResult(status -> {
+                    bus.send(new OrderPlaced(1));
+                    TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                        @Override
+                        public void afterCommit() {
+                            bus.send(new OrderPlaced(2));
+                        }
+                    });
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> context.getBean(Shipping.class).placed.containsAll(Set.of(1, 2)));
+            });
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.Kind.class, names = {"SQLITE", "POSTGRES"})
+    void aTransactionWithoutAConnectionOfTheStoresDataSourceIsRefusedRatherThanSentOutside(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = database(kind)) {
+            shop(db).run(context -> {
+                // db.dataSource is another DataSource than the one the transaction manager binds.
+                SpringMessageBus elsewhere = new SpringMessageBus(context.getBean(AgateHost.class), db.dataSource);
+                transactions(context).executeWithoutResult(status ->
+                        assertThatThrownBy(() -> elsewhere.send(new OrderPlaced(1)))
+                                .isInstanceOf(IllegalStateException.class).hasMessageContaining("holds no connection"));
+                probe(context, 1);
+                assertThat(context.getBean(Shipping.class).placed).isEmpty();
             });
         }
     }

@@ -19,6 +19,7 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.env.Environment;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * Agate in a Spring Boot application: an {@link AgateHost} built from the {@code agate.*} properties
@@ -70,7 +71,8 @@ public class AgateAutoConfiguration {
     @ConditionalOnMissingBean(MessageBus.class)
     public SpringMessageBus agateMessageBus(ObjectProvider<AgateHost> host, ObjectProvider<MessageStore> store) {
         MessageStore messageStore = store.getIfAvailable();
-        return new SpringMessageBus(host::getObject,
+        // Looked up on the first send, not now: handler beans that send are created before the host, which needs them.
+        return new SpringMessageBus(SingletonSupplier.of(host::getObject),
                 messageStore instanceof SpringMessageStore spring ? spring.dataSource() : null);
     }
 }
