@@ -1,8 +1,7 @@
 package dev.agate.samples.orders;
 
 import dev.agate.ErrorPolicy;
-import dev.agate.LocalQueue;
-import dev.agate.spring.AgateHostCustomizer;
+import dev.agate.spring.boot.AgateHostCustomizer;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.boot.SpringApplication;
@@ -27,14 +26,14 @@ public class OrdersApplication {
     }
 
     /**
-     * The queue and the error policy, in code (the queue could as well be set in properties): a carrier
-     * that fails is tried again twice at once-ish, then on a schedule that survives a restart, for about two
-     * minutes in all; after that the message is dead-lettered and can be replayed with {@code agate dead-letters replay}.
+     * The error policy, in code (the durable queue is in application.properties): a carrier that fails is
+     * tried again twice within a second, then on a schedule kept in the database, so it survives a restart,
+     * for about two minutes in all; after that the message is dead-lettered, and
+     * {@code bin/agate dead-letters replay} brings it back.
      */
     @Bean
-    AgateHostCustomizer shipping() {
+    AgateHostCustomizer carrierRetries() {
         return builder -> builder
-                .localQueue(LocalQueue.builder("OrderPlaced").durable().maximumParallelism(2).build())
                 .onError(ErrorPolicy.on(CarrierClient.CarrierUnavailableException.class)
                         .retryWithCooldown(Duration.ofMillis(250), Duration.ofSeconds(1))
                         .scheduleRetry(Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(30),

@@ -20,7 +20,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * shipped once it is back; an order the shop refuses leaves neither a row nor a message. Run on the
  * embedded SQLite default and on PostgreSQL by the subclasses.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "agate.durability.recovery-interval=200ms", "agate.durability.scheduled-polling-interval=200ms"})
 abstract class OrdersEndToEndTest {
     @Autowired
     TestRestTemplate http;
