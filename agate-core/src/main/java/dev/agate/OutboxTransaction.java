@@ -29,8 +29,9 @@ import java.sql.Connection;
  * its back still go out, but only when the durability agent finds them. A transaction that is dropped
  * without being ended or closed is reported in the log, with where it was opened.
  *
- * <p><b>Frameworks that commit themselves</b> (Spring, Hibernate) call {@link #afterCommit()} or
- * {@link #afterRollback()} when their transaction ends, instead of {@code commit()} or {@code rollback()}.
+ * <p><b>Frameworks that commit themselves</b> (Spring, Hibernate) call {@link #beforeCommit()} before
+ * they commit, and {@link #afterCommit()} or {@link #afterRollback()} when their transaction ends, instead
+ * of {@code commit()} or {@code rollback()}.
  *
  * <p><b>Threads.</b> Use it on one thread, while its transaction is open. {@link #invoke(Object)} runs the
  * handlers on that thread in the same transaction: their connection is this one.
@@ -43,10 +44,22 @@ public interface OutboxTransaction extends MessageBus, AutoCloseable {
     /**
      * Commits the connection's transaction, then hands the messages to their endpoints.
      *
-     * @throws AgateException when the commit fails: the transaction was rolled back and nothing is sent
+     * @throws AgateException when the transaction cannot commit (PostgreSQL aborted it after an error in
+     *         it; a nested handling could not be undone; the host has closed): it was rolled back and nothing
+     *         is sent. Also when the commit itself failed: then nothing buffered is sent, and the durable
+     *         messages go out only if the database did commit after all (a driver may report a failure after
+     *         the commit worked), found by the durability agent
      * @throws IllegalStateException when the transaction has ended already
      */
     void commit();
+
+    /**
+     * For frameworks that commit themselves: call just before committing. Throws when the transaction can
+     * no longer commit (see {@link #commit()}), so that the framework rolls back instead.
+     *
+     * @throws AgateException when the transaction can only be rolled back
+     */
+    void beforeCommit();
 
     /** Rolls back the connection's transaction and forgets the messages. Does nothing once ended. */
     void rollback();

@@ -23,6 +23,17 @@ public interface StoreTransaction extends AutoCloseable {
     }
 
     /**
+     * Throws when the transaction can no longer commit, although a commit would not say so: PostgreSQL,
+     * after an error inside a transaction, answers its COMMIT with a silent rollback. Called before the
+     * commit of an application's transaction, whose messages must not go out if its writes did not stay.
+     * Default: nothing to check.
+     *
+     * @throws dev.agate.AgateException when the transaction can only be rolled back
+     */
+    default void checkCommittable() {
+    }
+
+    /**
      * Makes the transaction's writes durable and ends it.
      *
      * @throws dev.agate.AgateException when the commit fails; nothing of the transaction was written

@@ -20,6 +20,14 @@ abstract class Dialect {
     static final MariaDbDialect MARIADB = new MariaDbDialect();
     static final List<Dialect> ALL = List.of(SQLITE, POSTGRES, MARIADB);
 
+    /**
+     * Whether the transaction on {@code connection} can only be rolled back although a commit would not
+     * fail: see {@link dev.agate.spi.StoreTransaction#checkCommittable()}. Default: no such state.
+     */
+    boolean transactionAborted(Connection connection) throws SQLException {
+        return false;
+    }
+
     /** The name users type: {@code sqlite}, {@code postgres}, {@code mariadb}. */
     abstract String name();
 

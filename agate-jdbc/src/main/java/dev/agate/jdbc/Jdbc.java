@@ -94,7 +94,8 @@ final class Jdbc {
             if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
                 pool.evictConnection(connection);
             } else {
-                connection.close();
+                // Another pool's connection: abort ends the physical connection, which a pool then drops.
+                connection.abort(Runnable::run);
             }
         } catch (SQLException | RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(Jdbc.class).debug("discarding a connection to {} failed", description, e);

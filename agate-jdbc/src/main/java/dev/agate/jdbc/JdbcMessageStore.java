@@ -54,6 +54,8 @@ public final class JdbcMessageStore implements MessageStore {
     private final JdbcDeadLetters deadLetters;
     private final JdbcNodes nodes;
     private final JdbcStoreAdmin admin;
+    /** The database (catalog) the store's connections are on, read at start; an outbox's connection must be on it too. */
+    private volatile String catalog;
 
     private JdbcMessageStore(Builder builder) {
         this.names = builder.names;
@@ -199,6 +201,7 @@ public final class JdbcMessageStore implements MessageStore {
         }
         try (Connection connection = dataSource.getConnection()) {
             connection.isValid(5);
+            catalog = connection.getCatalog();
         } catch (SQLException e) {
             throw new AgateException("cannot reach the message store, " + description + ": " + e.getMessage(), e);
         }
@@ -281,18 +284,21 @@ public final class JdbcMessageStore implements MessageStore {
     /**
      * {@inheritDoc}
      *
-     * <p>The check of the database is by kind (from the connection's URL) and, for SQLite, by file: two
-     * servers of one kind are not told apart, so give the outbox a connection to the store's database.
+     * <p>The check of the database is by kind (from the connection's URL) and then by file (SQLite) or by
+     * database name (the connection's catalog, against the store's): two servers of one kind, or two
+     * schemas of one database, are not told apart, so give the outbox a connection to the store's database.
      */
     @Override
     public StoreTransaction enlist(Connection connection) {
         String url;
+        String connectionCatalog;
         try {
             if (connection.getAutoCommit()) {
                 throw new IllegalArgumentException("the connection is in auto-commit mode, so every statement commits on its own"
                         + " and the messages could not share the application's transaction: call setAutoCommit(false) first");
             }
             url = connection.getMetaData().getURL();
+            connectionCatalog = sqliteFile == null && catalog != null ? connection.getCatalog() : null;
         } catch (SQLException e) {
             throw jdbc.failure("joining the application's transaction", e);
         }
@@ -306,6 +312,11 @@ public final class JdbcMessageStore implements MessageStore {
         if (!same) {
             throw new IllegalArgumentException("the connection is to " + describe(url) + " but the message store is "
                     + description + ": the outbox must write on the store's database, where the durability agent looks");
+        }
+        if (connectionCatalog != null && !connectionCatalog.equals(catalog)) {
+            throw new IllegalArgumentException("the connection is to database '" + connectionCatalog + "' but the message store's"
+                    + " is '" + catalog + "' (" + description + "): the outbox must write on the store's database, where the"
+                    + " durability agent looks");
         }
         return JdbcTransaction.enlist(connection, jdbc);
     }

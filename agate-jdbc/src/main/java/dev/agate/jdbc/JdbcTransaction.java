@@ -61,6 +61,20 @@ final class JdbcTransaction implements StoreTransaction {
     }
 
     @Override
+    public void checkCommittable() {
+        boolean aborted;
+        try {
+            aborted = jdbc.dialect.transactionAborted(jdbcConnection());
+        } catch (SQLException e) {
+            throw jdbc.failure("checking that the transaction can commit", e);
+        }
+        if (aborted) {
+            throw new AgateException("the database aborted the transaction after an error in it (a COMMIT would roll it back"
+                    + " without saying so)");
+        }
+    }
+
+    @Override
     public void commit() {
         if (ended) {
             throw new IllegalStateException("the transaction has ended");

@@ -28,6 +28,50 @@ final class PostgresDialect extends Dialect {
         return "postgres";
     }
 
+    /**
+     * pgjdbc knows the server's transaction state from every reply; FAILED means an error aborted the
+     * transaction and a COMMIT would be answered with a silent rollback. Read through reflection: the driver
+     * is the application's, and may be absent when another database is used.
+     */
+    @Override
+    boolean transactionAborted(Connection connection) throws SQLException {
+        PgState state = PgState.INSTANCE;
+        if (state == null || !connection.isWrapperFor(state.baseConnection)) {
+            return false;
+        }
+        try {
+            Object transactionState = state.getTransactionState.invoke(connection.unwrap(state.baseConnection));
+            return "FAILED".equals(String.valueOf(transactionState));
+        } catch (Throwable e) {
+            throw new SQLException("reading the transaction state of a PostgreSQL connection failed: " + e, e);
+        }
+    }
+
+    /** pgjdbc's {@code BaseConnection.getTransactionState()}, looked up once; null without the driver. */
+    private static final class PgState {
+        static final PgState INSTANCE = lookUp();
+        final Class<?> baseConnection;
+        final java.lang.invoke.MethodHandle getTransactionState;
+
+        private PgState(Class<?> baseConnection, java.lang.invoke.MethodHandle getTransactionState) {
+            this.baseConnection = baseConnection;
+            this.getTransactionState = getTransactionState;
+        }
+
+        private static PgState lookUp() {
+            try {
+                Class<?> base = Class.forName("org.postgresql.core.BaseConnection");
+                java.lang.invoke.MethodHandle getter = java.lang.invoke.MethodHandles.publicLookup()
+                        .findVirtual(base, "getTransactionState", java.lang.invoke.MethodType.methodType(
+                                Class.forName("org.postgresql.core.TransactionState")))
+                        .asType(java.lang.invoke.MethodType.methodType(Object.class, Object.class));
+                return new PgState(base, getter);
+            } catch (ReflectiveOperationException | LinkageError e) {
+                return null;
+            }
+        }
+    }
+
     @Override
     String uuidType() {
         return "uuid";

@@ -257,6 +257,126 @@ class OutboxTransactionTest {
         }
     }
 
+    /** The application ignored an SQL error; PostgreSQL would answer COMMIT with a silent rollback. */
+    @Test
+    void aPostgresTransactionAbortedByAnErrorIsRolledBackAtCommitAndSendsNothing() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            db.execute("CREATE TABLE orders (id INTEGER PRIMARY KEY)", "CREATE TABLE audit (id INTEGER NOT NULL)");
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    outbox.send(new OrderPlaced(1));
+                    outbox.sendTo("local://buffered-audit", new Audit(1));
+                    insert(connection, "orders", 1);
+                    assertThatThrownBy(() -> insert(connection, "orders", 1)).isInstanceOf(SQLException.class);
+                    assertThatThrownBy(outbox::commit).isInstanceOf(AgateException.class)
+                            .hasMessageContaining("aborted the transaction").hasMessageContaining("nothing was sent");
+                }
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                assertThat(shipping.audits.get()).isZero();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isZero();
+            }
+        }
+    }
+
+    record Ship(int id) {
+    }
+
+    record Fragile(int id) {
+    }
+
+    /** Cascades to two durable queues; the second cascade cannot be serialized on the first attempt. */
+    static final class Dispatcher {
+        final AtomicInteger attempts = new AtomicInteger();
+        final AtomicInteger shipped = new AtomicInteger();
+
+        @Handler
+        void on(OrderPlaced order, dev.agate.MessageContext context) {
+            context.send(new Ship(order.id()));
+            Object second = attempts.incrementAndGet() == 1 ? new Unserializable() : new Fragile(order.id());
+            context.sendTo(java.net.URI.create("local://fragile"), second, dev.agate.DeliveryOptions.none());
+        }
+
+        @Handler
+        void on(Ship ship) {
+            shipped.incrementAndGet();
+        }
+
+        @Handler
+        void on(Fragile fragile) {
+        }
+    }
+
+    /** Jackson cannot write it: its getter throws. */
+    static final class Unserializable {
+        public int getId() {
+            throw new IllegalStateException("not loaded yet");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aRetriedInvokeWhoseCascadesFailedToStoreLeavesNoRowOfTheFailedAttempt(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Dispatcher dispatcher = new Dispatcher();
+            try (AgateHost host = AgateHost.builder().serviceName("shop").handler(dispatcher)
+                    .localQueue(LocalQueue.builder("Ship").durable().build())
+                    .localQueue(LocalQueue.builder("fragile").durable().build())
+                    .onError(ErrorPolicy.onAny().retry(1).deadLetter())
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                try (Connection connection = transactionOn(db); OutboxTransaction outbox = host.outbox(connection)) {
+                    outbox.invoke(new OrderPlaced(1));
+                    outbox.commit();
+                }
+                assertThat(dispatcher.attempts.get()).isEqualTo(2);
+                await().atMost(Duration.ofSeconds(20)).until(() -> dispatcher.shipped.get() == 1);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE message_type = 'Ship'"))
+                        .as("only the second attempt's cascade").isEqualTo(1);
+            }
+        }
+    }
+
+    /** A full durable queue after the commit: the overflow goes back to the store without waiting on the caller's connection. */
+    @Test
+    void committingIntoAFullDurableQueueOnSqliteDoesNotWaitForTheCallersConnection() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+            Set<Integer> handled = ConcurrentHashMap.newKeySet();
+            Object slow = new Object() {
+                @Handler
+                void on(Probe probe) throws InterruptedException {
+                    gate.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    handled.add(probe.id());
+                }
+            };
+            try (AgateHost host = AgateHost.builder().serviceName("jobs").handler(slow)
+                    .localQueue(LocalQueue.builder("Probe").durable().sequential().capacity(1).build())
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                long started = System.nanoTime();
+                host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    for (int i = 0; i < 4; i++) {
+                        outbox.send(new Probe(i));
+                    }
+                    return null;
+                });
+                long millis = (System.nanoTime() - started) / 1_000_000;
+                assertThat(millis).as("the commit of 4 sends into a queue with room for 1").isLessThan(5_000);
+                assertThat(host.status().storeError()).isNull();
+                gate.countDown();
+                await().atMost(Duration.ofSeconds(20)).until(() -> handled.size() == 4);
+            }
+        }
+    }
+
+    @Test
+    void aHandlerAskingForAConnectionOnAHostWithoutAStoreFailsTheBuildAndSaysWhy() {
+        assertThatThrownBy(() -> AgateHost.builder().handler(new Shipping()).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("java.sql.Connection")
+                .hasMessageContaining("no message store");
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
     void closingWithoutCommitRollsBack(TestDatabase.Kind kind) throws Exception {
@@ -352,7 +472,11 @@ class OutboxTransactionTest {
     @Test
     void aHostWithoutAStoreHasNoOutbox() throws Exception {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE);
-             AgateHost host = AgateHost.builder().handler(new Shipping()).start();
+             AgateHost host = AgateHost.builder().handler(new Object() {
+                 @Handler
+                 void on(Probe probe) {
+                 }
+             }).start();
              Connection connection = db.dataSource.getConnection()) {
             connection.setAutoCommit(false);
             assertThatThrownBy(() -> host.outbox(connection)).isInstanceOf(IllegalStateException.class)

@@ -120,7 +120,9 @@ public final class HandlerScanner {
             boolean known = params[i] == MessageContext.class || params[i] == Envelope.class || resources.contains(params[i]);
             if (!known || Arrays.asList(params).subList(1, i).contains(params[i])) {
                 throw invalid(method, "has an unsupported parameter " + (i + 1) + " of type " + params[i].getName()
-                        + (known ? " (given twice)" : ""));
+                        + (known ? " (given twice)" : resources.isEmpty() ? " (this host has no message store, so its handlers"
+                        + " have no transaction to take a parameter from)" : " (the message store's transactions offer "
+                        + resources.stream().map(Class::getName).sorted().toList() + ")"));
             }
         }
         Class<?> returned = method.getReturnType();

@@ -120,8 +120,10 @@ public final class AgateRuntime implements MessageBus {
         this.shutdownTimeout = config.shutdownTimeout;
         this.observers = new Observers(clock);
         config.observers.forEach(observers::add);
-        MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
-        Set<Class<?>> resources = store == null ? Set.of(java.sql.Connection.class) : store.transactionResources();
+        // What handlers may take from their transaction; the default store (built below, once everything
+        // checks out, so a failed build leaves no pool behind) is a JDBC one.
+        Set<Class<?>> resources = config.store != null ? config.store.transactionResources()
+                : needsStore(config) ? Set.of(java.sql.Connection.class) : Set.of();
         List<HandlerMethod> methods = new ArrayList<>();
         for (HostConfiguration.HandlerRegistration registration : config.handlers) {
             methods.addAll(HandlerScanner.scan(registration.target(), registration.policies(), resources));
@@ -146,6 +148,7 @@ public final class AgateRuntime implements MessageBus {
             rule.endpoints().stream().filter(uri -> "local".equals(uri.getScheme()))
                     .forEach(uri -> knownQueues.add("local://" + localName(uri)));
         }
+        MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
         this.durable = store == null ? null : new DurableStorage(store, config.durability, clock, serializer);
         this.publicDeadLetters = durable == null ? deadLetters
                 : new StoredDeadLetters(durable, deadLetters, () -> agent.runSoon(recovery));
@@ -496,7 +499,7 @@ public final class AgateRuntime implements MessageBus {
         return new OutboxContext(this, durable, connection, durable.enlist(connection));
     }
 
-    private void checkRunning() {
+    void checkRunning() {
         State current = state;
         if (current != State.RUNNING) {
             throw new AgateException("host '" + serviceName + "' is " + current.name().toLowerCase(java.util.Locale.ROOT)

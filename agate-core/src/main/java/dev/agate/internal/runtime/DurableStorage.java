@@ -299,12 +299,12 @@ final class DurableStorage {
         }
     }
 
-    /** Whether durable workers should wait before taking more work: the store failed moments ago. */
     /** Why the last store call failed, or null when it worked. */
     String lastFailure() {
         return lastFailure;
     }
 
+    /** Whether durable workers should wait before taking more work: the store failed moments ago. */
     boolean isPaused() {
         long until = pausedUntilNanos;
         return until != 0 && until - System.nanoTime() > 0;

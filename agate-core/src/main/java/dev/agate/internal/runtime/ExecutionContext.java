@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The unit of work of one handling attempt. Sends are routed at once (so a bad route fails the handler
@@ -31,9 +33,11 @@ import java.util.List;
  *
  * <p>A nested attempt whose parent's transaction is already open works inside a savepoint, so a failed
  * attempt (which its error policy may retry) undoes its own writes and nothing of its parent's; a
- * transaction that the failed attempt itself opened is rolled back whole.
+ * transaction that the failed attempt itself opened is rolled back whole. A store whose transactions have
+ * no JDBC connection gets no savepoint: there, a failed nested attempt's writes stay in the transaction.
  */
 class ExecutionContext implements MessageContext {
+    private static final Logger log = LoggerFactory.getLogger(ExecutionContext.class);
     private final AgateRuntime runtime;
     private final Envelope envelope;
     private final ExecutionContext parent;
@@ -46,6 +50,8 @@ class ExecutionContext implements MessageContext {
     /** A nested attempt's savepoint in its parent's transaction; null when there is none. */
     private java.sql.Savepoint savepoint;
     private boolean parentTransactionWasOpen;
+    /** Set on the root when a nested attempt could not be undone: its transaction may not commit. */
+    private String rollbackOnly;
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
     final List<Delivery> storedForLater = new ArrayList<>(0);
 
@@ -117,7 +123,11 @@ class ExecutionContext implements MessageContext {
         return parent != null ? parent.openTransaction() : transaction;
     }
 
-    /** Undoes a failed nested attempt's writes: to its savepoint, or the whole transaction if the attempt opened it. */
+    /**
+     * Undoes a failed nested attempt's writes: to its savepoint, or the whole transaction if the attempt
+     * opened it. When that fails (the database dropped the whole transaction: a MariaDB deadlock, say), the
+     * root may not commit: what is left of its transaction is not what its code wrote.
+     */
     private void undoNestedAttempt() {
         try {
             if (savepoint != null) {
@@ -126,10 +136,40 @@ class ExecutionContext implements MessageContext {
                 parent.rollbackOpenedTransaction();
             }
         } catch (java.sql.SQLException | RuntimeException e) {
-            throw new StoreUnavailableException("undoing the failed attempt of envelope " + envelope.id() + " failed: " + e.getMessage(), e);
+            String reason = "undoing the failed attempt of envelope " + envelope.id() + " (" + envelope.messageType()
+                    + ") in the shared transaction failed: " + e.getMessage();
+            log.warn("{}; the transaction can only be rolled back now", reason);
+            parent.markRollbackOnly(reason);
         } finally {
             savepoint = null;
         }
+    }
+
+    /** A nested attempt that succeeded keeps its writes; its savepoint is no longer needed (each one costs PostgreSQL a subtransaction). */
+    private void releaseSavepoint() {
+        if (savepoint == null) {
+            return;
+        }
+        try {
+            parent.openTransaction().connection().orElseThrow().releaseSavepoint(savepoint);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            log.debug("releasing the savepoint of envelope {} failed; it ends with the transaction", envelope.id(), e);
+        } finally {
+            savepoint = null;
+        }
+    }
+
+    void markRollbackOnly(String reason) {
+        if (parent != null) {
+            parent.markRollbackOnly(reason);
+        } else if (rollbackOnly == null) {
+            rollbackOnly = reason;
+        }
+    }
+
+    /** Why the root's transaction may only be rolled back, or null. */
+    String rollbackOnly() {
+        return parent != null ? parent.rollbackOnly() : rollbackOnly;
     }
 
     private void rollbackOpenedTransaction() {
@@ -239,7 +279,13 @@ class ExecutionContext implements MessageContext {
         List<Delivery> owed = pending;
         if (parent != null) {
             finish();
-            parent.hold(owed);
+            try {
+                parent.hold(owed);
+            } catch (RuntimeException e) {
+                undoNestedAttempt(); // what was written of the cascades before the failure must not stay
+                throw e;
+            }
+            releaseSavepoint();
             return true;
         }
         DurableStorage durable = runtime.durable();
@@ -252,6 +298,9 @@ class ExecutionContext implements MessageContext {
         }
         List<Delivery> toDeliver;
         try {
+            if (rollbackOnly != null) {
+                throw new dev.agate.AgateException(rollbackOnly);
+            }
             toDeliver = owed.isEmpty() ? owed : durable.persistDeliveries(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
             if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {

@@ -134,7 +134,8 @@ final class LocalQueueEndpoint implements Endpoint {
         work.begin();
         if (!buffer.offer(envelope)) {
             work.end();
-            durable.release(List.of(envelope.id()));
+            // Not on this thread: after an outbox's commit it may still hold SQLite's one connection or its lock.
+            durable.releaseLater(List.of(envelope.id()));
             return;
         }
         if (!running && buffer.remove(envelope)) {

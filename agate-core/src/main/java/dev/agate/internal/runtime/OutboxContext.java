@@ -22,6 +22,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
     private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
 
+    private final AgateRuntime runtime;
     private final DurableStorage durable;
     private final Connection connection;
     private final StoreTransaction enlisted;
@@ -30,6 +31,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
 
     OutboxContext(AgateRuntime runtime, DurableStorage durable, Connection connection, StoreTransaction enlisted) {
         super(runtime, null, null, null);
+        this.runtime = runtime;
         this.durable = durable;
         this.connection = connection;
         this.enlisted = enlisted;
@@ -57,6 +59,41 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
 
     @Override
     void hold(List<Delivery> deliveries) {
+        runtime.checkRunning();
+        if (deliveries.size() > 1) {
+            holdAllOrNothing(deliveries);
+            return;
+        }
+        holdNow(deliveries);
+    }
+
+    /** One message to several endpoints is written in a savepoint: if one write fails, none of them stays. */
+    private void holdAllOrNothing(List<Delivery> deliveries) {
+        java.sql.Savepoint savepoint;
+        try {
+            savepoint = connection.setSavepoint();
+        } catch (java.sql.SQLException e) {
+            throw new AgateException("setting a savepoint in the application's transaction failed: " + e.getMessage(), e);
+        }
+        try {
+            holdNow(deliveries);
+        } catch (RuntimeException e) {
+            try {
+                connection.rollback(savepoint);
+            } catch (java.sql.SQLException undo) {
+                e.addSuppressed(undo);
+                markRollbackOnly("a send whose writes could not be undone failed: " + e.getMessage());
+            }
+            throw e;
+        }
+        try {
+            connection.releaseSavepoint(savepoint);
+        } catch (java.sql.SQLException e) {
+            log.debug("releasing a savepoint failed; it ends with the transaction", e);
+        }
+    }
+
+    private void holdNow(List<Delivery> deliveries) {
         java.time.Instant now = durable.now();
         for (Delivery delivery : deliveries) {
             if (delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
@@ -67,9 +104,27 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     }
 
     @Override
-    public void commit() {
+    public void beforeCommit() {
         if (isFinished()) {
             throw new IllegalStateException("the outbox transaction has ended already");
+        }
+        String cannot = rollbackOnly();
+        if (cannot == null && !runtime.isRunning()) {
+            cannot = "host '" + runtime.serviceName() + "' closed while the transaction was open, so nothing can be sent";
+        }
+        if (cannot != null) {
+            throw new AgateException("the application's transaction cannot commit: " + cannot);
+        }
+        enlisted.checkCommittable();
+    }
+
+    @Override
+    public void commit() {
+        try {
+            beforeCommit();
+        } catch (AgateException e) {
+            rollback();
+            throw new AgateException(e.getMessage() + "; it was rolled back and nothing was sent", e);
         }
         try {
             enlisted.commit();
