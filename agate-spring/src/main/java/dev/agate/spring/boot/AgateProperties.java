@@ -1,0 +1,309 @@
+package dev.agate.spring.boot;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/**
+ * Agate's settings under {@code agate.*}: what {@link AgateAutoConfiguration} builds the host from. Every
+ * setting left out keeps Agate's own default (see {@code AgateHost.Builder}, {@code LocalQueue} and
+ * {@code Durability}).
+ */
+@ConfigurationProperties("agate")
+public class AgateProperties {
+
+    /** The name written as the source of every envelope. Default: spring.application.name, else "agate". */
+    private String serviceName;
+
+    /** Whether every local queue not declared otherwise is durable (kept in the message store until handled). */
+    private boolean durableLocalQueues;
+
+    /** How long a send waits for room in a full local queue before it fails. Default 10s. */
+    private Duration sendTimeout;
+
+    /** How long closing the host waits for the work already accepted to finish. Default 30s. */
+    private Duration shutdownTimeout;
+
+    /** Local queues by name (local://NAME), with their settings. */
+    private Map<String, LocalQueue> localQueues = new LinkedHashMap<>();
+
+    /**
+     * Routes: a message class's fully qualified name (or a package followed by ".*") to the endpoints its
+     * messages go to. In a properties file, put the name in brackets:
+     * agate.routes[com.example.OrderPlaced]=local://billing,local://audit
+     */
+    private Map<String, List<String>> routes = new LinkedHashMap<>();
+
+    /** The durability agent's settings. */
+    private final Durability durability = new Durability();
+
+    /** Where the message store is and how its schema is managed. */
+    private final Store store = new Store();
+
+    public String getServiceName() {
+        return serviceName;
+    }
+
+    public void setServiceName(String serviceName) {
+        this.serviceName = serviceName;
+    }
+
+    public boolean isDurableLocalQueues() {
+        return durableLocalQueues;
+    }
+
+    public void setDurableLocalQueues(boolean durableLocalQueues) {
+        this.durableLocalQueues = durableLocalQueues;
+    }
+
+    public Duration getSendTimeout() {
+        return sendTimeout;
+    }
+
+    public void setSendTimeout(Duration sendTimeout) {
+        this.sendTimeout = sendTimeout;
+    }
+
+    public Duration getShutdownTimeout() {
+        return shutdownTimeout;
+    }
+
+    public void setShutdownTimeout(Duration shutdownTimeout) {
+        this.shutdownTimeout = shutdownTimeout;
+    }
+
+    public Map<String, LocalQueue> getLocalQueues() {
+        return localQueues;
+    }
+
+    public void setLocalQueues(Map<String, LocalQueue> localQueues) {
+        this.localQueues = localQueues;
+    }
+
+    public Map<String, List<String>> getRoutes() {
+        return routes;
+    }
+
+    public void setRoutes(Map<String, List<String>> routes) {
+        this.routes = routes;
+    }
+
+    public Durability getDurability() {
+        return durability;
+    }
+
+    public Store getStore() {
+        return store;
+    }
+
+    /** One local queue. */
+    public static class LocalQueue {
+        /** Whether the queue keeps its envelopes in the message store until handled. Default: agate.durable-local-queues. */
+        private Boolean durable;
+
+        /** How many envelopes are handled at once. Default: the number of processors, at least 2. */
+        private Integer parallelism;
+
+        /** One worker, envelopes handled in the order they were sent. */
+        private boolean sequential;
+
+        /** How many envelopes may wait in memory. Default 10000. */
+        private Integer capacity;
+
+        public Boolean getDurable() {
+            return durable;
+        }
+
+        public void setDurable(Boolean durable) {
+            this.durable = durable;
+        }
+
+        public Integer getParallelism() {
+            return parallelism;
+        }
+
+        public void setParallelism(Integer parallelism) {
+            this.parallelism = parallelism;
+        }
+
+        public boolean isSequential() {
+            return sequential;
+        }
+
+        public void setSequential(boolean sequential) {
+            this.sequential = sequential;
+        }
+
+        public Integer getCapacity() {
+            return capacity;
+        }
+
+        public void setCapacity(Integer capacity) {
+            this.capacity = capacity;
+        }
+    }
+
+    /** The durability agent: intervals of its jobs, how long handled envelopes are remembered, dead nodes. */
+    public static class Durability {
+        /** How long a handled envelope's id is remembered to recognize late duplicates. Default 5m. */
+        private Duration keepHandledFor;
+
+        /** How often due scheduled envelopes are looked for. Default 1s. */
+        private Duration scheduledPollingInterval;
+
+        /** How often unowned incoming envelopes are claimed. Default 2s. */
+        private Duration recoveryInterval;
+
+        /** How often this node tells the store it is alive. Default 5s. */
+        private Duration heartbeatInterval;
+
+        /** How long a node may stay silent before it is declared dead; at least twice the heartbeat. Default 30s. */
+        private Duration nodeTimeout;
+
+        /** How often expired handled envelopes and dead letters are deleted. Default 1m. */
+        private Duration cleanupInterval;
+
+        /** How long dead letters are kept. Default: until purged. */
+        private Duration deadLetterRetention;
+
+        /** How long starting keeps trying to reach the store. Default 60s. */
+        private Duration storeStartTimeout;
+
+        /** The most rows one job takes in one transaction. Default 500. */
+        private Integer batchSize;
+
+        public Duration getKeepHandledFor() {
+            return keepHandledFor;
+        }
+
+        public void setKeepHandledFor(Duration keepHandledFor) {
+            this.keepHandledFor = keepHandledFor;
+        }
+
+        public Duration getScheduledPollingInterval() {
+            return scheduledPollingInterval;
+        }
+
+        public void setScheduledPollingInterval(Duration scheduledPollingInterval) {
+            this.scheduledPollingInterval = scheduledPollingInterval;
+        }
+
+        public Duration getRecoveryInterval() {
+            return recoveryInterval;
+        }
+
+        public void setRecoveryInterval(Duration recoveryInterval) {
+            this.recoveryInterval = recoveryInterval;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+        }
+
+        public Duration getNodeTimeout() {
+            return nodeTimeout;
+        }
+
+        public void setNodeTimeout(Duration nodeTimeout) {
+            this.nodeTimeout = nodeTimeout;
+        }
+
+        public Duration getCleanupInterval() {
+            return cleanupInterval;
+        }
+
+        public void setCleanupInterval(Duration cleanupInterval) {
+            this.cleanupInterval = cleanupInterval;
+        }
+
+        public Duration getDeadLetterRetention() {
+            return deadLetterRetention;
+        }
+
+        public void setDeadLetterRetention(Duration deadLetterRetention) {
+            this.deadLetterRetention = deadLetterRetention;
+        }
+
+        public Duration getStoreStartTimeout() {
+            return storeStartTimeout;
+        }
+
+        public void setStoreStartTimeout(Duration storeStartTimeout) {
+            this.storeStartTimeout = storeStartTimeout;
+        }
+
+        public Integer getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(Integer batchSize) {
+            this.batchSize = batchSize;
+        }
+    }
+
+    /** The message store. */
+    public static class Store {
+        /**
+         * The JDBC URL of a store with a pool of its own, apart from the application's DataSource. Its sends
+         * cannot join the application's transactions. Default: the store goes on the application's DataSource.
+         */
+        private String url;
+
+        /** The database schema (PostgreSQL) or database (MariaDB) of Agate's tables. Default: the connection's. */
+        private String schema;
+
+        /** The prefix of Agate's table names. */
+        private String tablePrefix = "agate_";
+
+        /** What starting does with Agate's tables: create-or-upgrade, validate (only check) or none. */
+        private SchemaMode schemaMode = SchemaMode.CREATE_OR_UPGRADE;
+
+        public String getUrl() {
+            return url;
+        }
+
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        public String getSchema() {
+            return schema;
+        }
+
+        public void setSchema(String schema) {
+            this.schema = schema;
+        }
+
+        public String getTablePrefix() {
+            return tablePrefix;
+        }
+
+        public void setTablePrefix(String tablePrefix) {
+            this.tablePrefix = tablePrefix;
+        }
+
+        public SchemaMode getSchemaMode() {
+            return schemaMode;
+        }
+
+        public void setSchemaMode(SchemaMode schemaMode) {
+            this.schemaMode = schemaMode;
+        }
+    }
+
+    /** {@code AgateSchema.Mode}, repeated here so that these properties do not need agate-jdbc. */
+    public enum SchemaMode {
+        /** Create missing tables and apply missing steps. */
+        CREATE_OR_UPGRADE,
+        /** Only check; fail the start when tables are missing or of another version. */
+        VALIDATE,
+        /** Neither create nor check: the tables are managed elsewhere (Flyway, Liquibase). */
+        NONE
+    }
+}
