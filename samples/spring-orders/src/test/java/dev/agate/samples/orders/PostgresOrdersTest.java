@@ -1,18 +1,19 @@
 package dev.agate.samples.orders;
 
 import dev.agate.jdbc.TestDatabase;
-import org.junit.jupiter.api.AfterAll;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.Ordered;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestContext;
+import org.springframework.test.context.TestExecutionListener;
+import org.springframework.test.context.TestExecutionListeners;
 
 /** The sample on PostgreSQL (127.0.0.1:5432), in a database of its own that is dropped afterwards. */
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@TestExecutionListeners(listeners = PostgresOrdersTest.DropDatabase.class, mergeMode = TestExecutionListeners.MergeMode.MERGE_WITH_DEFAULTS)
 class PostgresOrdersTest extends OrdersEndToEndTest {
     static TestDatabase db;
-    static ConfigurableApplicationContext context;
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry properties) throws Exception {
@@ -21,17 +22,22 @@ class PostgresOrdersTest extends OrdersEndToEndTest {
         properties.add("spring.datasource.hikari.maximum-pool-size", () -> "10");
     }
 
-    @Autowired
-    void context(ConfigurableApplicationContext applicationContext) {
-        context = applicationContext;
-    }
-
-    @AfterAll
-    static void drop() throws Exception {
-        // The host and the pool stop before their database goes.
-        if (context != null) {
-            context.close();
+    /**
+     * Drops the database once the context (the host, then the pool) is closed: "after" callbacks run in
+     * reverse order, so the first listener's runs after the one that closes the dirtied context.
+     */
+    static final class DropDatabase implements TestExecutionListener, Ordered {
+        @Override
+        public int getOrder() {
+            return Ordered.HIGHEST_PRECEDENCE;
         }
-        db.close();
+
+        @Override
+        public void afterTestClass(TestContext testContext) throws Exception {
+            if (db != null) {
+                db.close();
+                db = null;
+            }
+        }
     }
 }
