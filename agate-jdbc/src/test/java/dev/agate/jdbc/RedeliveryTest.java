@@ -143,4 +143,41 @@ class RedeliveryTest {
             assertThat(db.queryLong("SELECT COUNT(*) FROM ledger")).as("the database changed once").isEqualTo(1);
         }
     }
+
+    /**
+     * A handler that catches an SQL error and returns normally: PostgreSQL has aborted its transaction, so
+     * the handling cannot commit. That is the handler's failure, counted and dead-lettered by its policy,
+     * not a store outage retried without end.
+     */
+    @org.junit.jupiter.api.Test
+    void aHandlerThatSwallowsAnSqlErrorFailsItsAttemptsAndIsDeadLettered() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            db.execute("CREATE TABLE ledger (n INTEGER NOT NULL)");
+            Object careless = new Object() {
+                @Handler
+                void on(Deposit deposit, Connection connection) throws SQLException {
+                    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO ledger (n) VALUES (?)")) {
+                        insert.setInt(1, deposit.n());
+                        insert.executeUpdate();
+                    }
+                    try (var statement = connection.createStatement()) {
+                        statement.executeUpdate("INSERT INTO no_such_table VALUES (1)");
+                    } catch (SQLException ignored) {
+                        // the mistake under test: carrying on in an aborted transaction
+                    }
+                }
+            };
+            try (AgateHost host = AgateHost.builder().serviceName("bank").handler(careless)
+                    .localQueue(LocalQueue.builder("Deposit").durable().build())
+                    .onError(dev.agate.ErrorPolicy.onAny().retry(2).deadLetter())
+                    .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).start()) {
+                host.bus().send(new Deposit(1));
+                await().atMost(Duration.ofSeconds(20)).until(() -> host.deadLetters().list().size() == 1);
+                assertThat(host.deadLetters().list().get(0).attempts()).isEqualTo(3);
+                assertThat(host.deadLetters().list().get(0).exceptionMessage()).contains("aborted the transaction");
+                assertThat(host.status().storeError()).isNull();
+            }
+            assertThat(db.queryLong("SELECT COUNT(*) FROM ledger")).isZero();
+        }
+    }
 }

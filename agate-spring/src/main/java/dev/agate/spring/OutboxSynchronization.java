@@ -48,6 +48,12 @@ final class OutboxSynchronization implements TransactionSynchronization {
         TransactionSynchronizationManager.bindResource(key, this);
     }
 
+    /** Refuses a commit that the database would turn into a silent rollback; Spring then rolls back. */
+    @Override
+    public void beforeCommit(boolean readOnly) {
+        outbox.beforeCommit();
+    }
+
     @Override
     public void afterCommit() {
         completing = true;

@@ -91,6 +91,14 @@ final class SpringStoreTransaction implements StoreTransaction {
      * {@code @Transactional} method that threw, inside the handler) is rolled back and reported as a failure,
      * never as a commit.
      */
+    /** A transaction that code in the handler marked rollback-only cannot commit: the handler's failure, not the store's. */
+    @Override
+    public void checkCommittable() {
+        if (status.isRollbackOnly()) {
+            throw new AgateException("the handler's transaction was marked rollback-only by code that ran in it");
+        }
+    }
+
     @Override
     public void commit() {
         if (ended) {

@@ -301,6 +301,11 @@ class ExecutionContext implements MessageContext {
             if (rollbackOnly != null) {
                 throw new dev.agate.AgateException(rollbackOnly);
             }
+            if (transaction != null) {
+                // The handler's own doing (an SQL error it caught, a rollback-only mark): a failed attempt, not
+                // a store outage, so the error policies see it rather than an endless "try again later".
+                transaction.checkCommittable();
+            }
             toDeliver = owed.isEmpty() ? owed : durable.persistDeliveries(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
             if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
