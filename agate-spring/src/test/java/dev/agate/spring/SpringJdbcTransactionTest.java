@@ -102,6 +102,17 @@ class SpringJdbcTransactionTest {
             bus.send(new OrderPlaced(id));
         }
 
+        /** Ignores a failed statement: on PostgreSQL the transaction is aborted, and its commit would be a silent rollback. */
+        @Transactional
+        public void placeAndSwallowAnSqlError(int id) {
+            place(id);
+            try {
+                jdbc.update("INSERT INTO no_such_table (id) VALUES (?)", id);
+            } catch (org.springframework.dao.DataAccessException ignored) {
+                // the mistake under test
+            }
+        }
+
         @Transactional
         public void placeAndFail(int id) {
             place(id);
@@ -220,6 +231,20 @@ class SpringJdbcTransactionTest {
                 assertThat(ids(context, "orders")).isEmpty();
                 assertThat(counts(context).incoming()).isZero();
                 assertThat(counts(context).handled()).as("only the probe").isEqualTo(1);
+            });
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aPostgresTransactionAbortedByASwallowedErrorIsRolledBackAndSendsNothing() throws Exception {
+        try (TestDatabase db = database(TestDatabase.Kind.POSTGRES)) {
+            shop(db).run(context -> {
+                Orders orders = context.getBean(Orders.class);
+                assertThatThrownBy(() -> orders.placeAndSwallowAnSqlError(1)).hasMessageContaining("aborted the transaction");
+                probe(context, 1);
+                assertThat(context.getBean(Shipping.class).placed).isEmpty();
+                assertThat(ids(context, "orders")).isEmpty();
+                assertThat(counts(context).incoming()).isZero();
             });
         }
     }
