@@ -2,10 +2,16 @@ package dev.agate.samples.orders;
 
 import dev.agate.ErrorPolicy;
 import dev.agate.spring.boot.AgateHostCustomizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -17,7 +23,23 @@ import org.springframework.context.annotation.Bean;
 public class OrdersApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(OrdersApplication.class, args);
+        SpringApplication application = new SpringApplication(OrdersApplication.class);
+        application.addListeners((ApplicationListener<ApplicationEnvironmentPreparedEvent>) event ->
+                createSqliteDirectory(event.getEnvironment().getProperty("spring.datasource.url", "")));
+        application.run(args);
+    }
+
+    /** SQLite creates its file but not the directory; the pool opens it before anything else would. */
+    private static void createSqliteDirectory(String url) {
+        if (!url.startsWith("jdbc:sqlite:")) {
+            return;
+        }
+        Path file = Path.of(url.substring("jdbc:sqlite:".length()).replaceFirst("\\?.*$", "")).toAbsolutePath();
+        try {
+            Files.createDirectories(file.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the directory of " + file, e);
+        }
     }
 
     @Bean
