@@ -61,6 +61,9 @@ final class JoinedOutbox implements Synchronization, SessionEventListener {
     @Override
     public void beforeCompletion() {
         completing = true;
+        // Throwing here makes Hibernate roll back: a PostgreSQL transaction aborted by an error would otherwise
+        // "commit" as a silent rollback, and its messages go out.
+        outbox.beforeCommit();
     }
 
     @Override

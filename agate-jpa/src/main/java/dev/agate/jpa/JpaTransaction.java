@@ -60,6 +60,20 @@ final class JpaTransaction implements StoreTransaction {
         return type.isInstance(session) ? Optional.of(type.cast(session)) : Optional.empty();
     }
 
+    /**
+     * Flushes the handler's entities before the handled mark is written: a constraint they break is the
+     * handler's failure (counted, under the error policies), not a store outage retried without end.
+     */
+    @Override
+    public void checkCommittable() {
+        requireOpen();
+        try {
+            session.flush();
+        } catch (RuntimeException e) {
+            throw new AgateException("writing the handler's entities failed: " + e.getMessage(), e);
+        }
+    }
+
     /** Flushes the entities, commits and closes the entity manager. */
     @Override
     public void commit() {

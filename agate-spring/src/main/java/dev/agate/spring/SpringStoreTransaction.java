@@ -91,11 +91,19 @@ final class SpringStoreTransaction implements StoreTransaction {
      * {@code @Transactional} method that threw, inside the handler) is rolled back and reported as a failure,
      * never as a commit.
      */
-    /** A transaction that code in the handler marked rollback-only cannot commit: the handler's failure, not the store's. */
+    /**
+     * A transaction that code in the handler marked rollback-only, or whose entities cannot be written (a
+     * constraint they break shows at the flush), cannot commit: the handler's failure, not the store's.
+     */
     @Override
     public void checkCommittable() {
         if (status.isRollbackOnly()) {
             throw new AgateException("the handler's transaction was marked rollback-only by code that ran in it");
+        }
+        try {
+            status.flush();
+        } catch (RuntimeException e) {
+            throw new AgateException("writing the handler's changes failed: " + e.getMessage(), e);
         }
     }
 
