@@ -1,13 +1,8 @@
 package dev.agate.jpa;
 
 import dev.agate.AgateException;
-import dev.agate.spi.DeadLetterStore;
-import dev.agate.spi.Inbox;
-import dev.agate.spi.LeaderLock;
+import dev.agate.spi.ForwardingMessageStore;
 import dev.agate.spi.MessageStore;
-import dev.agate.spi.NodeRegistry;
-import dev.agate.spi.Outbox;
-import dev.agate.spi.StoreAdmin;
 import dev.agate.spi.StoreTransaction;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
@@ -47,12 +42,13 @@ import org.hibernate.SessionFactory;
  * Hibernate ORM only. Thread-safe. The entity manager factory is the application's: {@link #close()}
  * closes the wrapped store, not the factory.
  */
-public final class JpaMessageStore implements MessageStore {
+public final class JpaMessageStore extends ForwardingMessageStore {
     private final MessageStore store;
     private final EntityManagerFactory entityManagerFactory;
     private final String description;
 
     private JpaMessageStore(MessageStore store, EntityManagerFactory entityManagerFactory) {
+        super(store);
         this.store = store;
         this.entityManagerFactory = entityManagerFactory;
         this.description = "JPA on " + store.description();
@@ -131,36 +127,6 @@ public final class JpaMessageStore implements MessageStore {
     @Override
     public Set<Class<?>> transactionResources() {
         return Set.of(Connection.class, EntityManager.class, Session.class);
-    }
-
-    @Override
-    public Inbox inbox() {
-        return store.inbox();
-    }
-
-    @Override
-    public Outbox outbox() {
-        return store.outbox();
-    }
-
-    @Override
-    public DeadLetterStore deadLetters() {
-        return store.deadLetters();
-    }
-
-    @Override
-    public NodeRegistry nodes() {
-        return store.nodes();
-    }
-
-    @Override
-    public StoreAdmin admin() {
-        return store.admin();
-    }
-
-    @Override
-    public LeaderLock leaderLock() {
-        return store.leaderLock();
     }
 
     /** Closes the wrapped store; the entity manager factory stays open. */

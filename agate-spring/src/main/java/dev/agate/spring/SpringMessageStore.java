@@ -1,13 +1,8 @@
 package dev.agate.spring;
 
 import dev.agate.AgateException;
-import dev.agate.spi.DeadLetterStore;
-import dev.agate.spi.Inbox;
-import dev.agate.spi.LeaderLock;
+import dev.agate.spi.ForwardingMessageStore;
 import dev.agate.spi.MessageStore;
-import dev.agate.spi.NodeRegistry;
-import dev.agate.spi.Outbox;
-import dev.agate.spi.StoreAdmin;
 import dev.agate.spi.StoreTransaction;
 import java.sql.Connection;
 import java.util.HashSet;
@@ -41,7 +36,7 @@ import org.springframework.util.ClassUtils;
  * it back on that thread, as Spring requires. {@link #transactionBoundToThread()} is true, so the runtime
  * opens it before a durable handler runs. Thread-safe.
  */
-public final class SpringMessageStore implements MessageStore {
+public final class SpringMessageStore extends ForwardingMessageStore {
     private static final String JPA_MANAGER = "org.springframework.orm.jpa.JpaTransactionManager";
 
     private final MessageStore store;
@@ -57,7 +52,8 @@ public final class SpringMessageStore implements MessageStore {
      * @throws IllegalArgumentException when the transaction manager is on another {@code DataSource}
      */
     public SpringMessageStore(MessageStore store, PlatformTransactionManager transactions, DataSource dataSource) {
-        this.store = Objects.requireNonNull(store, "store");
+        super(store);
+        this.store = store;
         this.transactions = Objects.requireNonNull(transactions, "transactions");
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.jpa = isJpa(transactions) ? JpaResources.of(transactions, dataSource) : null;
@@ -95,41 +91,6 @@ public final class SpringMessageStore implements MessageStore {
         return store.description() + " (handler transactions by " + transactions.getClass().getSimpleName() + ")";
     }
 
-    @Override
-    public void start() {
-        store.start();
-    }
-
-    @Override
-    public Inbox inbox() {
-        return store.inbox();
-    }
-
-    @Override
-    public Outbox outbox() {
-        return store.outbox();
-    }
-
-    @Override
-    public DeadLetterStore deadLetters() {
-        return store.deadLetters();
-    }
-
-    @Override
-    public NodeRegistry nodes() {
-        return store.nodes();
-    }
-
-    @Override
-    public StoreAdmin admin() {
-        return store.admin();
-    }
-
-    @Override
-    public LeaderLock leaderLock() {
-        return store.leaderLock();
-    }
-
     /**
      * Starts a new Spring transaction on the calling thread, which must also end it.
      *
@@ -138,12 +99,6 @@ public final class SpringMessageStore implements MessageStore {
     @Override
     public StoreTransaction begin() {
         return SpringStoreTransaction.begin(transactions, definition, dataSource, jpa);
-    }
-
-    /** The store's own: the application's transaction on {@code connection} (the Spring-bound one, for an outbox). */
-    @Override
-    public StoreTransaction enlist(Connection connection) {
-        return store.enlist(connection);
     }
 
     /** True: a handler finds its transaction through its thread, as Spring code does. */
@@ -161,16 +116,5 @@ public final class SpringMessageStore implements MessageStore {
             resources.add(jpa.entityManagerType());
         }
         return Set.copyOf(resources);
-    }
-
-    /** Closes the decorated store; the {@code DataSource} and the transaction manager are the application's. */
-    @Override
-    public void close() {
-        store.close();
-    }
-
-    @Override
-    public String toString() {
-        return description();
     }
 }
