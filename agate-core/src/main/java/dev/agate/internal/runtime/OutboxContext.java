@@ -60,11 +60,27 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     @Override
     void hold(List<Delivery> deliveries) {
         runtime.checkRunning();
-        if (deliveries.size() > 1) {
+        if (storedCount(deliveries) > 1) {
             holdAllOrNothing(deliveries);
             return;
         }
-        holdNow(deliveries);
+        holdNow(deliveries); // one write at most: a statement fails whole, no savepoint needed
+    }
+
+    /** How many of the deliveries are written to the store now: to durable endpoints, or scheduled for later. */
+    private int storedCount(List<Delivery> deliveries) {
+        java.time.Instant now = durable.now();
+        int stored = 0;
+        for (Delivery delivery : deliveries) {
+            if (isStored(delivery, now)) {
+                stored++;
+            }
+        }
+        return stored;
+    }
+
+    private static boolean isStored(Delivery delivery, java.time.Instant now) {
+        return delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now);
     }
 
     /** One message to several endpoints is written in a savepoint: if one write fails, none of them stays. */
@@ -96,7 +112,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private void holdNow(List<Delivery> deliveries) {
         java.time.Instant now = durable.now();
         for (Delivery delivery : deliveries) {
-            if (delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now)) {
+            if (isStored(delivery, now)) {
                 leak.stored.add(delivery.envelope().id());
             }
         }
