@@ -45,8 +45,20 @@ public final class SpringTestSupport {
         return all.toArray(String[]::new);
     }
 
+    /**
+     * The store's counts once no envelope is incoming any more, or after 10 s: a probe is seen by its handler
+     * a moment before its handling commits, so its row may still be incoming when the probe returns. Callers
+     * assert on the result; a row that stays incoming shows there.
+     */
     public static StoreAdmin.Counts counts(ApplicationContext context) {
-        return context.getBean(MessageStore.class).admin().counts();
+        MessageStore store = context.getBean(MessageStore.class);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        StoreAdmin.Counts counts = store.admin().counts();
+        while (counts.incoming() > 0 && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
+            counts = store.admin().counts();
+        }
+        return counts;
     }
 
     /** Sends a probe outside any transaction and waits until it was handled: what was sent before it has been worked through. */
