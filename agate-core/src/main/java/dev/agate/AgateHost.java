@@ -120,6 +120,14 @@ public final class AgateHost implements AutoCloseable {
         }
     }
 
+    /**
+     * Where this host's listeners listen, with the ports they bound (a listener asked for port 0 gets a
+     * free one), in the order they were declared; empty before start.
+     */
+    public List<URI> listenerAddresses() {
+        return runtime.listenerAddresses();
+    }
+
     /** The dead letters of this host. */
     public DeadLetters deadLetters() {
         return runtime.deadLetters();
@@ -236,6 +244,38 @@ public final class AgateHost implements AutoCloseable {
             if (config.localQueues.putIfAbsent(queue.name(), queue) != null) {
                 throw new IllegalArgumentException("local queue '" + queue.name() + "' is declared twice");
             }
+            return this;
+        }
+
+        /**
+         * Listens for envelopes from other services; see {@link Listener}. The first listener's address is the
+         * reply-to of what this host sends to other services.
+         */
+        public Builder listener(Listener listener) {
+            config.listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
+        /** Declares the sending agent of a destination; destinations not declared get default settings. */
+        public Builder sender(Sender sender) {
+            if (config.senders.putIfAbsent(sender.destination().toString(), sender) != null) {
+                throw new IllegalArgumentException("a sender to " + sender.destination() + " is declared twice");
+            }
+            return this;
+        }
+
+        /** Makes every sender that is not declared otherwise {@link EndpointMode#DURABLE}: sent through the outbox. */
+        public Builder durableSenders() {
+            config.durableSenders = true;
+            return this;
+        }
+
+        /**
+         * Registers a transport with its settings (TLS, tokens...), replacing the one found on the class path
+         * for its scheme. The host closes it when it closes.
+         */
+        public Builder transport(dev.agate.spi.Transport transport) {
+            config.transports.add(Objects.requireNonNull(transport, "transport"));
             return this;
         }
 

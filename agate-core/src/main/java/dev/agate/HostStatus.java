@@ -19,12 +19,22 @@ public record HostStatus(boolean running, int nodeId, String store, String store
         endpoints = List.copyOf(endpoints);
     }
 
-    /** True when the host runs and its store (if any) answered its last call. */
+    /** True when the host runs and its store (if any) answered its last call; a latched sender is reported, not unhealthy. */
     public boolean healthy() {
         return running && storeError == null;
     }
 
-    /** One endpoint of a host. */
-    public record EndpointStatus(URI uri, EndpointMode mode) {
+    /**
+     * One endpoint of a host.
+     *
+     * @param latched true for a sender that stopped sending after repeated failures and pings its
+     *                destination until it answers
+     */
+    public record EndpointStatus(URI uri, EndpointMode mode, boolean latched) {
+
+        /** An endpoint that is not latched. */
+        public EndpointStatus(URI uri, EndpointMode mode) {
+            this(uri, mode, false);
+        }
     }
 }

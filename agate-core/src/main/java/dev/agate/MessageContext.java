@@ -39,4 +39,13 @@ public interface MessageContext extends MessageBus {
      * @throws IllegalStateException when the host has no message store, or its transaction has no such view
      */
     <T> T resource(Class<T> type);
+
+    /**
+     * Sends {@code message} back to whoever sent the envelope being handled: to its
+     * {@link Envelope#replyTo() reply-to} address, which a host that listens sets on what it sends to other
+     * services. Held, like every send, until the handlers succeed.
+     *
+     * @throws IllegalStateException when the envelope has no reply-to address
+     */
+    void respond(Object message);
 }

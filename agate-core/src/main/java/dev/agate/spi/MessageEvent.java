@@ -40,6 +40,8 @@ public record MessageEvent(Kind kind, Envelope envelope, URI endpoint, Throwable
         REQUEUED,
         /** Will be handled again after a delay. */
         RETRY_SCHEDULED,
+        /** Acknowledged by the remote endpoint it was sent to: its life in this process ends (final). */
+        FORWARDED,
         /** Moved to the dead letters (final). */
         DEAD_LETTERED,
         /** Dropped by an error policy or because it expired (final). */
@@ -50,7 +52,7 @@ public record MessageEvent(Kind kind, Envelope envelope, URI endpoint, Throwable
 
         /** True when the envelope's life in this process ends here. */
         public boolean isFinal() {
-            return this == SCHEDULED || this == SUCCEEDED || this == DEAD_LETTERED || this == DISCARDED || this == ABANDONED;
+            return this == SCHEDULED || this == SUCCEEDED || this == FORWARDED || this == DEAD_LETTERED || this == DISCARDED || this == ABANDONED;
         }
     }
 }

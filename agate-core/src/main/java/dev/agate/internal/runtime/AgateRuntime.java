@@ -66,7 +66,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgateRuntime implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(AgateRuntime.class);
-    private static final Set<String> KNOWN_SCHEMES = Set.of("local");
     /** How long close() waits for interrupted workers to end, after the shutdown timeout. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
@@ -96,6 +95,14 @@ public final class AgateRuntime implements MessageBus {
     private final DeadLetters publicDeadLetters;
     private final Duration storeStartTimeout;
     private final boolean durableLocalQueues;
+    private final boolean durableSenders;
+    /** The transports by scheme: configured ones, else those found on the class path. */
+    private final Map<String, dev.agate.spi.Transport> transports;
+    private final Map<String, dev.agate.Sender> declaredSenders;
+    private final List<ListenerReceiver> listeners = new ArrayList<>();
+    /** The reply-to of envelopes sent to other services: the first listener's address; null without listeners. */
+    private volatile URI replyUri;
+    private RecoverOutgoingJob outgoingRecovery;
     /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
     private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
     private DurabilityAgent agent;
@@ -120,6 +127,9 @@ public final class AgateRuntime implements MessageBus {
         this.shutdownTimeout = config.shutdownTimeout;
         this.observers = new Observers(clock);
         config.observers.forEach(observers::add);
+        this.transports = Transports.load(config.transports);
+        this.declaredSenders = Map.copyOf(config.senders);
+        this.durableSenders = config.durableSenders;
         // What handlers may take from their transaction; the default store (built below, once everything
         // checks out, so a failed build leaves no pool behind) is a JDBC one.
         Set<Class<?>> resources = config.store != null ? config.store.transactionResources()
@@ -134,6 +144,15 @@ public final class AgateRuntime implements MessageBus {
         for (RouteRule rule : config.routes) {
             rule.endpoints().forEach(uri -> checkEndpoint(uri, "route " + rule.description()));
         }
+        config.senders.values().forEach(s -> checkEndpoint(s.destination(), s.toString()));
+        for (dev.agate.Listener listener : config.listeners) {
+            checkTransport(listener.uri(), listener.toString());
+            LocalQueue queue = config.localQueues.get(listener.queue());
+            if (queue != null && listener.mode() != null && queue.mode() != listener.mode()) {
+                throw new IllegalArgumentException(listener + " is declared " + listener.mode() + " but its queue " + queue.uri()
+                        + " is declared " + queue.mode());
+            }
+        }
         for (Class<?> handled : handlers.messageClasses()) {
             checkEndpoint(defaultQueueOf(handled), "default route of " + handled.getName());
         }
@@ -143,6 +162,7 @@ public final class AgateRuntime implements MessageBus {
         this.durableLocalQueues = config.durableLocalQueues;
         this.storeStartTimeout = config.durability.storeStartTimeout();
         declaredQueues.values().forEach(q -> knownQueues.add(q.uri().toString()));
+        config.listeners.forEach(l -> knownQueues.add("local://" + l.queue()));
         handlers.messageClasses().forEach(type -> knownQueues.add(Router.defaultLocalQueue(type).toString()));
         for (RouteRule rule : config.routes) {
             rule.endpoints().stream().filter(uri -> "local".equals(uri.getScheme()))
@@ -150,12 +170,18 @@ public final class AgateRuntime implements MessageBus {
         }
         MessageStore store = config.store != null ? config.store : needsStore(config) ? defaultStore(serviceName) : null;
         this.durable = store == null ? null : new DurableStorage(store, config.durability, clock, serializer);
+        for (dev.agate.Listener listener : config.listeners) {
+            listeners.add(new ListenerReceiver(listener, this, durable));
+        }
         this.publicDeadLetters = durable == null ? deadLetters
                 : new StoredDeadLetters(durable, deadLetters, () -> agent.runSoon(recovery));
     }
 
     private static boolean needsStore(HostConfiguration config) {
-        return config.durableLocalQueues || config.localQueues.values().stream().anyMatch(q -> q.mode() == EndpointMode.DURABLE);
+        return config.durableLocalQueues || config.durableSenders
+                || config.localQueues.values().stream().anyMatch(q -> q.mode() == EndpointMode.DURABLE)
+                || config.listeners.stream().anyMatch(l -> l.mode() == EndpointMode.DURABLE)
+                || config.senders.values().stream().anyMatch(s -> s.mode() == EndpointMode.DURABLE);
     }
 
     private static MessageStore defaultStore(String serviceName) {
@@ -214,9 +240,16 @@ public final class AgateRuntime implements MessageBus {
             inlineTimers = Executors.newCachedThreadPool(AgateThreads.named("agate-inline"));
             state = State.RUNNING;
             declaredQueues.values().forEach(q -> endpoint(q.uri()));
+            listeners.forEach(l -> endpoint(l.queueUri()));
             if (durable != null) {
                 startAgent();
             }
+        }
+        try {
+            startListeners();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
         log.info("host '{}' started: {} handler(s), local queues {}{}", serviceName, handlers.messageClasses().size(),
                 endpoints.keySet(), durable == null ? "" : "; node " + durable.nodeId() + " of " + durable.store().description());
@@ -259,14 +292,41 @@ public final class AgateRuntime implements MessageBus {
         }
     }
 
+    /** Listens at every listener's URI; the first one's address becomes the reply-to of what this host sends out. */
+    private void startListeners() {
+        for (ListenerReceiver listener : listeners) {
+            dev.agate.Listener settings = listener.settings();
+            listener.listening(transports.get(settings.uri().getScheme()).listen(settings.uri(), listener));
+            if (replyUri == null) {
+                replyUri = settings.replyUri() != null ? settings.replyUri() : reachable(listener.address());
+            }
+            log.info("host '{}' listens at {} for local://{}", serviceName, listener.address(), settings.queue());
+        }
+    }
+
+    /** A listening address others can reach: a wildcard host (0.0.0.0, ::) becomes this machine's name. */
+    private static URI reachable(URI address) {
+        String host = address.getHost();
+        if (host == null || !(host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]"))) {
+            return address;
+        }
+        return URI.create(address.getScheme() + "://" + hostName() + ":" + address.getPort());
+    }
+
+    public List<URI> listenerAddresses() {
+        return listeners.stream().map(ListenerReceiver::address).filter(Objects::nonNull).toList();
+    }
+
     private void startAgent() {
         Durability settings = durable.settings();
         leaderLock = durable.store().leaderLock();
         recovery = new RecoverIncomingJob(durable, this::roomFor, this::deliverStored);
+        outgoingRecovery = new RecoverOutgoingJob(durable, this::senderRoom, this::deliverOutgoing);
         agent = new DurabilityAgent(List.of(
                 new HeartbeatJob(durable, serviceName, nodeDescription),
                 new ReleaseDeadNodesJob(durable, leaderLock),
                 recovery,
+                outgoingRecovery,
                 new FireScheduledJob(durable, this::deliverStored),
                 new CleanupJob(durable),
                 new FlushHandledMarksJob(durable)));
@@ -310,6 +370,8 @@ public final class AgateRuntime implements MessageBus {
             awaitClosed(); // outside the lock: the first close() needs it to finish
             return;
         }
+        // Stop taking batches first: a batch not acknowledged stays with its sender, which sends it again later.
+        listeners.forEach(ListenerReceiver::close);
         if (agent != null) {
             agent.stopClaiming(); // take nothing more from the store while draining
         }
@@ -351,6 +413,7 @@ public final class AgateRuntime implements MessageBus {
         if (durable != null) {
             closeStore(inStore);
         }
+        closeTransports();
         synchronized (lifecycle) {
             state = State.CLOSED;
         }
@@ -388,6 +451,16 @@ public final class AgateRuntime implements MessageBus {
             agent.stop();
             leaderLock.release();
             store.close();
+        }
+    }
+
+    private void closeTransports() {
+        for (dev.agate.spi.Transport transport : new java.util.LinkedHashSet<>(transports.values())) {
+            try {
+                transport.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the {} transport failed", transport.scheme(), e);
+            }
         }
     }
 
@@ -483,7 +556,7 @@ public final class AgateRuntime implements MessageBus {
     /** See {@link dev.agate.AgateHost#status()}. */
     public dev.agate.HostStatus status() {
         List<dev.agate.HostStatus.EndpointStatus> opened = endpoints.values().stream()
-                .map(e -> new dev.agate.HostStatus.EndpointStatus(e.uri(), e.mode()))
+                .map(e -> new dev.agate.HostStatus.EndpointStatus(e.uri(), e.mode(), e instanceof SendingAgent s && s.isLatched()))
                 .sorted(java.util.Comparator.comparing(e -> e.uri().toString())).toList();
         return new dev.agate.HostStatus(isRunning(), nodeId(), durable == null ? null : durable.store().description(),
                 durable == null ? null : durable.lastFailure(), opened);
@@ -552,6 +625,7 @@ public final class AgateRuntime implements MessageBus {
                 .correlationId(correlationId)
                 .causationId(parent == null ? null : parent.id())
                 .destination(destination)
+                .replyTo(destination == null || "local".equals(destination.getScheme()) ? null : replyUri)
                 .scheduledTime(scheduledTime)
                 .deliverBy(options.expiryFrom(scheduledTime != null && scheduledTime.isAfter(now) ? scheduledTime : now))
                 .build();
@@ -649,6 +723,13 @@ public final class AgateRuntime implements MessageBus {
         boolean accepted;
         try {
             endpoint = endpoint(envelope.destination());
+            if (endpoint.sendsOut()) {
+                // A scheduled send that came due, or a replayed dead letter: it leaves the inbox for the sender.
+                observers.emit(Kind.SENT, envelope, endpoint.uri());
+                endpoint.send(envelope);
+                durable.markHandledLater(envelope.id());
+                return;
+            }
             if (endpoint.mode() == EndpointMode.DURABLE) {
                 observers.emit(Kind.SENT, envelope, endpoint.uri());
                 endpoint.offer(envelope, Duration.ZERO);
@@ -676,6 +757,9 @@ public final class AgateRuntime implements MessageBus {
         if (knownQueues.contains(uri.toString())) {
             return true;
         }
+        if (!"local".equals(uri.getScheme())) {
+            return transports.containsKey(uri.getScheme()); // any node that has the transport can send it
+        }
         try {
             checkEndpoint(uri, "stored envelope");
             return queueSettings(localName(uri)).mode() == EndpointMode.DURABLE;
@@ -694,6 +778,61 @@ public final class AgateRuntime implements MessageBus {
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    /** Room in the sender of {@code destination} for recovered outgoing envelopes; -1 when this host cannot send there. */
+    private int senderRoom(URI destination) {
+        if (destination.getScheme() == null || !transports.containsKey(destination.getScheme())) {
+            return -1;
+        }
+        try {
+            return endpoint(destination).room();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Hands a claimed outgoing envelope (now owned by this node) to its sender; a buffered one takes it out of the store. */
+    private void deliverOutgoing(Envelope envelope) {
+        try {
+            Endpoint sender = endpoint(envelope.destination());
+            if (sender.mode() == EndpointMode.DURABLE) {
+                sender.offer(envelope, Duration.ZERO);
+            } else if (sender.offer(envelope, Duration.ZERO)) {
+                durable.deleteOutgoing(List.of(envelope.id()));
+            } else {
+                durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not hand outgoing envelope {} to its sender for {}; released to any node: {}", envelope.id(),
+                    envelope.destination(), e.toString());
+            durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+        }
+    }
+
+    /** The envelope with its serialized body, for a transport. */
+    Envelope serialized(Envelope envelope) {
+        return envelope.body() != null ? envelope : envelope.withBody(serializer.contentType(), serializer.serialize(envelope.message()));
+    }
+
+    /**
+     * Moves an envelope its destination refuses for good (it cannot deserialize it) to the dead letters, so
+     * that a person can see why and replay it once the receiver is fixed.
+     */
+    void deadLetterUnsendable(Envelope envelope, Endpoint sender, String reason) {
+        DeadLetter letter = new DeadLetter(envelope, sender.uri(), reason, null, null, null, envelope.attempts(), clock.instant());
+        if (sender.mode() == EndpointMode.DURABLE) {
+            Instant expires = durable.settings().deadLetterRetention() == null ? null
+                    : letter.failedAt().plus(durable.settings().deadLetterRetention());
+            durable.call("moving envelope " + envelope.id() + " to the dead letters", () -> {
+                durable.store().deadLetters().moveFromInbox(letter, expires);
+                return null;
+            });
+        } else {
+            deadLetters.add(letter);
+        }
+        log.error("envelope {} ({}) moved to dead letters: {}", envelope.id(), envelope.messageType(), reason);
+        observers.emit(Kind.DEAD_LETTERED, envelope, sender.uri(), null, reason);
     }
 
     /** Called by the scheduler when a delivery is due; false when the endpoint is full. Never runs a handler. */
@@ -818,13 +957,29 @@ public final class AgateRuntime implements MessageBus {
     // ---- endpoints
 
     private void checkEndpoint(URI uri, String where) {
-        String scheme = uri.getScheme();
-        if (scheme == null || !KNOWN_SCHEMES.contains(scheme)) {
-            throw new IllegalArgumentException("unknown endpoint scheme '" + scheme + "' in " + uri + " (" + where
-                    + "); known schemes: " + KNOWN_SCHEMES.stream().sorted().toList());
+        if (!"local".equals(uri.getScheme())) {
+            checkTransport(uri, where);
+            return;
         }
         try {
             LocalQueue.builder(localName(uri));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + uri + ", " + where + ")", e);
+        }
+    }
+
+    /** Checks a URI served by a transport: its scheme is known, and the transport accepts the rest. */
+    private void checkTransport(URI uri, String where) {
+        dev.agate.spi.Transport transport = uri.getScheme() == null ? null : transports.get(uri.getScheme());
+        if (transport == null) {
+            List<String> known = new ArrayList<>(transports.keySet());
+            known.add("local");
+            throw new IllegalArgumentException("unknown endpoint scheme '" + uri.getScheme() + "' in " + uri + " (" + where
+                    + "); known schemes: " + known.stream().sorted().toList()
+                    + (transports.isEmpty() ? " (add agate-tcp to the class path for tcp://)" : ""));
+        }
+        try {
+            transport.checkUri(uri);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(e.getMessage() + " (" + uri + ", " + where + ")", e);
         }
@@ -854,22 +1009,43 @@ public final class AgateRuntime implements MessageBus {
 
     private Endpoint openEndpoint(URI uri) {
         checkEndpoint(uri, "endpoint");
-        String name = localName(uri);
+        boolean local = "local".equals(uri.getScheme());
+        String name = local ? localName(uri) : uri.toString();
         synchronized (lifecycle) {
             if (state == State.CLOSED || stopping) {
                 throw new AgateException("host '" + serviceName + "' is " + (stopping ? "stopping" : "closed") + "; cannot open " + uri);
             }
-            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> open(queueSettings(n)));
+            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> local ? open(queueSettings(n)) : openSender(uri));
             endpointsByUri.put(uri.toString(), endpoint);
             knownQueues.add(endpoint.uri().toString());
             return endpoint;
         }
     }
 
+    private Endpoint openSender(URI destination) {
+        dev.agate.Sender declared = declaredSenders.get(destination.toString());
+        EndpointMode mode = declared != null && declared.mode() != null ? declared.mode()
+                : durableSenders ? EndpointMode.DURABLE : EndpointMode.BUFFERED;
+        dev.agate.Sender settings = declared != null ? declared : dev.agate.Sender.defaults(destination, mode);
+        if (mode == EndpointMode.DURABLE && durable == null) {
+            throw new IllegalStateException("the sender to " + destination + " is durable but host '" + serviceName + "' has no message store");
+        }
+        SendingAgent agent = new SendingAgent(settings, transports.get(destination.getScheme()).sender(destination), this,
+                mode == EndpointMode.DURABLE ? durable : null, work, sendTimeout, () -> this.agent.runSoon(outgoingRecovery));
+        agent.start();
+        log.debug("opened {}", agent);
+        return agent;
+    }
+
     private LocalQueue queueSettings(String name) {
         LocalQueue declared = declaredQueues.get(name);
         if (declared != null) {
             return declared;
+        }
+        for (ListenerReceiver listener : listeners) {
+            if (listener.settings().queue().equals(name) && listener.settings().mode() != null) {
+                return LocalQueue.builder(name).mode(listener.settings().mode()).build();
+            }
         }
         return durableLocalQueues ? LocalQueue.builder(name).durable().build() : LocalQueue.named(name);
     }

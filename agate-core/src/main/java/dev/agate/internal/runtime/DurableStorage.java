@@ -47,6 +47,10 @@ final class DurableStorage {
     private volatile int nodeId;
     private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<UUID> pendingReleases = new ConcurrentLinkedQueue<>();
+    /** Outgoing rows to give back to any node, with their attempts. */
+    private final ConcurrentLinkedQueue<Map.Entry<UUID, Integer>> pendingOutgoingReleases = new ConcurrentLinkedQueue<>();
+    /** Outgoing rows whose envelopes were acknowledged, still to delete. */
+    private final ConcurrentLinkedQueue<UUID> pendingOutgoingDeletes = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingMarks = new AtomicInteger();
     private final ReentrantLock flushing = new ReentrantLock();
     private final AtomicInteger failuresInARow = new AtomicInteger();
@@ -147,11 +151,82 @@ final class DurableStorage {
         StoreTransaction storing = transaction.get();
         for (Map.Entry<Endpoint, List<Envelope>> entry : byEndpoint.entrySet()) {
             Endpoint endpoint = entry.getKey();
-            for (Envelope stored : persist(storing, endpoint.uri(), entry.getValue(), now, applicationTransaction)) {
+            List<Envelope> envelopes = entry.getValue();
+            List<Envelope> outgoing = endpoint.sendsOut() ? envelopes.stream().filter(e -> !isLater(e, now)).toList() : List.of();
+            if (!outgoing.isEmpty()) {
+                // Due now, to another service: an outgoing row, deleted once the destination acknowledges it.
+                for (Envelope stored : persistOutgoing(storing, outgoing, applicationTransaction)) {
+                    toDeliver.add(new Delivery(endpoint, stored));
+                }
+                if (outgoing.size() == envelopes.size()) {
+                    continue;
+                }
+                envelopes = envelopes.stream().filter(e -> isLater(e, now)).toList();
+            }
+            for (Envelope stored : persist(storing, endpoint.uri(), envelopes, now, applicationTransaction)) {
                 (isLater(stored, now) ? later : toDeliver).add(new Delivery(endpoint, stored));
             }
         }
         return toDeliver;
+    }
+
+    /** Writes envelopes due now for another service to the outbox, owned by this node; returns them serialized. */
+    List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes) {
+        return persistOutgoing(transaction, envelopes, false);
+    }
+
+    private List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
+        List<Envelope> serialized = new ArrayList<>(envelopes.size());
+        envelopes.forEach(e -> serialized.add(serialized(e)));
+        String what = "storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination();
+        Supplier<Void> work = () -> {
+            store.outbox().store(transaction, serialized, nodeId);
+            return null;
+        };
+        if (applicationTransaction) {
+            try {
+                work.get();
+            } catch (RuntimeException e) {
+                throw new dev.agate.AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
+            }
+        } else {
+            call(what, work);
+        }
+        return serialized;
+    }
+
+    /**
+     * Persists a batch a listener received for the queue {@code endpoint}, owned by this node, in one
+     * transaction, and returns the envelopes that were not there already (an envelope sent again after a
+     * lost acknowledgement is stored and handled once).
+     *
+     * @throws StoreUnavailableException when the store failed: nothing was stored
+     */
+    List<Envelope> persistReceived(URI endpoint, List<Envelope> envelopes, Instant now) {
+        Map<UUID, Envelope> unique = new LinkedHashMap<>();
+        envelopes.forEach(e -> unique.putIfAbsent(e.id(), e));
+        List<Envelope> batch = List.copyOf(unique.values());
+        java.util.Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
+                () -> store.inbox().store(null, endpoint, batch, nodeId, now));
+        return duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList();
+    }
+
+    /** Outgoing rows this node holds but cannot send now: given back to any node with the next flush. */
+    void releaseOutgoingLater(java.util.Collection<UUID> ids, int attempts) {
+        ids.forEach(id -> pendingOutgoingReleases.add(Map.entry(id, attempts)));
+    }
+
+    /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
+    void deleteOutgoing(java.util.Collection<UUID> ids) {
+        try {
+            call("deleting " + ids.size() + " sent envelope(s)", () -> {
+                store.outbox().delete(null, ids);
+                return null;
+            });
+        } catch (StoreUnavailableException e) {
+            // Still owned by this node: deleted with the next flush, or sent again after a crash (the receiver drops the duplicate).
+            pendingOutgoingDeletes.addAll(ids);
+        }
     }
 
     /**
@@ -210,7 +285,8 @@ final class DurableStorage {
         flushing.lock();
         try {
             flushLocked();
-            return handledMarks.isEmpty() && pendingReleases.isEmpty();
+            return handledMarks.isEmpty() && pendingReleases.isEmpty() && pendingOutgoingReleases.isEmpty()
+                    && pendingOutgoingDeletes.isEmpty();
         } finally {
             flushing.unlock();
         }
@@ -243,6 +319,34 @@ final class DurableStorage {
         }
         if (!releases.isEmpty()) {
             release(releases); // failing again, they go back to wait
+        }
+        flushOutgoing();
+    }
+
+    private void flushOutgoing() {
+        List<UUID> deletes = new ArrayList<>();
+        UUID id;
+        while ((id = pendingOutgoingDeletes.poll()) != null) {
+            deletes.add(id);
+        }
+        if (!deletes.isEmpty()) {
+            deleteOutgoing(deletes);
+        }
+        Map<Integer, List<UUID>> byAttempts = new java.util.HashMap<>();
+        Map.Entry<UUID, Integer> release;
+        while ((release = pendingOutgoingReleases.poll()) != null) {
+            byAttempts.computeIfAbsent(release.getValue(), a -> new ArrayList<>()).add(release.getKey());
+        }
+        for (Map.Entry<Integer, List<UUID>> group : byAttempts.entrySet()) {
+            try {
+                call("releasing " + group.getValue().size() + " outgoing envelope(s)", () -> {
+                    store.outbox().release(group.getValue(), group.getKey());
+                    return null;
+                });
+            } catch (StoreUnavailableException e) {
+                group.getValue().forEach(i -> pendingOutgoingReleases.add(Map.entry(i, group.getKey())));
+                log.warn("{} outgoing envelope(s) wait to be released to any node: {}", group.getValue().size(), e.getMessage());
+            }
         }
     }
 

@@ -12,6 +12,11 @@ interface Endpoint {
 
     EndpointMode mode();
 
+    /** True for a sender to another service: its durable envelopes are kept in the outbox, not the inbox. */
+    default boolean sendsOut() {
+        return false;
+    }
+
     /**
      * Accepts an envelope from outside the host's handlers, blocking while the endpoint is full
      * (back-pressure). An inline endpoint handles it before returning.

@@ -212,6 +212,16 @@ class ExecutionContext implements MessageContext {
     }
 
     @Override
+    public void respond(Object message) {
+        if (envelope == null || envelope.replyTo() == null) {
+            throw new IllegalStateException(envelope == null ? "there is no envelope to respond to outside a handler"
+                    : "envelope " + envelope.id() + " (" + envelope.messageType() + ") from " + envelope.source()
+                    + " has no reply-to address: its sender does not listen for answers");
+        }
+        hold(List.of(runtime.address(envelope.replyTo(), message, DeliveryOptions.none(), envelope, null)));
+    }
+
+    @Override
     public void publish(Object message) {
         publish(message, DeliveryOptions.none());
     }

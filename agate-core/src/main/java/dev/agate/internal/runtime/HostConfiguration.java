@@ -40,4 +40,8 @@ public final class HostConfiguration {
     public MessageStore store;
     public Durability durability = Durability.defaults();
     public boolean durableLocalQueues;
+    public boolean durableSenders;
+    public final List<dev.agate.spi.Transport> transports = new ArrayList<>();
+    public final List<dev.agate.Listener> listeners = new ArrayList<>();
+    public final Map<String, dev.agate.Sender> senders = new LinkedHashMap<>();
 }

@@ -113,7 +113,8 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         java.time.Instant now = durable.now();
         for (Delivery delivery : deliveries) {
             if (isStored(delivery, now)) {
-                leak.stored.add(delivery.envelope().id());
+                boolean outgoing = delivery.endpoint().sendsOut() && !DurableStorage.isLater(delivery.envelope(), now);
+                (outgoing ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
             }
         }
         super.hold(durable.persistDeliveries(this::transaction, deliveries, storedForLater, true));
@@ -149,9 +150,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             discard();
             // A driver may report a failure after the commit itself worked (sqlite-jdbc begins the next
             // transaction inside commit()): then the rows are there, and the agent must find them.
-            if (!leak.stored.isEmpty()) {
-                durable.releaseLater(List.copyOf(leak.stored));
-            }
+            leak.releaseLater();
             throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
         }
         afterCommit();
@@ -195,11 +194,8 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         if (isFinished()) {
             return;
         }
-        List<UUID> stored = List.copyOf(leak.stored);
         rollback();
-        if (!stored.isEmpty()) {
-            durable.releaseLater(stored); // the caller still holds its connection, and on SQLite maybe the write lock
-        }
+        leak.releaseLater(); // later: the caller still holds its connection, and on SQLite maybe the write lock
     }
 
     private void end() {
@@ -211,6 +207,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private static final class Leak implements Runnable {
         final AtomicBoolean ended = new AtomicBoolean();
         final List<UUID> stored = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<UUID> storedOutgoing = java.util.Collections.synchronizedList(new ArrayList<>());
         private final DurableStorage durable;
         private final Throwable openedAt;
 
@@ -225,9 +222,18 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
                 return;
             }
             log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
-                    + " are given to the durability agent, in case its connection was committed", stored.size(), openedAt);
+                    + " are given to the durability agent, in case its connection was committed", stored.size() + storedOutgoing.size(),
+                    openedAt);
+            releaseLater();
+        }
+
+        /** Gives the rows written in the transaction to any node, in case it was committed after all; finds nothing otherwise. */
+        void releaseLater() {
             if (!stored.isEmpty()) {
                 durable.releaseLater(List.copyOf(stored));
+            }
+            if (!storedOutgoing.isEmpty()) {
+                durable.releaseOutgoingLater(List.copyOf(storedOutgoing), 0);
             }
         }
     }

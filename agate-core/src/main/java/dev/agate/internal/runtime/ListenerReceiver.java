@@ -1,0 +1,160 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import dev.agate.Listener;
+import dev.agate.spi.BatchReceiver;
+import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.ReceiveAnswer;
+import dev.agate.spi.ReceiveAnswer.Status;
+import dev.agate.spi.TransportListener;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host's side of one listener: decides what "received" means for a batch, then hands the envelopes
+ * to the listener's local queue, readdressed to that queue (so that recovery, on this node or another,
+ * finds them there).
+ *
+ * <p>Durable queue: the batch is persisted in one transaction, owned by this node, on a receiving thread
+ * (never the transport's I/O thread), and only then acknowledged; envelopes already in the store are
+ * acknowledged and not handled again. While the store fails, batches are answered "cannot process" at
+ * once, so senders keep them and try again. Buffered queue: the batch is acknowledged when the queue had
+ * room for all of it, else answered "queue full". Thread-safe.
+ */
+final class ListenerReceiver implements BatchReceiver {
+    private static final Logger log = LoggerFactory.getLogger(ListenerReceiver.class);
+
+    private final Listener settings;
+    private final URI queueUri;
+    private final AgateRuntime runtime;
+    private final DurableStorage durable;
+    private final ExecutorService receiving;
+    private volatile TransportListener listening;
+    private volatile boolean open = true;
+
+    ListenerReceiver(Listener settings, AgateRuntime runtime, DurableStorage durable) {
+        this.settings = settings;
+        this.queueUri = URI.create("local://" + settings.queue());
+        this.runtime = runtime;
+        this.durable = durable;
+        this.receiving = Executors.newFixedThreadPool(2, AgateThreads.named("agate-receive-" + settings.uri().getAuthority()));
+    }
+
+    Listener settings() {
+        return settings;
+    }
+
+    URI queueUri() {
+        return queueUri;
+    }
+
+    void listening(TransportListener listener) {
+        this.listening = listener;
+    }
+
+    /** Where it listens, with the bound port; null before it listens. */
+    URI address() {
+        TransportListener current = listening;
+        return current == null ? null : current.address();
+    }
+
+    @Override
+    public CompletionStage<ReceiveAnswer> receive(List<Envelope> batch) {
+        if (!open) {
+            return answer(Status.CANNOT_PROCESS, "host '" + runtime.serviceName() + "' is stopping");
+        }
+        Endpoint queue;
+        try {
+            queue = runtime.endpoint(queueUri);
+        } catch (RuntimeException e) {
+            return answer(Status.CANNOT_PROCESS, e.getMessage());
+        }
+        List<Envelope> readdressed = new ArrayList<>(batch.size());
+        batch.forEach(e -> readdressed.add(e.withDestination(queueUri)));
+        if (queue.mode() != EndpointMode.DURABLE) {
+            return CompletableFuture.completedFuture(receiveBuffered(queue, readdressed));
+        }
+        if (durable.isPaused()) {
+            return answer(Status.CANNOT_PROCESS, "the message store is unavailable: " + durable.lastFailure());
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> receiveDurably(queue, readdressed), receiving);
+        } catch (RejectedExecutionException e) {
+            return answer(Status.CANNOT_PROCESS, "host '" + runtime.serviceName() + "' is stopping");
+        }
+    }
+
+    private ReceiveAnswer receiveDurably(Endpoint queue, List<Envelope> batch) {
+        java.time.Instant now = durable.now();
+        List<Envelope> fresh;
+        try {
+            fresh = durable.persistReceived(queueUri, batch, now);
+        } catch (StoreUnavailableException e) {
+            log.warn("listener {} could not persist a batch of {}; not acknowledged: {}", settings.uri(), batch.size(), e.getMessage());
+            return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
+        }
+        if (fresh.size() < batch.size()) {
+            log.debug("listener {} received {} envelope(s) it has already; acknowledged, not handled again", settings.uri(),
+                    batch.size() - fresh.size());
+        }
+        for (Envelope envelope : fresh) {
+            if (DurableStorage.isLater(envelope, now)) {
+                runtime.observers().emit(Kind.SCHEDULED, envelope, queueUri);
+            } else {
+                runtime.observers().emit(Kind.SENT, envelope, queueUri);
+                queue.offer(envelope, Duration.ZERO); // no room: it waits in the store for the durability agent
+            }
+        }
+        return ReceiveAnswer.RECEIVED;
+    }
+
+    /** All or nothing, under the lock so two connections cannot both fit into the same room. */
+    private synchronized ReceiveAnswer receiveBuffered(Endpoint queue, List<Envelope> batch) {
+        int room = queue.room();
+        if (room < batch.size()) {
+            return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " has room for " + room + " of " + batch.size() + " envelope(s)");
+        }
+        for (Envelope envelope : batch) {
+            runtime.observers().emit(Kind.SENT, envelope, queueUri);
+            try {
+                if (!queue.offer(envelope, Duration.ZERO)) {
+                    // Another sender to the same local queue took the room: the sender sends the batch again, so the
+                    // envelopes taken already may be handled twice, as a buffered endpoint allows.
+                    return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " filled up while the batch was queued");
+                }
+            } catch (RuntimeException e) {
+                return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
+            }
+        }
+        return ReceiveAnswer.RECEIVED;
+    }
+
+    private static CompletionStage<ReceiveAnswer> answer(Status status, String reason) {
+        return CompletableFuture.completedFuture(ReceiveAnswer.of(status, reason));
+    }
+
+    /** Stops listening: new batches are not acknowledged, so their senders keep them. */
+    void close() {
+        open = false;
+        TransportListener current = listening;
+        if (current != null) {
+            current.close();
+        }
+        receiving.shutdown();
+        try {
+            receiving.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,451 @@
+package dev.agate.internal.runtime;
+
+import dev.agate.AgateException;
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import dev.agate.QueueFullException;
+import dev.agate.Sender;
+import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.ReceiveAnswer;
+import dev.agate.spi.TransportSender;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sending end of one destination: holds what is sent there, sends it in batches through its
+ * transport's {@link TransportSender}, and forgets a batch only once the receiver answered "received".
+ *
+ * <p>Durable: an envelope is in the store's outbox, owned by this node, before the agent takes it; the
+ * row is deleted once the batch is acknowledged. When the agent's buffer is full, or the agent latches,
+ * rows are released to any node and the durability agent brings them back once there is room. Buffered:
+ * the envelope lives only in the buffer; a send blocks while it is full (back-pressure).
+ *
+ * <p>Design: one thread ({@code agate-send-HOST:PORT}) takes a first envelope, then more until the batch is
+ * full or the first one has waited the maximum batch age (a batch is never held back for stragglers
+ * beyond that age), sends it and waits for the answer. "Queue full" slows it down (a growing pause, not
+ * a failure). A failure (no connection, no answer, "cannot process") is retried after a growing pause;
+ * after {@link Sender#failuresBeforeLatching()} in a row the agent latches and pings the destination
+ * with a growing interval (up to {@link #MAX_PAUSE}) until it answers: no busy loop, and memory holds at
+ * most the buffer. "Cannot deserialize" is final for that envelope: a batch is split until the envelope
+ * the receiver refuses is alone, and that one goes to the dead letters. Every accepted envelope is
+ * counted in the host's {@link WorkTracker} until it is acknowledged, dead-lettered, expired or handed
+ * back to the store, so a graceful close waits for what is in flight.
+ */
+final class SendingAgent implements Endpoint {
+    private static final Logger log = LoggerFactory.getLogger(SendingAgent.class);
+    static final Duration MAX_PAUSE = Duration.ofSeconds(5);
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    /** A safety net above the transport's own answer timeout, so a transport bug cannot hang the agent. */
+    private static final long ANSWER_WAIT_SECONDS = 300;
+
+    private final Sender settings;
+    private final URI uri;
+    private final TransportSender transport;
+    private final AgateRuntime runtime;
+    /** Null for a buffered sender. */
+    private final DurableStorage durable;
+    private final WorkTracker work;
+    private final Duration sendTimeout;
+    private final LinkedBlockingQueue<Envelope> buffer;
+    private final Runnable onResume;
+    private final List<Envelope> batch = new ArrayList<>();
+    private Thread thread;
+    private volatile boolean running;
+    private volatile boolean latched;
+    private int failuresInARow;
+    private long fullPauseMillis;
+
+    SendingAgent(Sender settings, TransportSender transport, AgateRuntime runtime, DurableStorage durable, WorkTracker work,
+                 Duration sendTimeout, Runnable onResume) {
+        this.settings = settings;
+        this.uri = settings.destination();
+        this.transport = transport;
+        this.runtime = runtime;
+        this.durable = durable;
+        this.work = work;
+        this.sendTimeout = sendTimeout;
+        this.buffer = new LinkedBlockingQueue<>(settings.capacity());
+        this.onResume = onResume;
+    }
+
+    @Override
+    public URI uri() {
+        return uri;
+    }
+
+    @Override
+    public EndpointMode mode() {
+        return durable != null ? EndpointMode.DURABLE : EndpointMode.BUFFERED;
+    }
+
+    @Override
+    public boolean sendsOut() {
+        return true;
+    }
+
+    /** Whether it stopped sending after repeated failures and pings its destination. */
+    boolean isLatched() {
+        return latched;
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        thread = AgateThreads.named("agate-send-" + uri.getAuthority()).newThread(this::run);
+        thread.start();
+    }
+
+    @Override
+    public void send(Envelope envelope) {
+        if (durable != null) {
+            Envelope stored = durable.persistOutgoing(null, List.of(envelope)).get(0);
+            enqueueStored(stored);
+            return;
+        }
+        if (!offer(envelope, sendTimeout)) {
+            throw new QueueFullException("the sender to " + uri + " stayed full (capacity " + settings.capacity() + ") for "
+                    + sendTimeout + (latched ? " while its destination does not answer" : "") + "; envelope " + envelope.id()
+                    + " (" + envelope.messageType() + ") was not accepted");
+        }
+    }
+
+    @Override
+    public boolean offer(Envelope envelope, Duration wait) {
+        if (durable != null) {
+            enqueueStored(envelope);
+            return true;
+        }
+        if (!running) {
+            throw new AgateException("the sender to " + uri + " is stopped; envelope " + envelope.id() + " was not accepted");
+        }
+        Envelope serialized = runtime.serialized(envelope); // fails the send, not the agent, when it cannot be serialized
+        work.begin();
+        boolean accepted = false;
+        try {
+            accepted = wait.isZero() ? buffer.offer(serialized) : buffer.offer(serialized, wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgateException("interrupted while waiting for room in the sender to " + uri, e);
+        } finally {
+            if (!accepted) {
+                work.end();
+            }
+        }
+        return accepted;
+    }
+
+    /** Takes an envelope that is in the outbox, owned by this node; without room it goes back to any node. */
+    private void enqueueStored(Envelope envelope) {
+        if (!running) {
+            return; // released with everything this node owns when the host closes
+        }
+        work.begin();
+        if (latched || !buffer.offer(envelope)) {
+            work.end();
+            durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+        }
+    }
+
+    @Override
+    public int room() {
+        return latched || !running ? 0 : buffer.remainingCapacity();
+    }
+
+    // ---- the agent's thread
+
+    private void run() {
+        while (running) {
+            try {
+                if (latched) {
+                    pingUntilAnswered();
+                } else if (fillBatch()) {
+                    sendBatch();
+                }
+            } catch (InterruptedException e) {
+                // signalStop(): the loop ends; what is left is reported by awaitStop
+            } catch (RuntimeException e) {
+                log.error("the sender to {} failed unexpectedly; it goes on", uri, e);
+                pauseQuietly(MAX_PAUSE);
+            }
+        }
+    }
+
+    /** Tops up the batch: waits for a first envelope, then for more until full or as old as the maximum age. */
+    private boolean fillBatch() throws InterruptedException {
+        if (batch.isEmpty()) {
+            Envelope first = buffer.poll(100, TimeUnit.MILLISECONDS);
+            if (first == null) {
+                return false;
+            }
+            batch.add(first);
+        }
+        long deadline = System.nanoTime() + settings.maximumBatchAge().toNanos();
+        while (batch.size() < settings.batchSize()) {
+            if (buffer.drainTo(batch, settings.batchSize() - batch.size()) > 0) {
+                continue;
+            }
+            long left = deadline - System.nanoTime();
+            Envelope next = left > 0 ? buffer.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (next == null) {
+                break;
+            }
+            batch.add(next);
+        }
+        return true;
+    }
+
+    private void sendBatch() throws InterruptedException {
+        dropExpired();
+        if (batch.isEmpty()) {
+            return;
+        }
+        ReceiveAnswer answer = exchange(batch);
+        if (answer == null) {
+            return; // a failure, handled
+        }
+        switch (answer.status()) {
+            case RECEIVED -> acknowledged(List.copyOf(batch));
+            case QUEUE_FULL -> {
+                fullPauseMillis = fullPauseMillis == 0 ? 20 : Math.min(MAX_PAUSE.toMillis(), fullPauseMillis * 2);
+                log.debug("{} has no room ({}); the sender waits {} ms", uri, answer.reason(), fullPauseMillis);
+                Thread.sleep(fullPauseMillis);
+            }
+            case CANNOT_PROCESS -> failed("the receiver cannot process the batch: " + answer.reason());
+            case CANNOT_DESERIALIZE -> refused(answer.reason());
+        }
+    }
+
+    /** Sends and waits for the answer; null after a failure (counted, paused or latched). */
+    private ReceiveAnswer exchange(List<Envelope> envelopes) throws InterruptedException {
+        try {
+            return transport.send(List.copyOf(envelopes)).toCompletableFuture().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof IllegalArgumentException && envelopes.size() > 1) {
+                // Too large for one frame: send it in halves.
+                sendInParts(envelopes.size() / 2);
+                return null;
+            }
+            if (cause instanceof IllegalArgumentException) {
+                deadLetter(envelopes.get(0), "it cannot be sent to " + uri + ": " + cause.getMessage());
+                batch.remove(0);
+                return null;
+            }
+            failed(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            return null;
+        } catch (TimeoutException e) {
+            failed("no answer within " + ANSWER_WAIT_SECONDS + " s");
+            return null;
+        }
+    }
+
+    /** The receiver refused to decode the batch: find the envelope it refuses, and dead-letter it alone. */
+    private void refused(String reason) throws InterruptedException {
+        if (batch.size() > 1) {
+            sendInParts(1);
+            return;
+        }
+        deadLetter(batch.get(0), "the receiver at " + uri + " cannot deserialize it: " + reason);
+        batch.clear();
+    }
+
+    /** Sends the batch in parts of {@code size}, front first, stopping at the first part that is not acknowledged. */
+    private void sendInParts(int size) throws InterruptedException {
+        while (!batch.isEmpty() && running && !latched) {
+            List<Envelope> part = List.copyOf(batch.subList(0, Math.min(size, batch.size())));
+            int before = batch.size();
+            ReceiveAnswer answer = exchange(part);
+            if (answer == null) {
+                if (batch.size() == before) {
+                    return; // failed: tried again later, whole
+                }
+                continue;
+            }
+            switch (answer.status()) {
+                case RECEIVED -> acknowledged(part);
+                case CANNOT_DESERIALIZE -> {
+                    if (part.size() > 1) {
+                        size = Math.max(1, size / 2);
+                    } else {
+                        deadLetter(part.get(0), "the receiver at " + uri + " cannot deserialize it: " + answer.reason());
+                        batch.remove(0);
+                    }
+                }
+                default -> {
+                    return; // full or failing: the main loop deals with it
+                }
+            }
+        }
+    }
+
+    private void acknowledged(List<Envelope> sent) {
+        batch.removeAll(sent);
+        failuresInARow = 0;
+        fullPauseMillis = 0;
+        if (durable != null) {
+            durable.deleteOutgoing(sent.stream().map(Envelope::id).toList());
+        }
+        for (Envelope envelope : sent) {
+            runtime.observers().emit(Kind.FORWARDED, envelope, uri);
+            work.end();
+        }
+    }
+
+    private void dropExpired() {
+        Instant now = runtime.clock().instant();
+        List<Envelope> expired = new ArrayList<>(0);
+        for (Envelope envelope : batch) {
+            if (envelope.deliverBy() != null && envelope.deliverBy().isBefore(now)) {
+                expired.add(envelope);
+            }
+        }
+        if (expired.isEmpty()) {
+            return;
+        }
+        batch.removeAll(expired);
+        if (durable != null) {
+            durable.deleteOutgoing(expired.stream().map(Envelope::id).toList());
+        }
+        for (Envelope envelope : expired) {
+            log.info("envelope {} ({}) expired at {} before it could be sent to {}; discarded", envelope.id(), envelope.messageType(),
+                    envelope.deliverBy(), uri);
+            runtime.observers().emit(Kind.DISCARDED, envelope, uri, null, "expired before it was sent");
+            work.end();
+        }
+    }
+
+    private void deadLetter(Envelope envelope, String reason) {
+        try {
+            runtime.deadLetterUnsendable(envelope, this, reason);
+            if (durable != null) {
+                durable.deleteOutgoing(List.of(envelope.id()));
+            }
+        } catch (RuntimeException e) {
+            // The store failed: the row stays in the outbox, owned here, and is sent (and refused) again after a restart.
+            log.error("envelope {} could not be moved to the dead letters: {}", envelope.id(), e.getMessage());
+        }
+        work.end();
+    }
+
+    /** Counts a failed attempt: pauses before the next, or latches after too many in a row. */
+    private void failed(String reason) throws InterruptedException {
+        failuresInARow++;
+        if (failuresInARow < settings.failuresBeforeLatching()) {
+            Duration pause = pause(failuresInARow);
+            log.warn("sending {} envelope(s) to {} failed ({} in a row): {}; trying again in {} ms", batch.size(), uri, failuresInARow,
+                    reason, pause.toMillis());
+            Thread.sleep(pause.toMillis());
+            return;
+        }
+        latch(reason);
+    }
+
+    private void latch(String reason) {
+        latched = true;
+        transport.close(); // a broken connection is not reused; the ping opens a new one
+        log.warn("the sender to {} latched after {} failed attempts in a row ({}); it pings the destination until it answers{}",
+                uri, failuresInARow, reason, durable == null ? "; " + (batch.size() + buffer.size()) + " envelope(s) wait in memory"
+                        : "; what it held waits in the store");
+        if (durable != null) {
+            List<Envelope> held = new ArrayList<>(batch);
+            batch.clear();
+            buffer.drainTo(held);
+            handBack(held);
+        }
+    }
+
+    /** Gives envelopes back to any node; the recovery of outgoing envelopes brings them back when there is room. */
+    private void handBack(List<Envelope> held) {
+        if (held.isEmpty()) {
+            return;
+        }
+        for (Envelope envelope : held) {
+            durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+            work.end();
+        }
+    }
+
+    private void pingUntilAnswered() throws InterruptedException {
+        int pings = 0;
+        while (running) {
+            pings++;
+            try {
+                transport.ping().toCompletableFuture().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+                latched = false;
+                failuresInARow = 0;
+                log.info("the destination {} answers again after {} ping(s); the sender resumes", uri, pings);
+                if (durable != null) {
+                    onResume.run();
+                }
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                Duration pause = pause(pings);
+                log.debug("ping {} to {} failed: {}; next in {} ms", pings, uri, e.getCause(), pause.toMillis());
+                Thread.sleep(pause.toMillis());
+            }
+        }
+    }
+
+    /** 100 ms after the first failure, doubling up to {@link #MAX_PAUSE}. */
+    private static Duration pause(int failures) {
+        long millis = FIRST_PAUSE.toMillis() << Math.min(6, Math.max(0, failures - 1));
+        return Duration.ofMillis(Math.min(MAX_PAUSE.toMillis(), millis));
+    }
+
+    private static void pauseQuietly(Duration pause) {
+        try {
+            Thread.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void signalStop() {
+        synchronized (this) {
+            running = false;
+        }
+        if (thread != null) {
+            thread.interrupt();
+        }
+    }
+
+    @Override
+    public List<Envelope> awaitStop(long deadlineNanos) {
+        if (thread != null) {
+            try {
+                thread.join(Math.max(1, (deadlineNanos - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        transport.close();
+        List<Envelope> left = new ArrayList<>(batch);
+        batch.clear();
+        buffer.drainTo(left);
+        left.forEach(e -> work.end());
+        return left; // durable ones are still in the outbox, owned here: released when the host closes its store
+    }
+
+    /** For status: how many envelopes wait in memory. */
+    int waiting() {
+        return buffer.size() + batch.size();
+    }
+
+    @Override
+    public String toString() {
+        return settings + (latched ? " (latched)" : "");
+    }
+}
