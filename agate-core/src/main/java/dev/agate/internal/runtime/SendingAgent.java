@@ -230,7 +230,7 @@ final class SendingAgent implements Endpoint {
     /** Sends and waits for the answer; null after a failure (counted, paused or latched). */
     private ReceiveAnswer exchange(List<Envelope> envelopes) throws InterruptedException {
         try {
-            return transport.send(List.copyOf(envelopes)).toCompletableFuture().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+            return answerTo(envelopes).get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof IllegalArgumentException && envelopes.size() > 1) {
@@ -248,6 +248,15 @@ final class SendingAgent implements Endpoint {
         } catch (TimeoutException e) {
             failed("no answer within " + ANSWER_WAIT_SECONDS + " s");
             return null;
+        }
+    }
+
+    /** The transport's answer; a transport that throws instead of failing its stage is taken as having failed it. */
+    private java.util.concurrent.CompletableFuture<ReceiveAnswer> answerTo(List<Envelope> envelopes) {
+        try {
+            return transport.send(List.copyOf(envelopes)).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
     }
 
@@ -382,7 +391,7 @@ final class SendingAgent implements Endpoint {
         while (running) {
             pings++;
             try {
-                transport.ping().toCompletableFuture().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+                pingOnce().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
                 latched = false;
                 failuresInARow = 0;
                 log.info("the destination {} answers again after {} ping(s); the sender resumes", uri, pings);
@@ -395,6 +404,14 @@ final class SendingAgent implements Endpoint {
                 log.debug("ping {} to {} failed: {}; next in {} ms", pings, uri, e.getCause(), pause.toMillis());
                 Thread.sleep(pause.toMillis());
             }
+        }
+    }
+
+    private java.util.concurrent.CompletableFuture<Void> pingOnce() {
+        try {
+            return transport.ping().toCompletableFuture();
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
     }
 
