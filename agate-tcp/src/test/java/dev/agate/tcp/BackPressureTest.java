@@ -47,7 +47,7 @@ class BackPressureTest {
 
             for (int id = 1; id <= batches; id++) {
                 int expectedCalls = id;
-                await().until(() -> receiver.calls() == expectedCalls && pending.size() == 1);
+                await().pollInterval(Duration.ofMillis(5)).until(() -> receiver.calls() == expectedCalls && pending.size() == 1);
                 pending.poll().complete(ReceiveAnswer.RECEIVED);
                 assertThat(peer.readAnswer().id()).isEqualTo(id);
             }

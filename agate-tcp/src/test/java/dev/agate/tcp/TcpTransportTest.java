@@ -88,7 +88,19 @@ class TcpTransportTest {
         get(sender.send(batch(1)));
 
         await().atMost(Duration.ofSeconds(5)).until(() -> listener.connectionCount() == 0);
-        await().pollDelay(Duration.ofMillis(100)).until(() -> true);
+
+        assertThat(get(sender.send(batch(1)))).isEqualTo(ReceiveAnswer.RECEIVED);
+        assertThat(listener.acceptedCount()).isEqualTo(2);
+    }
+
+    @Test
+    void replacesAConnectionBeforeTheListenerWouldCloseItAsIdle() throws Exception {
+        transport = TcpTransport.builder().idleTimeout(Duration.ofMillis(600)).build();
+        TcpListener listener = (TcpListener) transport.listen(ANY_PORT, receiver);
+        TransportSender sender = transport.sender(listener.address());
+        get(sender.send(batch(1)));
+
+        await().pollDelay(Duration.ofMillis(350)).until(() -> true);
 
         assertThat(get(sender.send(batch(1)))).isEqualTo(ReceiveAnswer.RECEIVED);
         assertThat(listener.acceptedCount()).isEqualTo(2);

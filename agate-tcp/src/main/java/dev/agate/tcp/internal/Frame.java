@@ -11,8 +11,11 @@ sealed interface Frame {
     record Hello(int minVersion, int maxVersion, int maxFrameSize, String token) implements Frame {
     }
 
-    /** The listener accepted the handshake and speaks {@code version}; batches up to its {@code maxFrameSize}. */
-    record HelloOk(int version, int maxFrameSize) implements Frame {
+    /**
+     * The listener accepted the handshake and speaks {@code version}; it takes batches up to its
+     * {@code maxFrameSize} and closes connections idle for {@code idleTimeoutMillis} (0: never).
+     */
+    record HelloOk(int version, int maxFrameSize, int idleTimeoutMillis) implements Frame {
     }
 
     /** The peer is closing the connection, for {@code reason}. */

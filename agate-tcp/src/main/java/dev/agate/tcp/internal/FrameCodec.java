@@ -52,7 +52,7 @@ final class FrameCodec {
             out.writeByte(HELLO).writeBytes(MAGIC).writeShort(h.minVersion()).writeShort(h.maxVersion()).writeInt(h.maxFrameSize());
             writeString(out, h.token());
         } else if (frame instanceof Frame.HelloOk ok) {
-            out.writeByte(HELLO_OK).writeShort(ok.version()).writeInt(ok.maxFrameSize());
+            out.writeByte(HELLO_OK).writeShort(ok.version()).writeInt(ok.maxFrameSize()).writeInt(ok.idleTimeoutMillis());
         } else if (frame instanceof Frame.Refused r) {
             writeString(out.writeByte(REFUSED), r.reason());
         } else if (frame instanceof Frame.Answer a) {
@@ -97,7 +97,8 @@ final class FrameCodec {
         byte type = frame.readByte();
         Frame decoded = switch (type) {
             case HELLO -> decodeHello(frame);
-            case HELLO_OK -> new Frame.HelloOk(readUnsignedShort(frame, "version"), readInt(frame, "max frame size"));
+            case HELLO_OK -> new Frame.HelloOk(readUnsignedShort(frame, "version"), readInt(frame, "max frame size"),
+                    readInt(frame, "idle timeout"));
             case REFUSED -> new Frame.Refused(readString(frame, "reason"));
             case BATCH -> decodeBatch(frame);
             case ANSWER -> decodeAnswer(frame);

@@ -109,7 +109,8 @@ final class ListenerConnection extends FramedHandler {
         open = true;
         handshakeTimer.cancel(false);
         frameLimit(settings.maxFrameSize());
-        write(new Frame.HelloOk(FrameCodec.VERSION, settings.maxFrameSize()));
+        int idleMillis = (int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis());
+        write(new Frame.HelloOk(FrameCodec.VERSION, settings.maxFrameSize(), idleMillis));
     }
 
     private void receive(Frame.Batch batch) {

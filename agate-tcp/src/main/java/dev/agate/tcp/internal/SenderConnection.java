@@ -40,6 +40,8 @@ final class SenderConnection extends FramedHandler {
     private volatile Channel channel;
     private volatile AgateException failure;
     private volatile int peerMaxFrameSize;
+    private volatile long peerIdleNanos;
+    private volatile long lastUsedNanos = System.nanoTime();
     private ScheduledFuture<?> handshakeTimer;
 
     private SenderConnection(URI destination, Settings settings) {
@@ -84,6 +86,14 @@ final class SenderConnection extends FramedHandler {
         return failure != null;
     }
 
+    /**
+     * True when this connection has been unused for half the listener's idle timeout: the listener may be
+     * closing it right now, so a new batch is better sent on a new connection than raced against that.
+     */
+    boolean isStale() {
+        return ready.isDone() && peerIdleNanos > 0 && System.nanoTime() - lastUsedNanos > peerIdleNanos / 2;
+    }
+
     /** The largest frame the listener takes, known once {@link #ready()}. */
     int peerMaxFrameSize() {
         return peerMaxFrameSize;
@@ -95,6 +105,7 @@ final class SenderConnection extends FramedHandler {
      */
     CompletableFuture<Frame> request(long id, ByteBuf frame) {
         CompletableFuture<Frame> answer = new CompletableFuture<>();
+        lastUsedNanos = System.nanoTime();
         waiting.put(id, answer);
         AgateException failed = failure;
         if (failed != null) {
@@ -104,10 +115,13 @@ final class SenderConnection extends FramedHandler {
         }
         ScheduledFuture<?> timer = channel.eventLoop().schedule(() -> timedOut(id),
                 settings.answerTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        answer.whenComplete((r, e) -> timer.cancel(false));
+        answer.whenComplete((r, e) -> {
+            timer.cancel(false);
+            lastUsedNanos = System.nanoTime();
+        });
         channel.writeAndFlush(frame).addListener(written -> {
             if (!written.isSuccess()) {
-                fail(id, new AgateException("cannot write to " + destination + ": " + written.cause(), written.cause()));
+                closeWith(new AgateException("cannot write to " + destination + ": " + written.cause(), written.cause()));
             }
         });
         return answer;
@@ -166,12 +180,14 @@ final class SenderConnection extends FramedHandler {
     private void handshake(Frame frame) {
         if (!(frame instanceof Frame.HelloOk ok)) {
             fail("expected HELLO_OK but got " + frame.getClass().getSimpleName().toUpperCase());
-        } else if (ok.version() != FrameCodec.VERSION || ok.maxFrameSize() < 1) {
-            fail("listener chose protocol version " + ok.version() + " and max frame size " + ok.maxFrameSize()
-                    + "; this sender speaks version " + FrameCodec.VERSION);
+        } else if (ok.version() != FrameCodec.VERSION || ok.maxFrameSize() < 1 || ok.idleTimeoutMillis() < 0) {
+            fail("listener chose protocol version " + ok.version() + ", max frame size " + ok.maxFrameSize()
+                    + " and idle timeout " + ok.idleTimeoutMillis() + " ms; this sender speaks version " + FrameCodec.VERSION);
         } else {
             handshakeTimer.cancel(false);
             peerMaxFrameSize = ok.maxFrameSize();
+            peerIdleNanos = TimeUnit.MILLISECONDS.toNanos(ok.idleTimeoutMillis());
+            lastUsedNanos = System.nanoTime();
             frameLimit(settings.maxFrameSize());
             ready.complete(this);
         }
@@ -189,9 +205,10 @@ final class SenderConnection extends FramedHandler {
     private void timedOut(long id) {
         CompletableFuture<Frame> request = waiting.remove(id);
         if (request != null) {
+            // closed first, so that a sender retrying as soon as this fails does not pick this connection again
             String reason = "no answer from " + destination + " within the answer timeout " + settings.answerTimeout();
-            request.completeExceptionally(new AgateException(reason, new TimeoutException()));
             closeWith(new AgateException(reason + "; connection closed"));
+            request.completeExceptionally(new AgateException(reason, new TimeoutException()));
         }
     }
 

@@ -105,6 +105,9 @@ public final class TcpSender implements TransportSender {
             if (closed) {
                 return CompletableFuture.failedFuture(new IllegalStateException("the sender to " + destination + " is closed"));
             }
+            if (connection != null && !connection.isClosed() && connection.isStale()) {
+                connection.close("unused for half the listener's idle timeout; replaced");
+            }
             if (connection == null || connection.isClosed()) {
                 try {
                     connection = SenderConnection.open(destination, settings, loops.workers(), ssl);

@@ -25,7 +25,7 @@ import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
 /** The frame codec and reader: what is written reads back the same; what is not a frame fails only as a ProtocolException. */
-class FrameCodecProperties {
+class FrameCodecTest {
 
     @Property(tries = 200)
     void batchesRoundTrip(@ForAll long id, @ForAll("envelopes") List<Envelope> envelopes, @ForAll("chunks") List<Integer> chunks) {
@@ -45,7 +45,7 @@ class FrameCodecProperties {
     @Property(tries = 200)
     void controlFramesRoundTrip(@ForAll long id, @ForAll ReceiveAnswer.Status status, @ForAll("text") String text,
             @ForAll @IntRange(min = 0, max = 65535) int version, @ForAll @IntRange(min = 1) int maxFrameSize) {
-        List<Frame> frames = List.of(new Frame.Hello(version, version, maxFrameSize, text), new Frame.HelloOk(version, maxFrameSize),
+        List<Frame> frames = List.of(new Frame.Hello(version, version, maxFrameSize, text), new Frame.HelloOk(version, maxFrameSize, maxFrameSize / 2),
                 new Frame.Refused(text), new Frame.Answer(id, ReceiveAnswer.of(status, text)), new Frame.Ping(id), new Frame.Pong(id));
         for (Frame frame : frames) {
             assertThat(readOne(FrameCodec.encode(frame), List.of())).isEqualTo(frame);
