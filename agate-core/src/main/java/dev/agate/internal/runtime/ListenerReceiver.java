@@ -28,11 +28,15 @@ import org.slf4j.LoggerFactory;
  * <p>Durable queue: the batch is persisted in one transaction, owned by this node, on a receiving thread
  * (never the transport's I/O thread), and only then acknowledged; envelopes already in the store are
  * acknowledged and not handled again. While the store fails, batches are answered "cannot process" at
- * once, so senders keep them and try again. Buffered queue: the batch is acknowledged when the queue had
- * room for all of it, else answered "queue full". Thread-safe.
+ * once, so senders keep them and try again. Buffered queue: the batch is acknowledged once all of it is
+ * queued, waiting a little for room, else answered "queue full" (see {@link #receiveBuffered}). Thread-safe.
  */
 final class ListenerReceiver implements BatchReceiver {
     private static final Logger log = LoggerFactory.getLogger(ListenerReceiver.class);
+    /** How long a buffered listener waits for room in its queue before it answers "queue full". */
+    static final Duration BUFFERED_WAIT = Duration.ofSeconds(2);
+    /** How many ids of queued envelopes a buffered listener remembers, to skip them when a batch comes again. */
+    private static final int RECENT_IDS = 10_000;
 
     private final Listener settings;
     private final URI queueUri;
@@ -41,6 +45,13 @@ final class ListenerReceiver implements BatchReceiver {
     private final ExecutorService receiving;
     private volatile TransportListener listening;
     private volatile boolean open = true;
+    /** Buffered only: ids queued lately (guarded by this), oldest evicted first. */
+    private final java.util.LinkedHashMap<java.util.UUID, Boolean> recent = new java.util.LinkedHashMap<>(256, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(java.util.Map.Entry<java.util.UUID, Boolean> eldest) {
+            return size() > RECENT_IDS;
+        }
+    };
 
     ListenerReceiver(Listener settings, AgateRuntime runtime, DurableStorage durable) {
         this.settings = settings;
@@ -81,14 +92,13 @@ final class ListenerReceiver implements BatchReceiver {
         }
         List<Envelope> readdressed = new ArrayList<>(batch.size());
         batch.forEach(e -> readdressed.add(e.withDestination(queueUri)));
-        if (queue.mode() != EndpointMode.DURABLE) {
-            return CompletableFuture.completedFuture(receiveBuffered(queue, readdressed));
-        }
-        if (durable.isPaused()) {
+        boolean durably = queue.mode() == EndpointMode.DURABLE;
+        if (durably && durable.isPaused()) {
             return answer(Status.CANNOT_PROCESS, "the message store is unavailable: " + durable.lastFailure());
         }
         try {
-            return CompletableFuture.supplyAsync(() -> receiveDurably(queue, readdressed), receiving);
+            return CompletableFuture.supplyAsync(() -> durably ? receiveDurably(queue, readdressed) : receiveBuffered(queue, readdressed),
+                    receiving);
         } catch (RejectedExecutionException e) {
             return answer(Status.CANNOT_PROCESS, "host '" + runtime.serviceName() + "' is stopping");
         }
@@ -118,25 +128,38 @@ final class ListenerReceiver implements BatchReceiver {
         return ReceiveAnswer.RECEIVED;
     }
 
-    /** All or nothing, under the lock so two connections cannot both fit into the same room. */
-    private synchronized ReceiveAnswer receiveBuffered(Endpoint queue, List<Envelope> batch) {
-        int room = queue.room();
-        if (room < batch.size()) {
-            return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " has room for " + room + " of " + batch.size() + " envelope(s)");
-        }
+    /**
+     * Queues a batch, waiting (on a receiving thread, while the connection is paused) up to
+     * {@link #BUFFERED_WAIT} for room. A batch that does not fit in time is answered "queue full" and sent
+     * again whole; the envelopes of it that were queued already are remembered and skipped then, so a
+     * slow queue does not make duplicates.
+     */
+    private ReceiveAnswer receiveBuffered(Endpoint queue, List<Envelope> batch) {
+        long deadline = System.nanoTime() + BUFFERED_WAIT.toNanos();
         for (Envelope envelope : batch) {
-            runtime.observers().emit(Kind.SENT, envelope, queueUri);
+            if (recentlyQueued(envelope)) {
+                continue;
+            }
+            long left = Math.max(0, deadline - System.nanoTime());
             try {
-                if (!queue.offer(envelope, Duration.ZERO)) {
-                    // Another sender to the same local queue took the room: the sender sends the batch again, so the
-                    // envelopes taken already may be handled twice, as a buffered endpoint allows.
-                    return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " filled up while the batch was queued");
+                if (!queue.offer(envelope, Duration.ofNanos(left))) {
+                    return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " had no room for " + BUFFERED_WAIT.toMillis() + " ms");
                 }
             } catch (RuntimeException e) {
                 return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
             }
+            remember(envelope);
+            runtime.observers().emit(Kind.SENT, envelope, queueUri);
         }
         return ReceiveAnswer.RECEIVED;
+    }
+
+    private synchronized boolean recentlyQueued(Envelope envelope) {
+        return recent.containsKey(envelope.id());
+    }
+
+    private synchronized void remember(Envelope envelope) {
+        recent.put(envelope.id(), Boolean.TRUE);
     }
 
     private static CompletionStage<ReceiveAnswer> answer(Status status, String reason) {

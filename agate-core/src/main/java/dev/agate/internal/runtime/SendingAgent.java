@@ -363,7 +363,6 @@ final class SendingAgent implements Endpoint {
 
     private void latch(String reason) {
         latched = true;
-        transport.close(); // a broken connection is not reused; the ping opens a new one
         log.warn("the sender to {} latched after {} failed attempts in a row ({}); it pings the destination until it answers{}",
                 uri, failuresInARow, reason, durable == null ? "; " + (batch.size() + buffer.size()) + " envelope(s) wait in memory"
                         : "; what it held waits in the store");
