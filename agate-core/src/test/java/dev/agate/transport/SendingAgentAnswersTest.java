@@ -157,4 +157,36 @@ class SendingAgentAnswersTest {
             assertThat(transport.received).doesNotHaveDuplicates();
         }
     }
+
+    /** How many batches the agent sends in two seconds to a receiver that keeps refusing (found by review: tens of thousands). */
+    private static int attemptsInTwoSeconds(ScriptedTransport transport) throws InterruptedException {
+        try (AgateHost host = AgateHost.builder().transport(transport).route(Ping.class, "scripted://peer")
+                .shutdownTimeout(Duration.ofMillis(200))
+                .sender(Sender.to("scripted://peer").batchSize(10).maximumBatchAge(Duration.ofMillis(50)).build()).start()) {
+            for (int i = 0; i < 10; i++) {
+                host.bus().send(new Ping(i));
+            }
+            Thread.sleep(2_000);
+            return transport.batchSizes.size();
+        }
+    }
+
+    @Test
+    void splittingABatchAroundAnEnvelopeTheReceiverRefusesWhileItsStoreIsDownIsPacedNotABusyLoop() throws Exception {
+        ScriptedTransport transport = new ScriptedTransport(batch -> batch.stream().anyMatch(e -> number(e) == 7)
+                ? ReceiveAnswer.of(ReceiveAnswer.Status.CANNOT_DESERIALIZE, "no such type")
+                : ReceiveAnswer.of(ReceiveAnswer.Status.CANNOT_PROCESS, "the message store is unavailable"));
+        assertThat(attemptsInTwoSeconds(transport)).isLessThan(100);
+    }
+
+    @Test
+    void splittingATooLargeBatchForAFullReceiverIsPacedNotABusyLoop() throws Exception {
+        ScriptedTransport transport = new ScriptedTransport(batch -> {
+            if (batch.size() > 3) {
+                throw new IllegalArgumentException("the batch is larger than the maximum frame");
+            }
+            return ReceiveAnswer.of(ReceiveAnswer.Status.QUEUE_FULL, "full");
+        });
+        assertThat(attemptsInTwoSeconds(transport)).isLessThan(100);
+    }
 }

@@ -103,6 +103,8 @@ public final class AgateRuntime implements MessageBus {
     /** The reply-to of envelopes sent to other services: the first listener's address; null without listeners. */
     private volatile URI replyUri;
     private RecoverOutgoingJob outgoingRecovery;
+    /** Destinations whose stored outgoing envelopes this host leaves alone, its sender there being buffered (warned once). */
+    private final Set<String> bufferedWithRows = ConcurrentHashMap.newKeySet();
     /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
     private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
     private DurabilityAgent agent;
@@ -726,8 +728,13 @@ public final class AgateRuntime implements MessageBus {
             if (endpoint.sendsOut()) {
                 // A scheduled send that came due, or a replayed dead letter: it leaves the inbox for the sender.
                 observers.emit(Kind.SENT, envelope, endpoint.uri());
-                endpoint.send(envelope);
-                durable.markHandledLater(envelope.id());
+                if (endpoint.mode() == EndpointMode.DURABLE) {
+                    durable.moveToOutbox(envelope); // one transaction: a crash cannot leave it in both, or neither
+                    endpoint.offer(envelope, Duration.ZERO);
+                } else {
+                    endpoint.send(envelope);
+                    durable.markHandledLater(envelope.id());
+                }
                 return;
             }
             if (endpoint.mode() == EndpointMode.DURABLE) {
@@ -786,23 +793,24 @@ public final class AgateRuntime implements MessageBus {
             return -1;
         }
         try {
-            return endpoint(destination).room();
+            Endpoint sender = endpoint(destination);
+            if (sender.mode() != EndpointMode.DURABLE) {
+                if (bufferedWithRows.add(destination.toString())) {
+                    log.warn("the store holds outgoing envelopes for {}, whose sender on this host is buffered; they wait for a node"
+                            + " whose sender to it is durable (a buffered sender would lose them in a crash)", destination);
+                }
+                return 0;
+            }
+            return sender.room();
         } catch (RuntimeException e) {
             return 0;
         }
     }
 
-    /** Hands a claimed outgoing envelope (now owned by this node) to its sender; a buffered one takes it out of the store. */
+    /** Hands a claimed outgoing envelope (now owned by this node) to its durable sender, which deletes it once acknowledged. */
     private void deliverOutgoing(Envelope envelope) {
         try {
-            Endpoint sender = endpoint(envelope.destination());
-            if (sender.mode() == EndpointMode.DURABLE) {
-                sender.offer(envelope, Duration.ZERO);
-            } else if (sender.offer(envelope, Duration.ZERO)) {
-                durable.deleteOutgoing(List.of(envelope.id()));
-            } else {
-                durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
-            }
+            endpoint(envelope.destination()).offer(envelope, Duration.ZERO); // a durable sender: senderRoom() saw to it
         } catch (RuntimeException e) {
             log.warn("could not hand outgoing envelope {} to its sender for {}; released to any node: {}", envelope.id(),
                     envelope.destination(), e.toString());

@@ -211,6 +211,21 @@ final class DurableStorage {
         return duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList();
     }
 
+    /**
+     * Moves an incoming envelope (a scheduled send that came due, a replayed dead letter) to the outbox, owned
+     * by this node, and marks its incoming row handled, in one transaction.
+     */
+    void moveToOutbox(Envelope envelope) {
+        call("moving envelope " + envelope.id() + " to the outbox", () -> {
+            try (StoreTransaction transaction = store.begin()) {
+                store.outbox().store(transaction, List.of(serialized(envelope)), nodeId);
+                store.inbox().markHandled(transaction, List.of(envelope.id()), clock.instant().plus(settings.keepHandledFor()));
+                transaction.commit();
+            }
+            return null;
+        });
+    }
+
     /** Outgoing rows this node holds but cannot send now: given back to any node with the next flush. */
     void releaseOutgoingLater(java.util.Collection<UUID> ids, int attempts) {
         ids.forEach(id -> pendingOutgoingReleases.add(Map.entry(id, attempts)));

@@ -63,6 +63,13 @@ final class SendingAgent implements Endpoint {
     private volatile boolean latched;
     private int failuresInARow;
     private long fullPauseMillis;
+    /** Pings made since the last acknowledged batch: the ping interval keeps growing across quick re-latches. */
+    private int pingsSinceAcknowledged;
+    /**
+     * Set while the batch goes out in parts of this size (0: whole): it was too large for one frame, or the
+     * receiver refused to deserialize something in it. Kept between attempts, so a retry does not start over whole.
+     */
+    private int partSize;
 
     SendingAgent(Sender settings, TransportSender transport, AgateRuntime runtime, DurableStorage durable, WorkTracker work,
                  Duration sendTimeout, Runnable onResume) {
@@ -143,6 +150,11 @@ final class SendingAgent implements Endpoint {
                 work.end();
             }
         }
+        if (accepted && !running && buffer.remove(serialized)) {
+            // Raced with signalStop(): nobody would send it, so the send fails rather than vanish.
+            work.end();
+            throw new AgateException("the sender to " + uri + " stopped while envelope " + envelope.id() + " was being sent; it was not accepted");
+        }
         return accepted;
     }
 
@@ -208,101 +220,88 @@ final class SendingAgent implements Endpoint {
 
     private void sendBatch() throws InterruptedException {
         dropExpired();
-        if (batch.isEmpty()) {
-            return;
+        while (!batch.isEmpty() && running && !latched) {
+            List<Envelope> part = partSize == 0 ? List.copyOf(batch) : List.copyOf(batch.subList(0, Math.min(partSize, batch.size())));
+            if (!sendPart(part)) {
+                return; // paused, failed or latched: the main loop decides what next
+            }
         }
-        ReceiveAnswer answer = exchange(batch);
-        if (answer == null) {
-            return; // a failure, handled
+        partSize = 0;
+    }
+
+    /** Sends the front of the batch; true when it made progress (acknowledged, dead-lettered or split), false to stop. */
+    private boolean sendPart(List<Envelope> part) throws InterruptedException {
+        ReceiveAnswer answer;
+        try {
+            answer = answerTo(part).get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof IllegalArgumentException) {
+                return tooLarge(part, cause.getMessage());
+            }
+            failed(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            return false;
+        } catch (TimeoutException e) {
+            failed("no answer within " + ANSWER_WAIT_SECONDS + " s");
+            return false;
         }
         switch (answer.status()) {
-            case RECEIVED -> acknowledged(List.copyOf(batch));
+            case RECEIVED -> {
+                acknowledged(part);
+                return true;
+            }
             case QUEUE_FULL -> {
                 fullPauseMillis = fullPauseMillis == 0 ? 20 : Math.min(MAX_PAUSE.toMillis(), fullPauseMillis * 2);
                 log.debug("{} has no room ({}); the sender waits {} ms", uri, answer.reason(), fullPauseMillis);
                 Thread.sleep(fullPauseMillis);
+                return false;
             }
-            case CANNOT_PROCESS -> failed("the receiver cannot process the batch: " + answer.reason());
-            case CANNOT_DESERIALIZE -> refused(answer.reason());
+            case CANNOT_PROCESS -> {
+                failed("the receiver cannot process the batch: " + answer.reason());
+                return false;
+            }
+            default -> {
+                return refused(part, answer.reason());
+            }
         }
     }
 
-    /** Sends and waits for the answer; null after a failure (counted, paused or latched). */
-    private ReceiveAnswer exchange(List<Envelope> envelopes) throws InterruptedException {
-        try {
-            return answerTo(envelopes).get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof IllegalArgumentException && envelopes.size() > 1) {
-                // Too large for one frame: send it in halves.
-                sendInParts(envelopes.size() / 2);
-                return null;
-            }
-            if (cause instanceof IllegalArgumentException) {
-                deadLetter(envelopes.get(0), "it cannot be sent to " + uri + ": " + cause.getMessage());
-                batch.remove(0);
-                return null;
-            }
-            failed(cause.getMessage() == null ? cause.toString() : cause.getMessage());
-            return null;
-        } catch (TimeoutException e) {
-            failed("no answer within " + ANSWER_WAIT_SECONDS + " s");
-            return null;
+    /** The transport cannot carry {@code part} in one frame: halve it, or dead-letter an envelope that is too large alone. */
+    private boolean tooLarge(List<Envelope> part, String reason) {
+        if (part.size() > 1) {
+            partSize = Math.max(1, part.size() / 2);
+            return true;
         }
+        deadLetter(part.get(0), "it cannot be sent to " + uri + ": " + reason);
+        batch.remove(0);
+        return true;
+    }
+
+    /** The receiver refused to decode {@code part}: narrow down to the envelope it refuses, and dead-letter that one alone. */
+    private boolean refused(List<Envelope> part, String reason) {
+        if (part.size() > 1) {
+            partSize = Math.max(1, part.size() / 2);
+            return true;
+        }
+        deadLetter(part.get(0), "the receiver at " + uri + " cannot deserialize it: " + reason);
+        batch.remove(0);
+        return true;
     }
 
     /** The transport's answer; a transport that throws instead of failing its stage is taken as having failed it. */
     private java.util.concurrent.CompletableFuture<ReceiveAnswer> answerTo(List<Envelope> envelopes) {
         try {
-            return transport.send(List.copyOf(envelopes)).toCompletableFuture();
+            return transport.send(envelopes).toCompletableFuture();
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
     }
 
-    /** The receiver refused to decode the batch: find the envelope it refuses, and dead-letter it alone. */
-    private void refused(String reason) throws InterruptedException {
-        if (batch.size() > 1) {
-            sendInParts(1);
-            return;
-        }
-        deadLetter(batch.get(0), "the receiver at " + uri + " cannot deserialize it: " + reason);
-        batch.clear();
-    }
-
-    /** Sends the batch in parts of {@code size}, front first, stopping at the first part that is not acknowledged. */
-    private void sendInParts(int size) throws InterruptedException {
-        while (!batch.isEmpty() && running && !latched) {
-            List<Envelope> part = List.copyOf(batch.subList(0, Math.min(size, batch.size())));
-            int before = batch.size();
-            ReceiveAnswer answer = exchange(part);
-            if (answer == null) {
-                if (batch.size() == before) {
-                    return; // failed: tried again later, whole
-                }
-                continue;
-            }
-            switch (answer.status()) {
-                case RECEIVED -> acknowledged(part);
-                case CANNOT_DESERIALIZE -> {
-                    if (part.size() > 1) {
-                        size = Math.max(1, size / 2);
-                    } else {
-                        deadLetter(part.get(0), "the receiver at " + uri + " cannot deserialize it: " + answer.reason());
-                        batch.remove(0);
-                    }
-                }
-                default -> {
-                    return; // full or failing: the main loop deals with it
-                }
-            }
-        }
-    }
-
     private void acknowledged(List<Envelope> sent) {
-        batch.removeAll(sent);
+        batch.subList(0, sent.size()).clear(); // a part is always the front of the batch
         failuresInARow = 0;
         fullPauseMillis = 0;
+        pingsSinceAcknowledged = 0;
         if (durable != null) {
             durable.deleteOutgoing(sent.stream().map(Envelope::id).toList());
         }
@@ -342,8 +341,11 @@ final class SendingAgent implements Endpoint {
                 durable.deleteOutgoing(List.of(envelope.id()));
             }
         } catch (RuntimeException e) {
-            // The store failed: the row stays in the outbox, owned here, and is sent (and refused) again after a restart.
+            // The store failed: the row goes back to any node, to be sent (and refused, and dead-lettered) again.
             log.error("envelope {} could not be moved to the dead letters: {}", envelope.id(), e.getMessage());
+            if (durable != null) {
+                durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+            }
         }
         work.end();
     }
@@ -386,22 +388,22 @@ final class SendingAgent implements Endpoint {
     }
 
     private void pingUntilAnswered() throws InterruptedException {
-        int pings = 0;
         while (running) {
-            pings++;
+            int pings = ++pingsSinceAcknowledged;
+            Thread.sleep(pause(pings).toMillis()); // before each ping too: a destination that answers pings but not batches is not hammered
             try {
                 pingOnce().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
                 latched = false;
-                failuresInARow = 0;
+                // Answering a ping is not accepting a batch (its store may still be down): one more failure
+                // latches again, and the ping interval goes on growing until a batch is acknowledged.
+                failuresInARow = settings.failuresBeforeLatching() - 1;
                 log.info("the destination {} answers again after {} ping(s); the sender resumes", uri, pings);
                 if (durable != null) {
                     onResume.run();
                 }
                 return;
             } catch (ExecutionException | TimeoutException e) {
-                Duration pause = pause(pings);
-                log.debug("ping {} to {} failed: {}; next in {} ms", pings, uri, e.getCause(), pause.toMillis());
-                Thread.sleep(pause.toMillis());
+                log.debug("ping {} to {} failed: {}", pings, uri, e.getCause());
             }
         }
     }
@@ -447,12 +449,26 @@ final class SendingAgent implements Endpoint {
                 Thread.currentThread().interrupt();
             }
         }
-        transport.close();
-        List<Envelope> left = new ArrayList<>(batch);
-        batch.clear();
+        transport.close(); // fails a batch in flight, so the thread ends
+        List<Envelope> left = new ArrayList<>();
+        if (thread == null || !awaitThread(1_000)) {
+            log.warn("the sender to {} did not stop in time; the batch it holds is left to the store (or lost, if buffered)", uri);
+        } else {
+            left.addAll(batch);
+            batch.clear();
+        }
         buffer.drainTo(left);
         left.forEach(e -> work.end());
         return left; // durable ones are still in the outbox, owned here: released when the host closes its store
+    }
+
+    private boolean awaitThread(long millis) {
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return !thread.isAlive();
     }
 
     /** For status: how many envelopes wait in memory. */

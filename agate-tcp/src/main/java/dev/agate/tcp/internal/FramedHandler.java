@@ -36,6 +36,8 @@ abstract class FramedHandler extends ChannelInboundHandlerAdapter {
     ChannelHandlerContext ctx;
     private FrameReader reader;
     private boolean paused;
+    /** Set while what this end wrote is not going out (the peer does not read): reading waits too. */
+    private boolean writesBackedUp;
     private boolean stopped;
     private long framesRead;
     private ScheduledFuture<?> frameTimer;
@@ -109,8 +111,26 @@ abstract class FramedHandler extends ChannelInboundHandlerAdapter {
         giveUp(reason, true);
     }
 
+    /**
+     * Writes a frame. When the connection's outbound buffer passes its high-water mark (a peer that sends
+     * but does not read, a flood of PINGs, say), this end reads nothing more until the buffer drains, so
+     * what it holds for that peer stays bounded.
+     */
     void write(Frame frame) {
         ctx.writeAndFlush(FrameCodec.encode(frame), ctx.voidPromise());
+        if (!ctx.channel().isWritable() && !writesBackedUp) {
+            writesBackedUp = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (writesBackedUp && ctx.channel().isWritable()) {
+            writesBackedUp = false;
+            readAgain();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     /** Raises the frame limit once the handshake is done. */
@@ -138,8 +158,15 @@ abstract class FramedHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         paused = false;
+        readAgain();
+    }
+
+    private void readAgain() {
+        if (paused || stopped || writesBackedUp) {
+            return;
+        }
         drain();
-        if (!paused && !stopped) {
+        if (!paused && !stopped && !writesBackedUp) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -159,7 +186,7 @@ abstract class FramedHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void drain() {
-        while (!paused && !stopped) {
+        while (!paused && !stopped && !writesBackedUp) {
             ByteBuf bytes;
             Frame frame;
             try {
