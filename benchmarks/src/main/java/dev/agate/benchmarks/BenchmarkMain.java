@@ -14,13 +14,18 @@ import java.util.List;
  *       per second (first send until the handler has seen them all) and the latency from send to handler
  *       start, queueing included;</li>
  *   <li>{@code invoke}: {@code bus().invoke} with a no-op handler on the calling thread: calls per second
- *       and the duration of each call.</li>
+ *       and the duration of each call;</li>
+ *   <li>{@code tcp-lightweight}: requests over TCP to a receiving JVM and its answers, buffered on both
+ *       sides (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
  * </ul>
  * and with a store ({@code --store}, default SQLite then PostgreSQL):
  * <ul>
  *   <li>{@code durable-local}: {@code bus().send} into a durable local queue, each send its own
  *       transaction, with a handler that writes a ledger row in the handling's transaction (P = 1 and 4)
- *       or does nothing (P = 4): messages per second and latency from send to handler start.</li>
+ *       or does nothing (P = 4): messages per second and latency from send to handler start;</li>
+ *   <li>{@code tcp-durable}: requests over TCP, each sent through the outbox of a transaction, to a
+ *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
+ *       (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
  * </ul>
  * Each scenario runs in a new JVM (see {@link ScenarioJvm}), unless {@code --in-process} is given.
  * Each row is a warm-up phase, discarded, then a measured phase, for which it also reports the process CPU
@@ -31,7 +36,7 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local only; buffered-local and invoke use no database";
+    static final String STORE_NOTE = "--store applies to durable-local and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
 
     private BenchmarkMain() {
     }

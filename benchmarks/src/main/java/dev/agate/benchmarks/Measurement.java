@@ -24,9 +24,9 @@ final class Measurement {
         ProcessMetrics.resetHeapPeaks();
         Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
-        Usage before = Usage.now();
+        Usage before = Usage.now(target);
         long elapsedNanos = runPhase(target, producers, counts.measured(), latencies);
-        Usage used = Usage.now().minus(before);
+        Usage used = Usage.now(target).minus(before);
 
         Result result = Result.of(scenario, producers, counts.measured(), elapsedNanos,
                 latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes());
@@ -43,13 +43,20 @@ final class Measurement {
         threads.release();
         threads.join();
         phase.await(PHASE_TIMEOUT);
-        return System.nanoTime() - start;
+        long elapsed = System.nanoTime() - start;
+        target.end(phase);
+        return elapsed;
     }
 
-    /** Process CPU time and heap allocation, both cumulative; -1 for what the JVM does not tell. */
+    /**
+     * CPU time (this process's and the target's other processes') and this process's heap allocation, both
+     * cumulative; -1 for what the JVM or the OS does not tell.
+     */
     private record Usage(long cpuNanos, long allocatedBytes) {
-        static Usage now() {
-            return new Usage(ProcessMetrics.cpuNanos(), ProcessMetrics.allocatedBytes());
+        static Usage now(Target target) {
+            long own = ProcessMetrics.cpuNanos();
+            long others = target.otherProcessesCpuNanos();
+            return new Usage(own < 0 || others < 0 ? -1 : own + others, ProcessMetrics.allocatedBytes());
         }
 
         Usage minus(Usage earlier) {

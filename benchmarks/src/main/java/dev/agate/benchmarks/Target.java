@@ -9,6 +9,21 @@ interface Target extends AutoCloseable {
     /** One operation; called concurrently by every producer thread. */
     void operate() throws Exception;
 
+    /**
+     * Called once a phase's operations have all been handled, outside the timed part: a target checks what
+     * it can only check then, and throws if the phase went wrong.
+     */
+    default void end(Phase phase) throws Exception {
+    }
+
+    /**
+     * CPU time, cumulative, of the other processes this target runs (a receiving JVM), added to this
+     * process's own; 0 when it runs none, -1 when the OS does not tell.
+     */
+    default long otherProcessesCpuNanos() {
+        return 0;
+    }
+
     @Override
     void close();
 }
