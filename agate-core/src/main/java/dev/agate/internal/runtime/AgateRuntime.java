@@ -102,13 +102,13 @@ public final class AgateRuntime implements MessageBus {
     private final List<ListenerReceiver> listeners = new ArrayList<>();
     /** The reply-to of envelopes sent to other services: the first listener's address; null without listeners. */
     private volatile URI replyUri;
-    private RecoverOutgoingJob outgoingRecovery;
+    private RecoverJob outgoingRecovery;
     /** Destinations whose stored outgoing envelopes this host leaves alone, its sender there being buffered (warned once). */
     private final Set<String> bufferedWithRows = ConcurrentHashMap.newKeySet();
     /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
     private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
     private DurabilityAgent agent;
-    private RecoverIncomingJob recovery;
+    private RecoverJob recovery;
     private LeaderLock leaderLock;
     /** How this node names itself in the registry: service, pid and host (looked up once: it can be slow). */
     private String nodeDescription;
@@ -322,8 +322,8 @@ public final class AgateRuntime implements MessageBus {
     private void startAgent() {
         Durability settings = durable.settings();
         leaderLock = durable.store().leaderLock();
-        recovery = new RecoverIncomingJob(durable, this::roomFor, this::deliverStored);
-        outgoingRecovery = new RecoverOutgoingJob(durable, this::senderRoom, this::deliverOutgoing);
+        recovery = RecoverJob.incoming(durable, this::roomFor, this::deliverStored);
+        outgoingRecovery = RecoverJob.outgoing(durable, this::senderRoom, this::deliverOutgoing);
         agent = new DurabilityAgent(List.of(
                 new HeartbeatJob(durable, serviceName, nodeDescription),
                 new ReleaseDeadNodesJob(durable, leaderLock),

@@ -112,17 +112,8 @@ final class DurableStorage {
                                    boolean applicationTransaction) {
         List<Envelope> serialized = new ArrayList<>(envelopes.size());
         envelopes.forEach(e -> serialized.add(serialized(e)));
-        String what = "storing " + envelopes.size() + " envelope(s) for " + endpoint;
-        Supplier<java.util.Set<UUID>> work = () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now);
-        if (applicationTransaction) {
-            try {
-                work.get();
-            } catch (RuntimeException e) {
-                throw new dev.agate.AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
-            }
-        } else {
-            call(what, work);
-        }
+        write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
+                () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now), applicationTransaction);
         return serialized;
     }
 
@@ -178,21 +169,24 @@ final class DurableStorage {
     private List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
         List<Envelope> serialized = new ArrayList<>(envelopes.size());
         envelopes.forEach(e -> serialized.add(serialized(e)));
-        String what = "storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination();
-        Supplier<Void> work = () -> {
+        write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(), () -> {
             store.outbox().store(transaction, serialized, nodeId);
             return null;
-        };
-        if (applicationTransaction) {
-            try {
-                work.get();
-            } catch (RuntimeException e) {
-                throw new dev.agate.AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
-            }
-        } else {
-            call(what, work);
-        }
+        }, applicationTransaction);
         return serialized;
+    }
+
+    /** A write; in the application's own transaction its failure is the application's, and does not pause the workers. */
+    private void write(String what, Supplier<?> work, boolean applicationTransaction) {
+        if (!applicationTransaction) {
+            call(what, work);
+            return;
+        }
+        try {
+            work.get();
+        } catch (RuntimeException e) {
+            throw new dev.agate.AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
+        }
     }
 
     /**

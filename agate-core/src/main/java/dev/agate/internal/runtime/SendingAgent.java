@@ -237,7 +237,7 @@ final class SendingAgent implements Endpoint {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof IllegalArgumentException) {
-                return tooLarge(part, cause.getMessage());
+                return narrowDown(part, "it cannot be sent to " + uri + ": " + cause.getMessage());
             }
             failed(cause.getMessage() == null ? cause.toString() : cause.getMessage());
             return false;
@@ -261,29 +261,21 @@ final class SendingAgent implements Endpoint {
                 return false;
             }
             default -> {
-                return refused(part, answer.reason());
+                return narrowDown(part, "the receiver at " + uri + " cannot deserialize it: " + answer.reason());
             }
         }
     }
 
-    /** The transport cannot carry {@code part} in one frame: halve it, or dead-letter an envelope that is too large alone. */
-    private boolean tooLarge(List<Envelope> part, String reason) {
+    /**
+     * {@code part} cannot go as it is (too large for one frame, or the receiver cannot deserialize something
+     * in it): send it in halves from now on, down to the one envelope at fault, which is dead-lettered alone.
+     */
+    private boolean narrowDown(List<Envelope> part, String reason) {
         if (part.size() > 1) {
             partSize = Math.max(1, part.size() / 2);
             return true;
         }
-        deadLetter(part.get(0), "it cannot be sent to " + uri + ": " + reason);
-        batch.remove(0);
-        return true;
-    }
-
-    /** The receiver refused to decode {@code part}: narrow down to the envelope it refuses, and dead-letter that one alone. */
-    private boolean refused(List<Envelope> part, String reason) {
-        if (part.size() > 1) {
-            partSize = Math.max(1, part.size() / 2);
-            return true;
-        }
-        deadLetter(part.get(0), "the receiver at " + uri + " cannot deserialize it: " + reason);
+        deadLetter(part.get(0), reason);
         batch.remove(0);
         return true;
     }
