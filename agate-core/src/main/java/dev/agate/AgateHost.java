@@ -264,6 +264,16 @@ public final class AgateHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a sender this host opened on demand (to answer a reply-to address, say; not declared and
+         * not named by a route) may hold nothing before it is closed, when another destination needs a
+         * sender: so answering many peers does not keep a thread and a connection for each. Default 5 min.
+         */
+        public Builder idleSenderTimeout(Duration timeout) {
+            config.idleSenderTimeout = positive(timeout, "idleSenderTimeout");
+            return this;
+        }
+
         /** Makes every sender that is not declared otherwise {@link EndpointMode#DURABLE}: sent through the outbox. */
         public Builder durableSenders() {
             config.durableSenders = true;

@@ -189,4 +189,19 @@ class SendingAgentAnswersTest {
         });
         assertThat(attemptsInTwoSeconds(transport)).isLessThan(100);
     }
+
+    @Test
+    void aSenderOpenedOnDemandThatStayedIdleIsClosedWhenAnotherDestinationNeedsOneAndReopensWhenNeeded() throws Exception {
+        ScriptedTransport transport = new ScriptedTransport(batch -> ReceiveAnswer.RECEIVED);
+        try (AgateHost host = AgateHost.builder().transport(transport).idleSenderTimeout(Duration.ofMillis(200)).start()) {
+            host.bus().sendTo("scripted://first", new Ping(1));
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.received.contains(1));
+            Thread.sleep(400); // idle for longer than the timeout
+            host.bus().sendTo("scripted://second", new Ping(2));
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.received.contains(2));
+            assertThat(host.status().endpoints()).extracting(e -> e.uri().toString()).containsExactly("scripted://second");
+            host.bus().sendTo("scripted://first", new Ping(3));
+            await().atMost(Duration.ofSeconds(5)).until(() -> transport.received.contains(3));
+        }
+    }
 }

@@ -103,6 +103,10 @@ public final class AgateRuntime implements MessageBus {
     /** The reply-to of envelopes sent to other services: the first listener's address; null without listeners. */
     private volatile URI replyUri;
     private RecoverJob outgoingRecovery;
+    /** How long a sender opened on demand may hold nothing before a new destination's sender replaces it. */
+    private final Duration idleSenderTimeout;
+    /** The URIs routing rules name, as strings: their senders are kept open. */
+    private final Set<String> routedUris;
     /** Destinations whose stored outgoing envelopes this host leaves alone, its sender there being buffered (warned once). */
     private final Set<String> bufferedWithRows = ConcurrentHashMap.newKeySet();
     /** "local://name" of the queues this host declared or handles: the ones it recovers envelopes for. */
@@ -132,6 +136,7 @@ public final class AgateRuntime implements MessageBus {
         this.transports = Transports.load(config.transports);
         this.declaredSenders = Map.copyOf(config.senders);
         this.durableSenders = config.durableSenders;
+        this.idleSenderTimeout = config.idleSenderTimeout;
         // What handlers may take from their transaction; the default store (built below, once everything
         // checks out, so a failed build leaves no pool behind) is a JDBC one.
         Set<Class<?>> resources = config.store != null ? config.store.transactionResources()
@@ -159,6 +164,8 @@ public final class AgateRuntime implements MessageBus {
             checkEndpoint(defaultQueueOf(handled), "default route of " + handled.getName());
         }
         this.router = new Router(config.routes, handlers);
+        this.routedUris = config.routes.stream().flatMap(r -> r.endpoints().stream()).map(URI::toString)
+                .collect(Collectors.toUnmodifiableSet());
         this.declaredQueues = Map.copyOf(config.localQueues);
         this.deadLetters = new InMemoryDeadLetters(config.deadLetterCapacity, this::replay);
         this.durableLocalQueues = config.durableLocalQueues;
@@ -1019,15 +1026,44 @@ public final class AgateRuntime implements MessageBus {
         checkEndpoint(uri, "endpoint");
         boolean local = "local".equals(uri.getScheme());
         String name = local ? localName(uri) : uri.toString();
+        List<SendingAgent> evicted;
+        Endpoint endpoint;
         synchronized (lifecycle) {
             if (state == State.CLOSED || stopping) {
                 throw new AgateException("host '" + serviceName + "' is " + (stopping ? "stopping" : "closed") + "; cannot open " + uri);
             }
-            Endpoint endpoint = endpoints.computeIfAbsent(name, n -> local ? open(queueSettings(n)) : openSender(uri));
+            evicted = local || endpoints.containsKey(name) ? List.of() : evictIdleSenders();
+            endpoint = endpoints.computeIfAbsent(name, n -> local ? open(queueSettings(n)) : openSender(uri));
             endpointsByUri.put(uri.toString(), endpoint);
             knownQueues.add(endpoint.uri().toString());
-            return endpoint;
         }
+        for (SendingAgent idle : evicted) {
+            idle.signalStop();
+            idle.awaitStop(System.nanoTime() + STOP_WAIT.toNanos());
+        }
+        return endpoint;
+    }
+
+    /**
+     * Before a new destination gets a sender: removes the senders this host opened on demand (a reply-to it
+     * answered, say; not declared, not routed to) that have held nothing for the idle sender timeout, so that
+     * answering many peers does not keep a thread and a connection for each of them for ever. Called under
+     * {@code lifecycle}; the caller stops them after releasing it.
+     */
+    private List<SendingAgent> evictIdleSenders() {
+        List<SendingAgent> idle = new ArrayList<>(0);
+        for (Endpoint endpoint : endpoints.values()) {
+            if (endpoint instanceof SendingAgent agent && !declaredSenders.containsKey(agent.uri().toString())
+                    && !routedUris.contains(agent.uri().toString()) && agent.isIdleFor(idleSenderTimeout)) {
+                idle.add(agent);
+            }
+        }
+        for (SendingAgent agent : idle) {
+            endpoints.values().remove(agent);
+            endpointsByUri.values().removeIf(e -> e == agent);
+            log.debug("closed the idle {}", agent);
+        }
+        return idle;
     }
 
     private Endpoint openSender(URI destination) {

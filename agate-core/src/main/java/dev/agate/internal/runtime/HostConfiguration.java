@@ -41,6 +41,7 @@ public final class HostConfiguration {
     public Durability durability = Durability.defaults();
     public boolean durableLocalQueues;
     public boolean durableSenders;
+    public Duration idleSenderTimeout = Duration.ofMinutes(5);
     public final List<dev.agate.spi.Transport> transports = new ArrayList<>();
     public final List<dev.agate.Listener> listeners = new ArrayList<>();
     public final Map<String, dev.agate.Sender> senders = new LinkedHashMap<>();

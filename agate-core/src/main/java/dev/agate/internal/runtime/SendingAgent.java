@@ -61,6 +61,9 @@ final class SendingAgent implements Endpoint {
     private Thread thread;
     private volatile boolean running;
     private volatile boolean latched;
+    /** When it last took or delivered an envelope ({@link System#nanoTime()}), and whether its thread holds a batch. */
+    private volatile long lastUsedNanos = System.nanoTime();
+    private volatile boolean holding;
     private int failuresInARow;
     private long fullPauseMillis;
     /** Pings made since the last acknowledged batch: the ping interval keeps growing across quick re-latches. */
@@ -138,6 +141,7 @@ final class SendingAgent implements Endpoint {
             throw new AgateException("the sender to " + uri + " is stopped; envelope " + envelope.id() + " was not accepted");
         }
         Envelope serialized = runtime.serialized(envelope); // fails the send, not the agent, when it cannot be serialized
+        lastUsedNanos = System.nanoTime();
         work.begin();
         boolean accepted = false;
         try {
@@ -160,14 +164,22 @@ final class SendingAgent implements Endpoint {
 
     /** Takes an envelope that is in the outbox, owned by this node; without room it goes back to any node. */
     private void enqueueStored(Envelope envelope) {
+        lastUsedNanos = System.nanoTime();
         if (!running) {
-            return; // released with everything this node owns when the host closes
+            // Stopped (the host is closing, or this idle sender was replaced): the row goes back to any node.
+            durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+            return;
         }
         work.begin();
         if (latched || !buffer.offer(envelope)) {
             work.end();
             durable.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
         }
+    }
+
+    /** True when it is running, not latched, holds nothing, and has taken nothing for {@code idle}. */
+    boolean isIdleFor(Duration idle) {
+        return running && !latched && !holding && buffer.isEmpty() && System.nanoTime() - lastUsedNanos > idle.toNanos();
     }
 
     @Override
@@ -202,6 +214,7 @@ final class SendingAgent implements Endpoint {
                 return false;
             }
             batch.add(first);
+            holding = true;
         }
         long deadline = System.nanoTime() + settings.maximumBatchAge().toNanos();
         while (batch.size() < settings.batchSize()) {
@@ -226,7 +239,11 @@ final class SendingAgent implements Endpoint {
                 return; // paused, failed or latched: the main loop decides what next
             }
         }
-        partSize = 0;
+        if (batch.isEmpty()) {
+            partSize = 0;
+            holding = false;
+            lastUsedNanos = System.nanoTime();
+        }
     }
 
     /** Sends the front of the batch; true when it made progress (acknowledged, dead-lettered or split), false to stop. */
@@ -363,6 +380,7 @@ final class SendingAgent implements Endpoint {
         if (durable != null) {
             List<Envelope> held = new ArrayList<>(batch);
             batch.clear();
+            partSize = 0;
             buffer.drainTo(held);
             handBack(held);
         }
