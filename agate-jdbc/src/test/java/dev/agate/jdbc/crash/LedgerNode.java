@@ -47,7 +47,7 @@ public final class LedgerNode {
         AgateHost host = AgateHost.builder().serviceName("ledger").handler(ledger)
                 .localQueue(LocalQueue.builder("Deposit").durable().capacity(capacity).maximumParallelism(4).build())
                 .store(JdbcMessageStore.builder(url).build())
-                .durability(Durability.defaults().recoveryInterval(Duration.ofMillis(200)).heartbeat(Duration.ofMillis(250), Duration.ofSeconds(2)))
+                .durability(Durability.defaults().recoveryInterval(Duration.ofMillis(200)).heartbeat(Duration.ofMillis(500), Duration.ofSeconds(5)))
                 .start();
         node[0] = host.nodeId();
         System.out.println("NODE " + host.nodeId());
