@@ -6,17 +6,10 @@ import dev.agate.Handler;
 import dev.agate.LocalQueue;
 import dev.agate.MessageContext;
 import dev.agate.jdbc.JdbcMessageStore;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code bus().send} into one durable local queue on a real store: every send writes its envelope to the
@@ -29,8 +22,6 @@ import java.util.concurrent.ThreadLocalRandom;
 final class DurableLocalScenario implements Scenario {
     static final String NAME = "durable-local";
     static final List<String> DEFAULT_STORES = List.of("sqlite", "postgres");
-    private static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
-    private static final String MARIADB_ADMIN = "jdbc:mariadb://127.0.0.1:3306/?user=root&password=";
     private static final long QUICK_WARMUP = 2_000;
     private static final long QUICK_MEASURED = 5_000;
 
@@ -82,62 +73,15 @@ final class DurableLocalScenario implements Scenario {
     }
 
     private static Result measure(String store, String handlerKind, int producers, Size.Counts counts) throws Exception {
-        try (Database db = Database.create(store)) {
+        try (BenchDatabase db = BenchDatabase.create(store)) {
             db.execute("CREATE TABLE ledger (sent_at BIGINT NOT NULL)");
             PhaseHandler handler = handlerKind.equals("ledger") ? new LedgerHandler() : new NoOpHandler();
             LocalQueue queue = LocalQueue.builder("Deposit").durable()
                     .maximumParallelism(Runtime.getRuntime().availableProcessors()).build();
             AgateHost.Builder host = AgateHost.builder().serviceName("bench").handlers(handler).localQueue(queue)
-                    .store(JdbcMessageStore.builder(db.url).build()).durability(Durability.defaults());
+                    .store(JdbcMessageStore.builder(db.url()).build()).durability(Durability.defaults());
             try (Target target = new HostTarget(host, handler, (bus, phase) -> bus.send(new Deposit(System.nanoTime())))) {
                 return Measurement.measure(NAME + " " + store + " " + handlerKind, producers, counts, target);
-            }
-        }
-    }
-
-    /** A fresh database for one row: a temporary SQLite file, or a new database on the local server, dropped after. */
-    private record Database(String kind, String name, String url, Path dir) implements AutoCloseable {
-        static Database create(String kind) throws Exception {
-            String name = "agate_bench_" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36).toLowerCase(Locale.ROOT);
-            switch (kind) {
-                case "sqlite" -> {
-                    Path dir = Files.createTempDirectory("agate-bench");
-                    return new Database(kind, name, "jdbc:sqlite:" + dir.resolve(name + ".db"), dir);
-                }
-                case "postgres" -> {
-                    admin(PG_ADMIN, "CREATE DATABASE " + name);
-                    return new Database(kind, name, "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres", null);
-                }
-                case "mariadb" -> {
-                    admin(MARIADB_ADMIN, "CREATE DATABASE " + name);
-                    return new Database(kind, name, "jdbc:mariadb://127.0.0.1:3306/" + name + "?user=root&password=", null);
-                }
-                default -> throw new IllegalArgumentException("unknown store " + kind);
-            }
-        }
-
-        void execute(String sql) throws SQLException {
-            try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
-                statement.execute(sql);
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            switch (kind) {
-                case "postgres" -> admin(PG_ADMIN, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-                case "mariadb" -> admin(MARIADB_ADMIN, "DROP DATABASE IF EXISTS " + name);
-                default -> {
-                    try (var files = Files.walk(dir)) {
-                        files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                    }
-                }
-            }
-        }
-
-        private static void admin(String url, String sql) throws SQLException {
-            try (Connection connection = DriverManager.getConnection(url); Statement statement = connection.createStatement()) {
-                statement.execute(sql);
             }
         }
     }

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Recorder;
 
 /**
@@ -14,6 +15,7 @@ final class Phase {
     private final long operations;
     private final CountDownLatch remaining;
     private final Recorder latencies;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     Phase(long operations, Recorder latencies) {
         if (operations < 1 || operations > Integer.MAX_VALUE) {
@@ -44,11 +46,28 @@ final class Phase {
         handled();
     }
 
-    /** Waits until every operation has been handled. */
+    /** Ends the phase in failure: {@link #await} throws it (the first one reported) instead of waiting on. */
+    void fail(Throwable cause) {
+        failure.compareAndSet(null, cause);
+    }
+
+    /** Waits until every operation has been handled; throws what {@link #fail} reported, if anything. */
     void await(Duration timeout) throws InterruptedException, TimeoutException {
-        if (!remaining.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new TimeoutException(remaining.getCount() + " of " + operations
-                    + " operations were still not handled after " + timeout);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!remaining.await(50, TimeUnit.MILLISECONDS)) {
+            checkFailure();
+            if (System.nanoTime() - deadline > 0) {
+                throw new TimeoutException(remaining.getCount() + " of " + operations
+                        + " operations were still not handled after " + timeout);
+            }
+        }
+        checkFailure();
+    }
+
+    private void checkFailure() {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new IllegalStateException("the phase failed: " + t, t);
         }
     }
 }

@@ -9,6 +9,14 @@ interface Target extends AutoCloseable {
     /** One operation; called concurrently by every producer thread. */
     void operate() throws Exception;
 
+    /**
+     * The statements and commits run so far on the target's database, or null for a target without one
+     * (cumulative: {@link Measurement} takes the difference over the measured phase).
+     */
+    default CountingDataSource.Counts statementCounts() {
+        return null;
+    }
+
     @Override
     void close();
 }
