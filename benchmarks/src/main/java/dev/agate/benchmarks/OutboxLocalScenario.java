@@ -25,9 +25,16 @@ import java.util.Locale;
 final class OutboxLocalScenario implements Scenario {
     static final String NAME = "outbox-local";
     static final List<String> DEFAULT_STORES = List.of("sqlite", "postgres");
-    static final List<Integer> PRODUCERS = List.of(1, 8);
-    private static final long QUICK_WARMUP = 2_000;
-    private static final long QUICK_MEASURED = 5_000;
+    /**
+     * Profiling aids, JVM system properties: {@code -Dbench.outbox.variants=agate} (default {@code floor,agate}) and
+     * {@code -Dbench.outbox.producers=8} (default {@code 1,8}) run only those rows; {@code -Dbench.outbox.parallelism=N}
+     * changes Agate's queue parallelism (default: {@link #consumers()}).
+     */
+    private static final List<String> VARIANTS = List.of(System.getProperty("bench.outbox.variants", "floor,agate").split(","));
+    private static final List<Integer> PRODUCER_COUNTS = java.util.Arrays.stream(
+            System.getProperty("bench.outbox.producers", "1,8").split(",")).map(String::trim).map(Integer::valueOf).toList();
+    private static final long QUICK_WARMUP = 1_000;
+    private static final long QUICK_MEASURED = 2_000;
 
     static final String PAYLOAD = "x".repeat(200);
 
@@ -51,9 +58,12 @@ final class OutboxLocalScenario implements Scenario {
         Size.Counts counts = size.counts(QUICK_WARMUP, QUICK_MEASURED);
         List<Result> results = new ArrayList<>();
         for (String store : stores.isEmpty() ? DEFAULT_STORES : stores) {
-            for (int producers : PRODUCERS) {
-                results.add(measure(store, "floor", producers, counts));
-                results.add(measure(store, "agate", producers, counts));
+            for (int producers : PRODUCER_COUNTS) {
+                for (String variant : List.of("floor", "agate")) {
+                    if (VARIANTS.contains(variant)) {
+                        results.add(measure(store, variant, producers, counts));
+                    }
+                }
             }
         }
         return results;
@@ -78,7 +88,7 @@ final class OutboxLocalScenario implements Scenario {
                 CountingDataSource dataSource = new CountingDataSource(pool);
                 try (Target target = variant.equals("floor")
                         ? new FloorTarget(db, dataSource, db.isSqlite() ? 1 : consumers())
-                        : new AgateOutboxTarget(db, dataSource, consumers())) {
+                        : new AgateOutboxTarget(db, dataSource, Integer.getInteger("bench.outbox.parallelism", consumers()))) {
                     result = Measurement.measure(label, producers, counts, target);
                 }
             }
