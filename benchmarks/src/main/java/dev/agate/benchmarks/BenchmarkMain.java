@@ -23,6 +23,11 @@ import java.util.List;
  *   <li>{@code durable-local}: {@code bus().send} into a durable local queue, each send its own
  *       transaction, with a handler that writes a ledger row in the handling's transaction (P = 1 and 4)
  *       or does nothing (P = 4): messages per second and latency from send to handler start;</li>
+ *   <li>{@code outbox-local}: the transactional outbox (a business row and a message per transaction) into
+ *       a durable local queue whose handler writes a row, against its floor, hand-written JDBC with ideal
+ *       batching (P = 1 and 8): messages per second, latency from the producer's transaction to the
+ *       handling's commit, statements per message, exactly-once checked; then one {@code ratio} line per
+ *       store ({@link RatioLines}).</li>
  *   <li>{@code tcp-durable}: requests over TCP, each sent through the outbox of a transaction, to a
  *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
  *       (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
@@ -36,7 +41,7 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
+    static final String STORE_NOTE = "--store applies to durable-local, outbox-local and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
 
     private BenchmarkMain() {
     }
@@ -56,6 +61,8 @@ public final class BenchmarkMain {
         Path json = JsonReport.write(options.output(), options, results);
         System.out.println();
         System.out.println("JSON: " + json);
+        // Last, for scripts: one line per store that measured outbox-local (see RatioLines).
+        RatioLines.of(results).forEach(System.out::println);
     }
 
     static Size size(Options options) {

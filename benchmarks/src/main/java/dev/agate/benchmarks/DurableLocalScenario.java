@@ -73,7 +73,7 @@ final class DurableLocalScenario implements Scenario {
     }
 
     private static Result measure(String store, String handlerKind, int producers, Size.Counts counts) throws Exception {
-        try (Database db = Database.create(store)) {
+        try (BenchDatabase db = BenchDatabase.create(store)) {
             db.execute("CREATE TABLE ledger (sent_at BIGINT NOT NULL)");
             PhaseHandler handler = handlerKind.equals("ledger") ? new LedgerHandler() : new NoOpHandler();
             LocalQueue queue = LocalQueue.builder("Deposit").durable()

@@ -49,6 +49,7 @@ final class JsonReport {
         doc.put("units", units());
         doc.put("scenarios", descriptions(options.scenarios()));
         doc.put("results", results);
+        doc.put("ratios", RatioLines.of(results));
         return doc;
     }
 
@@ -85,6 +86,9 @@ final class JsonReport {
         units.put("cpuSecondsPer10k", "process CPU seconds, all threads, per 10,000 messages");
         units.put("allocatedBytesPerMessage", "heap bytes allocated by all threads per message");
         units.put("peakHeapMb", "MiB, sum of the heap pools' peak use during the measured phase");
+        units.put("statementsPerMessage", "SQL statements per message on the row's database, all threads (each execute* or"
+                + " executeBatch call one); -1 without a database");
+        units.put("commitsPerMessage", "commits and rollbacks per message on the row's database, all threads; -1 without a database");
         return units;
     }
 

@@ -24,12 +24,15 @@ final class Measurement {
         ProcessMetrics.resetHeapPeaks();
         Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
+        CountingDataSource.Counts statementsBefore = target.statementCounts();
         Usage before = Usage.now(target);
         long elapsedNanos = runPhase(target, producers, counts.measured(), latencies);
         Usage used = Usage.now(target).minus(before);
+        CountingDataSource.Counts statementsAfter = target.statementCounts();
 
         Result result = Result.of(scenario, producers, counts.measured(), elapsedNanos,
-                latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes());
+                latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
+                statementsBefore == null ? null : statementsAfter.minus(statementsBefore));
         progress("%s P=%d: %,.0f msg/s in %.2f s", scenario, producers, result.messagesPerSecond(), result.elapsedSeconds());
         return result;
     }

@@ -18,13 +18,30 @@ import org.HdrHistogram.Histogram;
  * @param cpuSecondsPer10k  process CPU seconds (all threads) per 10,000 messages
  * @param allocatedBytesPerMessage heap bytes allocated per message, by all threads
  * @param peakHeapMb        peak heap use during the phase, MiB (sum of the heap pools' peaks)
+ * @param statementsPerMessage SQL statements run per message on the row's database by every thread (each
+ *                          {@code execute*} call one, each {@code executeBatch} one), or -1 without a database
+ * @param commitsPerMessage commits and rollbacks per message, or -1 without a database
  */
 record Result(String scenario, int producers, long messages, double elapsedSeconds, double messagesPerSecond,
               long latencySamples, double p50Micros, double p99Micros, double maxMicros, double cpuSecondsPer10k,
-              double allocatedBytesPerMessage, double peakHeapMb) {
+              double allocatedBytesPerMessage, double peakHeapMb, double statementsPerMessage, double commitsPerMessage) {
+
+    /** A row without statement counts (a scenario without a database). */
+    Result(String scenario, int producers, long messages, double elapsedSeconds, double messagesPerSecond,
+           long latencySamples, double p50Micros, double p99Micros, double maxMicros, double cpuSecondsPer10k,
+           double allocatedBytesPerMessage, double peakHeapMb) {
+        this(scenario, producers, messages, elapsedSeconds, messagesPerSecond, latencySamples, p50Micros, p99Micros, maxMicros,
+                cpuSecondsPer10k, allocatedBytesPerMessage, peakHeapMb, -1, -1);
+    }
 
     static Result of(String scenario, int producers, long messages, long elapsedNanos, Histogram latencyNanos,
                      long cpuNanos, long allocatedBytes, long peakHeapBytes) {
+        return of(scenario, producers, messages, elapsedNanos, latencyNanos, cpuNanos, allocatedBytes, peakHeapBytes, null);
+    }
+
+    /** As above, with the statements and commits of the phase (null: no database). */
+    static Result of(String scenario, int producers, long messages, long elapsedNanos, Histogram latencyNanos,
+                     long cpuNanos, long allocatedBytes, long peakHeapBytes, CountingDataSource.Counts statements) {
         double seconds = elapsedNanos / 1e9;
         return new Result(scenario, producers, messages, round(seconds, 1e3), round(messages / seconds, 1),
                 latencyNanos.getTotalCount(),
@@ -33,7 +50,9 @@ record Result(String scenario, int producers, long messages, double elapsedSecon
                 micros(latencyNanos.getMaxValue()),
                 cpuNanos < 0 ? -1 : round(cpuNanos / 1e9 / messages * 10_000, 1e4),
                 allocatedBytes < 0 ? -1 : round((double) allocatedBytes / messages, 1),
-                round(peakHeapBytes / (1024.0 * 1024.0), 10));
+                round(peakHeapBytes / (1024.0 * 1024.0), 10),
+                statements == null ? -1 : round((double) statements.statements() / messages, 100),
+                statements == null ? -1 : round((double) statements.commits() / messages, 100));
     }
 
     private static double micros(long nanos) {

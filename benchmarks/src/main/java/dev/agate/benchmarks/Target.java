@@ -24,6 +24,14 @@ interface Target extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * The statements and commits run so far on the target's database, or null for a target without one
+     * (cumulative: {@link Measurement} takes the difference over the measured phase).
+     */
+    default CountingDataSource.Counts statementCounts() {
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -94,7 +94,7 @@ final class TcpScenario implements Scenario {
     }
 
     private static Result measureDurable(String store, int producers, Size.Counts counts) throws Exception {
-        try (Database senderDb = Database.create(store); Database receiverDb = Database.create(store)) {
+        try (BenchDatabase senderDb = BenchDatabase.create(store); BenchDatabase receiverDb = BenchDatabase.create(store)) {
             senderDb.execute("CREATE TABLE sent (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
             receiverDb.execute("CREATE TABLE received (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
             try (TcpReceiver receiver = TcpReceiver.start(true, receiverDb.url())) {

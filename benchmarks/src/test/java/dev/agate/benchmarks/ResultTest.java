@@ -33,9 +33,11 @@ class ResultTest {
         Result result = new Result("invoke", 1, 1_000_000, 1.25, 800_000.4, 1_000_000, 0.8, 4.25, 6651.9, 0.0123, 1234.4, 134.56);
 
         assertThat(MarkdownTable.row(result))
-                .isEqualTo("| invoke | 1 | 1,000,000 | 800,000 | 0.80 | 4.25 | 6651.90 | 0.012 | 1,234 | 134.6 |");
+                .isEqualTo("| invoke | 1 | 1,000,000 | 800,000 | 0.80 | 4.25 | 6651.90 | 0.012 | 1,234 | 134.6 | n/a | n/a |");
         assertThat(MarkdownTable.row(new Result("x", 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, 1)))
-                .isEqualTo("| x | 1 | 1 | 1 | 1.00 | 1.00 | 1.00 | n/a | n/a | 1.0 |");
+                .isEqualTo("| x | 1 | 1 | 1 | 1.00 | 1.00 | 1.00 | n/a | n/a | 1.0 | n/a | n/a |");
+        assertThat(MarkdownTable.row(new Result("y", 8, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3.456, 1.01)))
+                .endsWith("| 1.0 | 3.46 | 1.01 |");
         assertThat(MarkdownTable.render(java.util.List.of(result))).startsWith(MarkdownTable.HEADER + "\n|---|");
     }
 }

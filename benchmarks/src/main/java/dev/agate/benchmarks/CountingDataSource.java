@@ -1,0 +1,139 @@
+package dev.agate.benchmarks;
+
+import java.io.PrintWriter;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * A {@link DataSource} that counts the statements its connections run: every {@code execute},
+ * {@code executeQuery}, {@code executeUpdate} and {@code executeLargeUpdate} call is one statement, and so
+ * is every {@code executeBatch} call, whatever the number of rows batched (one round trip, as the driver
+ * sends it); commits and rollbacks are counted apart. Connections and statements are
+ * {@link java.lang.reflect.Proxy proxies} over the pool's, so {@code unwrap} and {@code isWrapperFor} still
+ * reach the driver. Thread-safe; the counters only grow.
+ */
+final class CountingDataSource implements DataSource {
+    private final DataSource delegate;
+    private final LongAdder statements = new LongAdder();
+    private final LongAdder commits = new LongAdder();
+
+    /** A snapshot of the counters. */
+    record Counts(long statements, long commits) {
+        Counts minus(Counts earlier) {
+            return new Counts(statements - earlier.statements, commits - earlier.commits);
+        }
+    }
+
+    CountingDataSource(DataSource delegate) {
+        this.delegate = delegate;
+    }
+
+    Counts counts() {
+        return new Counts(statements.sum(), commits.sum());
+    }
+
+    @Override
+    public Connection getConnection() throws SQLException {
+        return connection(delegate.getConnection());
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+        return connection(delegate.getConnection(username, password));
+    }
+
+    private Connection connection(Connection target) {
+        return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
+                new ConnectionHandler(target));
+    }
+
+    private final class ConnectionHandler implements InvocationHandler {
+        private final Connection target;
+
+        ConnectionHandler(Connection target) {
+            this.target = target;
+        }
+
+        @Override
+        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+            String name = method.getName();
+            if (name.equals("commit") || name.equals("rollback")) {
+                commits.increment();
+            }
+            Object result = call(target, method, args);
+            if (result instanceof CallableStatement s) {
+                return wrap(s, CallableStatement.class);
+            }
+            if (result instanceof PreparedStatement s) {
+                return wrap(s, PreparedStatement.class);
+            }
+            if (result instanceof Statement s) {
+                return wrap(s, Statement.class);
+            }
+            return result;
+        }
+    }
+
+    private Object wrap(Statement target, Class<?> type) {
+        return Proxy.newProxyInstance(Statement.class.getClassLoader(), new Class<?>[] {type}, (proxy, method, args) -> {
+            if (method.getName().startsWith("execute")) {
+                statements.increment();
+            }
+            return call(target, method, args);
+        });
+    }
+
+    private static Object call(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
+    @Override
+    public PrintWriter getLogWriter() throws SQLException {
+        return delegate.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(PrintWriter out) throws SQLException {
+        delegate.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws SQLException {
+        delegate.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws SQLException {
+        return delegate.getLoginTimeout();
+    }
+
+    @Override
+    public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+        return delegate.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+        return iface.isInstance(delegate) ? iface.cast(delegate) : delegate.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws SQLException {
+        return iface.isInstance(delegate) || delegate.isWrapperFor(iface);
+    }
+}

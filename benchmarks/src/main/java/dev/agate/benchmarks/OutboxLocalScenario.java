@@ -1,0 +1,139 @@
+package dev.agate.benchmarks;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The transactional outbox into a durable local queue, against its floor. Each producer transaction
+ * inserts a business row ({@code bench_orders}, a 200-byte payload) and sends one message; the handler
+ * inserts one row ({@code bench_handled}) in its own transaction. Rows, per store and for P = 1 and 8:
+ * <ul>
+ *   <li>{@code agate}: {@code host.inTransaction(dataSource, (connection, outbox) -> ...)} into a durable
+ *       local queue (parallelism = cores), a handler taking a {@link java.sql.Connection}
+ *       ({@link AgateOutboxTarget});</li>
+ *   <li>{@code floor}: hand-written JDBC doing the least durable SQL for the same work, with ideal batching:
+ *       business row and queue row in one transaction, relays claiming committed rows 100 at a time with
+ *       {@code FOR UPDATE SKIP LOCKED} and inserting the handler rows and deleting the claimed ones in one
+ *       transaction per batch ({@link FloorTarget}).</li>
+ * </ul>
+ * Latency is from just before the producer's transaction begins to just after the transaction that
+ * handled the message committed. Every row runs on a fresh database, checked at the end: every message
+ * handled exactly once, or the run fails.
+ */
+final class OutboxLocalScenario implements Scenario {
+    static final String NAME = "outbox-local";
+    static final List<String> DEFAULT_STORES = List.of("sqlite", "postgres");
+    /**
+     * Profiling aids, JVM system properties: {@code -Dbench.outbox.variants=agate} (default {@code floor,agate}) and
+     * {@code -Dbench.outbox.producers=8} (default {@code 1,8}) run only those rows; {@code -Dbench.outbox.parallelism=N}
+     * changes Agate's queue parallelism (default: {@link #consumers()}).
+     */
+    private static final List<String> VARIANTS = List.of(System.getProperty("bench.outbox.variants", "floor,agate").split(","));
+    private static final List<Integer> PRODUCER_COUNTS = java.util.Arrays.stream(
+            System.getProperty("bench.outbox.producers", "1,8").split(",")).map(String::trim).map(Integer::valueOf).toList();
+    private static final long QUICK_WARMUP = 1_000;
+    private static final long QUICK_MEASURED = 2_000;
+
+    static final String PAYLOAD = "x".repeat(200);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "outbox: each producer transaction inserts a 200-byte business row and sends one message to a durable local"
+                + " queue, whose handler inserts one row in its transaction; rows 'agate' (host.inTransaction, queue parallelism ="
+                + " cores) and 'floor' (hand-written JDBC: business + queue row per transaction, relays claiming 100 rows with"
+                + " FOR UPDATE SKIP LOCKED, handler inserts and deletes in one transaction per batch); latency = just before the"
+                + " producer's transaction begins to just after the handling transaction committed; every message checked"
+                + " handled exactly once";
+    }
+
+    @Override
+    public List<Result> run(Size size, List<String> stores) throws Exception {
+        Size.Counts counts = size.counts(QUICK_WARMUP, QUICK_MEASURED);
+        List<Result> results = new ArrayList<>();
+        for (String store : stores.isEmpty() ? DEFAULT_STORES : stores) {
+            for (int producers : PRODUCER_COUNTS) {
+                for (String variant : List.of("floor", "agate")) {
+                    if (VARIANTS.contains(variant)) {
+                        results.add(measure(store, variant, producers, producers == 1 ? half(counts) : counts));
+                    }
+                }
+            }
+        }
+        return results;
+    }
+
+    /**
+     * P = 1 rows run half the counts: one producer on a server commits a few hundred times a second, and a
+     * full run must stay under 20 minutes on 2 cores.
+     */
+    private static Size.Counts half(Size.Counts counts) {
+        return new Size.Counts(counts.warmup() / 2, counts.measured() / 2);
+    }
+
+    /** The pool the application and the store share: one connection on SQLite; on a server, room for every thread. */
+    static int poolSize(int producers) {
+        return Math.max(10, producers + 4);
+    }
+
+    /** Handler threads: Agate's queue parallelism, and the floor's relays on a server (SQLite has one writer: one relay). */
+    static int consumers() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    private static Result measure(String store, String variant, int producers, Size.Counts counts) throws Exception {
+        String label = NAME + " " + store + " " + variant;
+        try (BenchDatabase db = BenchDatabase.create(store)) {
+            createTables(db);
+            Result result;
+            try (HikariDataSource pool = db.pool(poolSize(producers))) {
+                CountingDataSource dataSource = new CountingDataSource(pool);
+                try (Target target = variant.equals("floor")
+                        ? new FloorTarget(db, dataSource, db.isSqlite() ? 1 : consumers())
+                        : new AgateOutboxTarget(db, dataSource, Integer.getInteger("bench.outbox.parallelism", consumers()))) {
+                    result = Measurement.measure(label, producers, counts, target);
+                }
+            }
+            verifyExactlyOnce(db, label, counts.warmup() + counts.measured());
+            return result;
+        }
+    }
+
+    private static void createTables(BenchDatabase db) throws Exception {
+        db.execute("CREATE TABLE bench_orders (id BIGINT PRIMARY KEY, payload VARCHAR(300) NOT NULL)");
+        db.execute("CREATE TABLE bench_handled (id BIGINT NOT NULL, sent_nanos BIGINT NOT NULL)");
+        db.execute(switch (db.kind()) {
+            case "postgres" -> "CREATE TABLE bench_queue (id BIGSERIAL PRIMARY KEY, msg_id BIGINT NOT NULL,"
+                    + " payload VARCHAR(300) NOT NULL, created_nanos BIGINT NOT NULL)";
+            case "mariadb" -> "CREATE TABLE bench_queue (id BIGINT AUTO_INCREMENT PRIMARY KEY, msg_id BIGINT NOT NULL,"
+                    + " payload VARCHAR(300) NOT NULL, created_nanos BIGINT NOT NULL) ENGINE=InnoDB";
+            // INTEGER PRIMARY KEY is the rowid: no AUTOINCREMENT, whose sqlite_sequence table is one more write per row.
+            default -> "CREATE TABLE bench_queue (id INTEGER PRIMARY KEY, msg_id BIGINT NOT NULL,"
+                    + " payload VARCHAR(300) NOT NULL, created_nanos BIGINT NOT NULL)";
+        });
+    }
+
+    /**
+     * Fails the run unless every order committed was handled exactly once: {@code n} orders with ids 1..n, and
+     * {@code n} handled rows with {@code n} distinct ids 1..n (and, for the floor, an empty queue).
+     */
+    static void verifyExactlyOnce(BenchDatabase db, String label, long n) throws Exception {
+        long[] orders = db.queryLongs("SELECT COUNT(*), MIN(id), MAX(id) FROM bench_orders", 3);
+        long[] handled = db.queryLongs("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM bench_handled", 4);
+        long[] queued = db.queryLongs("SELECT COUNT(*) FROM bench_queue", 1);
+        String found = String.format(Locale.ROOT, "orders: %d (ids %d..%d); handled rows: %d, distinct ids: %d (ids %d..%d); floor queue rows left: %d",
+                orders[0], orders[1], orders[2], handled[0], handled[1], handled[2], handled[3], queued[0]);
+        boolean ok = orders[0] == n && orders[1] == 1 && orders[2] == n
+                && handled[0] == n && handled[1] == n && handled[2] == 1 && handled[3] == n && queued[0] == 0;
+        if (!ok) {
+            throw new IllegalStateException(label + ": NOT EXACTLY ONCE: expected " + n + " orders each handled once; " + found);
+        }
+        System.err.println("[bench] " + label + ": verified exactly once: " + found);
+    }
+}

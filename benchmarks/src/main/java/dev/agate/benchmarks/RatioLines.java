@@ -1,0 +1,71 @@
+package dev.agate.benchmarks;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The lines a script reads at the end of a run that measured {@code outbox-local}, one per store with an
+ * {@code agate} row at P = 8:
+ *
+ * <pre>ratio outbox-local store=postgres P=8 agate/floor=0.52 agate/peer=n/a agate/peer-tuned=n/a agate/namastack=n/a p99_ms=12.34 floor_p99_ms=6.78</pre>
+ *
+ * <p>Each ratio is Agate's msg/s over the other row's. Rows are found by their label:
+ * {@code outbox-local STORE VARIANT} with P = 8, where VARIANT is {@code agate}, {@code floor}, {@code peer},
+ * {@code peer-tuned} or {@code namastack}; a scenario measuring a peer only has to label its rows so (the first
+ * word may be its own scenario name if it starts with {@code outbox}). A missing row gives {@code n/a}.
+ */
+final class RatioLines {
+    static final int PRODUCERS = 8;
+    static final List<String> PEERS = List.of("peer", "peer-tuned", "namastack");
+
+    private RatioLines() {
+    }
+
+    static List<String> of(List<Result> results) {
+        Set<String> stores = new LinkedHashSet<>();
+        for (Result r : results) {
+            String[] words = r.scenario().split(" ");
+            if (words.length >= 3 && words[0].equals(OutboxLocalScenario.NAME) && words[words.length - 1].equals("agate")
+                    && r.producers() == PRODUCERS) {
+                stores.add(words[1]);
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        for (String store : stores) {
+            Result agate = find(results, store, "agate").orElseThrow();
+            Optional<Result> floor = find(results, store, "floor");
+            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "ratio %s store=%s P=%d agate/floor=%s",
+                    OutboxLocalScenario.NAME, store, PRODUCERS, ratio(agate, floor)));
+            for (String peer : PEERS) {
+                line.append(" agate/").append(peer).append('=').append(ratio(agate, find(results, store, peer)));
+            }
+            line.append(" p99_ms=").append(millis(agate.p99Micros()));
+            line.append(" floor_p99_ms=").append(floor.map(f -> millis(f.p99Micros())).orElse("n/a"));
+            lines.add(line.toString());
+        }
+        return lines;
+    }
+
+    private static Optional<Result> find(List<Result> results, String store, String variant) {
+        return results.stream().filter(r -> r.producers() == PRODUCERS && matches(r.scenario(), store, variant)).findFirst();
+    }
+
+    private static boolean matches(String label, String store, String variant) {
+        String[] words = label.split(" ");
+        return words.length >= 3 && words[0].startsWith("outbox") && words[1].equals(store) && words[words.length - 1].equals(variant);
+    }
+
+    private static String ratio(Result agate, Optional<Result> other) {
+        return other.filter(o -> o.messagesPerSecond() > 0)
+                .map(o -> String.format(Locale.ROOT, "%.2f", agate.messagesPerSecond() / o.messagesPerSecond()))
+                .orElse("n/a");
+    }
+
+    private static String millis(double micros) {
+        return String.format(Locale.ROOT, "%.2f", micros / 1000);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.agate.benchmarks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RatioLinesTest {
+
+    private static Result row(String label, int producers, double perSecond, double p99Micros) {
+        return new Result(label, producers, 1000, 1, perSecond, 1000, 1, p99Micros, 1, 1, 1, 1, 3, 1);
+    }
+
+    @Test
+    void onePerStoreWithAnAgateRowAtP8_peersFilledInWhenTheirRowsExist() {
+        List<Result> results = List.of(
+                row("outbox-local sqlite floor", 8, 2000, 4000),
+                row("outbox-local sqlite agate", 8, 1000, 9000),
+                row("outbox-local postgres floor", 1, 500, 100),
+                row("outbox-local postgres floor", 8, 4000, 5000),
+                row("outbox-local postgres agate", 1, 100, 100),
+                row("outbox-local postgres agate", 8, 3000, 12345),
+                row("outbox-gruelbox postgres peer", 8, 2000, 1),
+                row("durable-local postgres ledger", 8, 99, 1));
+
+        assertThat(RatioLines.of(results)).containsExactly(
+                "ratio outbox-local store=sqlite P=8 agate/floor=0.50 agate/peer=n/a agate/peer-tuned=n/a agate/namastack=n/a"
+                        + " p99_ms=9.00 floor_p99_ms=4.00",
+                "ratio outbox-local store=postgres P=8 agate/floor=0.75 agate/peer=1.50 agate/peer-tuned=n/a agate/namastack=n/a"
+                        + " p99_ms=12.35 floor_p99_ms=5.00");
+    }
+
+    @Test
+    void noneWithoutOutboxLocal() {
+        assertThat(RatioLines.of(List.of(row("invoke", 1, 1, 1)))).isEmpty();
+    }
+}
