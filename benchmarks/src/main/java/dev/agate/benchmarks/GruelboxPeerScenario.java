@@ -93,6 +93,11 @@ final class GruelboxPeerScenario implements Scenario {
 
     @Override
     public List<Result> run(Size size, List<String> stores) throws Exception {
+        // Hibernate Validator (gruelbox validates every entry) logs through JBoss Logging, which would pick
+        // java.util.logging and print its version at INFO; route it to slf4j-simple and the harness's levels.
+        if (System.getProperty("org.jboss.logging.provider") == null) {
+            System.setProperty("org.jboss.logging.provider", "slf4j");
+        }
         Size.Counts counts = size.counts(QUICK_WARMUP, QUICK_MEASURED);
         List<Result> results = new ArrayList<>();
         for (String store : stores.isEmpty() ? DEFAULT_STORES : stores) {
