@@ -41,7 +41,7 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local, outbox-local and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
+    static final String STORE_NOTE = "--store applies to durable-local, outbox-local, outbox-peer and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
 
     private BenchmarkMain() {
     }
