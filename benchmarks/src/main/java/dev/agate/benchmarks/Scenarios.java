@@ -5,7 +5,8 @@ import java.util.NoSuchElementException;
 
 /** Every scenario the harness knows, in the order a full run measures them. */
 final class Scenarios {
-    private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario());
+    private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
+            new NamastackOutboxScenario());
 
     private Scenarios() {
     }
