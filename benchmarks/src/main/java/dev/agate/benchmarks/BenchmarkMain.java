@@ -20,7 +20,9 @@ import java.util.List;
  * <ul>
  *   <li>{@code durable-local}: {@code bus().send} into a durable local queue, each send its own
  *       transaction, with a handler that writes a ledger row in the handling's transaction (P = 1 and 4)
- *       or does nothing (P = 4): messages per second and latency from send to handler start.</li>
+ *       or does nothing (P = 4): messages per second and latency from send to handler start;</li>
+ *   <li>{@code outbox-namastack}: the baseline, namastack outbox 1.6.0 on PostgreSQL, started in a JVM of its
+ *       own from the module {@code benchmarks/namastack} (see {@link NamastackOutboxScenario}).</li>
  * </ul>
  * Each scenario runs in a new JVM (see {@link ScenarioJvm}), unless {@code --in-process} is given.
  * Each row is a warm-up phase, discarded, then a measured phase, for which it also reports the process CPU
@@ -31,7 +33,7 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local only; buffered-local and invoke use no database";
+    static final String STORE_NOTE = "--store applies to durable-local and outbox-namastack (PostgreSQL only) only; buffered-local and invoke use no database";
 
     private BenchmarkMain() {
     }

@@ -13,7 +13,7 @@ class OptionsTest {
         Options options = Options.parse();
 
         assertThat(options.quick()).isFalse();
-        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local");
+        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local", "outbox-namastack");
         assertThat(options.store()).isEmpty();
         assertThat(options.output()).isEqualTo(Options.DEFAULT_OUTPUT);
         assertThat(options.inProcess()).isFalse();

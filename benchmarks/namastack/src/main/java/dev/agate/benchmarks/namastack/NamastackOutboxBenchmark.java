@@ -63,6 +63,7 @@ public class NamastackOutboxBenchmark {
         long warmup = Long.parseLong(args[2]);
         long measured = Long.parseLong(args[3]);
 
+        progress("starting Spring Boot and namastack outbox...");
         createBusinessTables(url);
         ConfigurableApplicationContext context = new SpringApplicationBuilder(NamastackOutboxBenchmark.class)
                 .web(WebApplicationType.NONE)
@@ -100,7 +101,9 @@ public class NamastackOutboxBenchmark {
             System.exit(1);
             return;
         }
+        progress("stopping...");
         context.close();
+        progress("stopped");
         System.out.println(result);
         System.out.flush();
     }
@@ -262,6 +265,6 @@ public class NamastackOutboxBenchmark {
     }
 
     private static void progress(String format, Object... args) {
-        System.err.println("[namastack] " + String.format(Locale.ROOT, format, args));
+        System.err.println(String.format(Locale.ROOT, "[namastack %5.1f s] ", ManagementFactory.getRuntimeMXBean().getUptime() / 1e3) + String.format(Locale.ROOT, format, args));
     }
 }
