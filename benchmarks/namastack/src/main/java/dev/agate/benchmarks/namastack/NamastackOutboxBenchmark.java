@@ -93,6 +93,8 @@ public class NamastackOutboxBenchmark {
             progress("P=%d: %,.0f msg/s in %.2f s", producers, measured / (elapsedNanos / 1e9), elapsedNanos / 1e9);
 
             verifyExactlyOnce(jdbc, warmup + measured);
+            progress("namastack executor threads alive: %d", Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().startsWith("outbox-proc-")).count());
             result = resultLine(producers, measured, elapsedNanos, histogram, cpu, allocated, peakHeap);
         } catch (Throwable t) {
             context.close();
