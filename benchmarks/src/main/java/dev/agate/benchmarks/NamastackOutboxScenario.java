@@ -42,8 +42,8 @@ final class NamastackOutboxScenario implements Scenario {
     /** Overrides where the namastack module is, e.g. {@code -Dagate.bench.namastack.dir=benchmarks/namastack}. */
     static final String DIR_PROPERTY = "agate.bench.namastack.dir";
     private static final String PG_ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
-    private static final long QUICK_WARMUP = 1_000;
-    private static final long QUICK_MEASURED = 2_000;
+    private static final long QUICK_WARMUP = 500;
+    private static final long QUICK_MEASURED = 1_500;
     private static final int[] PRODUCERS = {1, 8};
     private static final ObjectMapper JSON = new ObjectMapper();
 
