@@ -31,6 +31,8 @@ import java.util.List;
  *   <li>{@code tcp-durable}: requests over TCP, each sent through the outbox of a transaction, to a
  *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
  *       (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
+ *   <li>{@code outbox-namastack}: the baseline, namastack outbox 1.6.0 on PostgreSQL, started in a JVM of its
+ *       own from the module {@code benchmarks/namastack} (see {@link NamastackOutboxScenario}).</li>
  * </ul>
  * Each scenario runs in a new JVM (see {@link ScenarioJvm}), unless {@code --in-process} is given.
  * Each row is a warm-up phase, discarded, then a measured phase, for which it also reports the process CPU
@@ -41,7 +43,7 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local, outbox-local, outbox-peer and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
+    static final String STORE_NOTE = "--store applies to durable-local, outbox-local, outbox-peer, outbox-namastack (PostgreSQL only) and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
 
     private BenchmarkMain() {
     }

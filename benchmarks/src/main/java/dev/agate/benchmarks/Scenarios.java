@@ -6,7 +6,8 @@ import java.util.NoSuchElementException;
 /** Every scenario the harness knows, in the order a full run measures them. */
 final class Scenarios {
     private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
-            new OutboxLocalScenario(), new GruelboxPeerScenario(), TcpScenario.durable(), TcpScenario.lightweight());
+            new OutboxLocalScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
+            TcpScenario.lightweight());
 
     private Scenarios() {
     }

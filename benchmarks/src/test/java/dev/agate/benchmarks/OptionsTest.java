@@ -13,7 +13,8 @@ class OptionsTest {
         Options options = Options.parse();
 
         assertThat(options.quick()).isFalse();
-        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local", "outbox-local", "outbox-peer", "tcp-durable", "tcp-lightweight");
+        assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local", "outbox-local", "outbox-peer",
+                "outbox-namastack", "tcp-durable", "tcp-lightweight");
         assertThat(options.store()).isEmpty();
         assertThat(options.output()).isEqualTo(Options.DEFAULT_OUTPUT);
         assertThat(options.inProcess()).isFalse();
