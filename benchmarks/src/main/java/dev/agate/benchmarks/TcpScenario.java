@@ -52,11 +52,11 @@ final class TcpScenario implements Scenario {
     }
 
     static TcpScenario durable() {
-        return new TcpScenario(true, 1_500, 2_000);
+        return new TcpScenario(true, 500, 1_500);
     }
 
     static TcpScenario lightweight() {
-        return new TcpScenario(false, 10_000, 50_000);
+        return new TcpScenario(false, 5_000, 20_000);
     }
 
     @Override

@@ -31,6 +31,13 @@ class OptionsTest {
     }
 
     @Test
+    void aQuickRunMeasuresOneStoreUnlessToldWhich() throws UsageException {
+        assertThat(Options.parse("--quick").store()).contains(Options.QUICK_STORE);
+        assertThat(Options.parse("--quick", "--store", "sqlite").store()).contains("sqlite");
+        assertThat(Options.parse().store()).isEmpty();
+    }
+
+    @Test
     void keepsTheRunOrderWhateverTheOrderOfScenarioOptions() throws UsageException {
         Options options = Options.parse("--scenario", "invoke", "--quick", "--scenario", "buffered-local",
                 "--store", "postgres", "--output", "out.json");
