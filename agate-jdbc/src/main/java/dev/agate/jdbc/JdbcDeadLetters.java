@@ -46,7 +46,7 @@ final class JdbcDeadLetters implements DeadLetterStore {
     @Override
     public boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt) {
         return jdbc.inTransaction("moving envelope " + letter.id() + " to the dead letters", c -> {
-            String sql = "DELETE FROM " + incoming + " WHERE id = ? AND status = '" + JdbcInbox.INCOMING + "' AND owner_id = ?";
+            String sql = "DELETE FROM " + incoming + " WHERE id = ? AND status = '" + JdbcInbox.INCOMING + "' AND " + JdbcInbox.OWNED_BY;
             try (PreparedStatement delete = c.prepareStatement(sql)) {
                 jdbc.dialect.setUuid(delete, 1, letter.id());
                 delete.setInt(2, ownerId);
