@@ -837,12 +837,7 @@ public final class AgateRuntime implements MessageBus {
     void deadLetterUnsendable(Envelope envelope, Endpoint sender, String reason) {
         DeadLetter letter = new DeadLetter(envelope, sender.uri(), reason, null, null, null, envelope.attempts(), clock.instant());
         if (sender.mode() == EndpointMode.DURABLE) {
-            Instant expires = durable.settings().deadLetterRetention() == null ? null
-                    : letter.failedAt().plus(durable.settings().deadLetterRetention());
-            durable.call("moving envelope " + envelope.id() + " to the dead letters", () -> {
-                durable.store().deadLetters().moveFromInbox(letter, expires);
-                return null;
-            });
+            durable.deadLetterOutgoing(letter);
         } else {
             deadLetters.add(letter);
         }

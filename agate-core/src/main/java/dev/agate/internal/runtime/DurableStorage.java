@@ -373,11 +373,22 @@ final class DurableStorage {
 
     /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
     boolean deadLetter(DeadLetter letter) {
-        Instant expires = settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
         DeadLetter stored = new DeadLetter(serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
         return call("moving envelope " + letter.id() + " to the dead letters",
-                () -> store.deadLetters().moveFromInbox(stored, nodeId, expires));
+                () -> store.deadLetters().moveFromInbox(stored, nodeId, expiresAt(letter)));
+    }
+
+    /** Writes a dead letter for an envelope that has no incoming row (an outgoing one its destination refused). */
+    void deadLetterOutgoing(DeadLetter letter) {
+        call("moving envelope " + letter.id() + " to the dead letters", () -> {
+            store.deadLetters().moveFromInbox(letter, expiresAt(letter));
+            return null;
+        });
+    }
+
+    private Instant expiresAt(DeadLetter letter) {
+        return settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
     }
 
     StoreTransaction begin() {

@@ -105,22 +105,7 @@ final class LocalQueueEndpoint implements Endpoint {
             return true;
         }
         checkRunning(envelope);
-        work.begin();
-        boolean accepted = false;
-        try {
-            accepted = wait.isZero() ? buffer.offer(envelope) : buffer.offer(envelope, wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgateException("interrupted while waiting for room in " + uri + " for envelope " + envelope.id(), e);
-        } finally {
-            if (!accepted) {
-                work.end();
-            }
-        }
-        if (accepted) {
-            takeBackIfStopped(envelope);
-        }
-        return accepted;
+        return work.put(buffer, envelope, wait, () -> running, uri.toString());
     }
 
     /**
@@ -146,18 +131,6 @@ final class LocalQueueEndpoint implements Endpoint {
     @Override
     public int room() {
         return buffer.remainingCapacity();
-    }
-
-    /**
-     * A send that raced with {@link #signalStop()} may have put its envelope in after the buffer was
-     * drained, where no worker will ever take it: take it back and fail the send, so the loss is not silent.
-     */
-    private void takeBackIfStopped(Envelope envelope) {
-        if (!running && buffer.remove(envelope)) {
-            work.end();
-            throw new AgateException(uri + " stopped while envelope " + envelope.id() + " (" + envelope.messageType()
-                    + ") was being sent; it was not accepted");
-        }
     }
 
     private void checkRunning(Envelope envelope) {

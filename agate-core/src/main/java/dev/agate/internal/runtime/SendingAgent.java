@@ -142,24 +142,7 @@ final class SendingAgent implements Endpoint {
         }
         Envelope serialized = runtime.serialized(envelope); // fails the send, not the agent, when it cannot be serialized
         lastUsedNanos = System.nanoTime();
-        work.begin();
-        boolean accepted = false;
-        try {
-            accepted = wait.isZero() ? buffer.offer(serialized) : buffer.offer(serialized, wait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AgateException("interrupted while waiting for room in the sender to " + uri, e);
-        } finally {
-            if (!accepted) {
-                work.end();
-            }
-        }
-        if (accepted && !running && buffer.remove(serialized)) {
-            // Raced with signalStop(): nobody would send it, so the send fails rather than vanish.
-            work.end();
-            throw new AgateException("the sender to " + uri + " stopped while envelope " + envelope.id() + " was being sent; it was not accepted");
-        }
-        return accepted;
+        return work.put(buffer, serialized, wait, () -> running, "the sender to " + uri);
     }
 
     /** Takes an envelope that is in the outbox, owned by this node; without room it goes back to any node. */

@@ -27,6 +27,38 @@ final class WorkTracker {
         }
     }
 
+    /**
+     * Puts an envelope into an endpoint's buffer, waiting up to {@code wait} for room, and counts it as pending
+     * once it is in. A put that raced with the endpoint stopping ({@code running} false afterwards) may have
+     * landed after the buffer was drained, where nobody takes it: it is taken back and the put fails, so the
+     * loss is not silent.
+     *
+     * @return false when there was no room in time
+     * @throws dev.agate.AgateException when interrupted, or when the endpoint stopped meanwhile
+     */
+    boolean put(java.util.concurrent.BlockingQueue<dev.agate.Envelope> buffer, dev.agate.Envelope envelope, Duration wait,
+                java.util.function.BooleanSupplier running, String endpoint) {
+        begin();
+        boolean accepted = false;
+        try {
+            accepted = wait.isZero() ? buffer.offer(envelope)
+                    : buffer.offer(envelope, wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.agate.AgateException("interrupted while waiting for room in " + endpoint + " for envelope " + envelope.id(), e);
+        } finally {
+            if (!accepted) {
+                end();
+            }
+        }
+        if (accepted && !running.getAsBoolean() && buffer.remove(envelope)) {
+            end();
+            throw new dev.agate.AgateException(endpoint + " stopped while envelope " + envelope.id() + " (" + envelope.messageType()
+                    + ") was being sent; it was not accepted");
+        }
+        return accepted;
+    }
+
     long pending() {
         return pending.get();
     }
