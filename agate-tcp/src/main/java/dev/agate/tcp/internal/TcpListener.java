@@ -93,7 +93,10 @@ public final class TcpListener implements TransportListener {
             connection.close();
         }
         for (Channel connection : List.copyOf(connections)) {
-            connection.closeFuture().awaitUninterruptibly(1, TimeUnit.SECONDS);
+            // The close future's own listener removes it too, but only after this wait returns: count it gone now.
+            if (connection.closeFuture().awaitUninterruptibly(1, TimeUnit.SECONDS)) {
+                connections.remove(connection);
+            }
         }
         onClose.accept(this);
     }
