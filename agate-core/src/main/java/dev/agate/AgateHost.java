@@ -45,7 +45,7 @@ public final class AgateHost implements AutoCloseable {
 
     /** The bus to send, publish, invoke and schedule through. */
     public MessageBus bus() {
-        return runtime;
+        return runtime.bus();
     }
 
     /**

@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
  * transaction per batch, and at most {@value #MAX_BATCHES} batches per run, so a large backlog is worked
  * off over several runs instead of in one long lock.
  */
-final class CleanupJob extends DurabilityAgent.Job {
+final class CleanupJob extends DurabilityJob {
     private static final Logger log = LoggerFactory.getLogger(CleanupJob.class);
     static final int MAX_BATCHES = 20;
 

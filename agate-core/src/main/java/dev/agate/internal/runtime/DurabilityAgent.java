@@ -1,7 +1,6 @@
 package dev.agate.internal.runtime;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -23,47 +22,44 @@ import org.slf4j.LoggerFactory;
 final class DurabilityAgent {
     private static final Logger log = LoggerFactory.getLogger(DurabilityAgent.class);
 
-    /** One periodic job: its name (for logs), its interval, and whether it takes envelopes from the store. */
-    abstract static class Job {
-        private final String name;
-        private final Duration interval;
-        private final boolean claims;
-
-        Job(String name, Duration interval, boolean claims) {
-            this.name = name;
-            this.interval = interval;
-            this.claims = claims;
-        }
-
-        final String name() {
-            return name;
-        }
-
-        final Duration interval() {
-            return interval;
-        }
-
-        /** Whether the job takes envelopes from the store (stopped first at shutdown). */
-        final boolean claims() {
-            return claims;
-        }
-
-        abstract void run();
-    }
-
-    private final List<Job> jobs;
+    private final List<DurabilityJob> jobs;
+    /** Run again at once when work for them appeared: a replay, a sender that answers again. */
+    private final DurabilityJob incomingRecovery;
+    private final DurabilityJob outgoingRecovery;
     private final ScheduledExecutorService threads;
     private volatile boolean claiming = true;
     /** Held while a claiming job runs: stopClaiming() waits on it. */
     private final java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
     private volatile boolean stopped;
 
-    DurabilityAgent(List<Job> jobs) {
-        this.jobs = new ArrayList<>(jobs);
+    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery) {
+        this.jobs = List.copyOf(jobs);
+        this.incomingRecovery = incomingRecovery;
+        this.outgoingRecovery = outgoingRecovery;
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, AgateThreads.named("agate-durability"));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         executor.setRemoveOnCancelPolicy(true);
         this.threads = executor;
+    }
+
+    /**
+     * The agent of one host, not started: heartbeats, the leader's release of dead nodes, recovery of
+     * incoming and outgoing envelopes into this host's endpoints, due scheduled envelopes, cleanup, and the
+     * write-behind flush.
+     */
+    static DurabilityAgent forHost(DurableStorage storage, NodeMembership membership, Endpoints endpoints, Dispatcher dispatcher,
+                                   Observers observers) {
+        Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers);
+        RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::deliverStored);
+        RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
+        return new DurabilityAgent(List.of(
+                new HeartbeatJob(storage, membership),
+                new ReleaseDeadNodesJob(storage, membership),
+                incoming,
+                outgoing,
+                new FireScheduledJob(storage, recovery::deliverStored),
+                new CleanupJob(storage),
+                new FlushHandledMarksJob(storage)), incoming, outgoing);
     }
 
     void start() {
@@ -71,7 +67,7 @@ final class DurabilityAgent {
         jobs.forEach(job -> schedule(job, Duration.ofMillis(ThreadLocalRandom.current().nextLong(10, 100))));
     }
 
-    private void schedule(Job job, Duration delay) {
+    private void schedule(DurabilityJob job, Duration delay) {
         if (stopped) {
             return;
         }
@@ -82,7 +78,7 @@ final class DurabilityAgent {
         }
     }
 
-    private void runOnce(Job job) {
+    private void runOnce(DurabilityJob job) {
         if (stopped) {
             return;
         }
@@ -92,7 +88,7 @@ final class DurabilityAgent {
     }
 
     /** Runs a job once; a claiming job under the claim lock, unless claims have stopped. A failure is logged. */
-    private void runLogged(Job job) {
+    private void runLogged(DurabilityJob job) {
         try {
             if (!job.claims()) {
                 job.run();
@@ -112,8 +108,17 @@ final class DurabilityAgent {
         }
     }
 
-    /** Runs a job now on the agent's threads, for example recovery after a replay. */
-    void runSoon(Job job) {
+    /** Runs the recovery of incoming envelopes soon: replayed dead letters wait in the inbox. */
+    void wakeIncomingRecovery() {
+        runSoon(incomingRecovery);
+    }
+
+    /** Runs the recovery of outgoing envelopes soon: a sender whose destination answers again has room. */
+    void wakeOutgoingRecovery() {
+        runSoon(outgoingRecovery);
+    }
+
+    private void runSoon(DurabilityJob job) {
         if (!stopped) {
             try {
                 threads.execute(() -> {

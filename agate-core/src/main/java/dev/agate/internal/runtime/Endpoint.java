@@ -2,6 +2,7 @@ package dev.agate.internal.runtime;
 
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
+import dev.agate.LocalQueue;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -49,4 +50,15 @@ interface Endpoint {
      * passed, then returns the envelopes that were never handed to a worker.
      */
     List<Envelope> awaitStop(long deadlineNanos);
+
+    /**
+     * A new, not yet started local queue: inline, or buffered in memory and run by its own workers.
+     *
+     * @param storage where a durable queue keeps its envelopes; null for a buffered or inline queue
+     */
+    static Endpoint localQueue(LocalQueue queue, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout, DurableStorage storage) {
+        return queue.mode() == EndpointMode.INLINE
+                ? new InlineEndpoint(queue.uri(), handler, work)
+                : new LocalQueueEndpoint(queue, handler, work, sendTimeout, storage);
+    }
 }

@@ -9,6 +9,7 @@ import dev.agate.Outgoing;
 import dev.agate.SerializationException;
 import dev.agate.internal.MessageTypes;
 import dev.agate.internal.handlers.Cascades;
+import dev.agate.internal.handlers.HandlerGraph;
 import dev.agate.internal.handlers.HandlerChain;
 import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.spi.MessageEvent.Kind;
@@ -36,24 +37,53 @@ import org.slf4j.LoggerFactory;
  */
 final class EnvelopeExecutor implements EnvelopeHandler {
     private static final Logger log = LoggerFactory.getLogger(EnvelopeExecutor.class);
-    /** The host whose handler is running on this thread, so close() from inside a handler is refused. */
-    private static final ThreadLocal<AgateRuntime> HANDLING = new ThreadLocal<>();
+    /** The executor whose handler is running on this thread, so close() from inside a handler is refused. */
+    private static final ThreadLocal<EnvelopeExecutor> HANDLING = new ThreadLocal<>();
 
-    private final AgateRuntime runtime;
+    private final Collaborators services;
+    private final HandlerGraph handlers;
+    private final EnvelopeBodies bodies;
+    private final DeadLettering deadLetters;
+    private final Observers observers;
+    private final Retries retries;
+    /** Null for a host without a store. */
+    private final StoredSends storedSends;
 
-    EnvelopeExecutor(AgateRuntime runtime) {
-        this.runtime = runtime;
+    EnvelopeExecutor(Collaborators services, HandlerGraph handlers, EnvelopeBodies bodies, DeadLettering deadLetters) {
+        this.services = services;
+        this.handlers = handlers;
+        this.bodies = bodies;
+        this.deadLetters = deadLetters;
+        this.observers = services.observers();
+        this.retries = new Retries(services);
+        this.storedSends = services.storage() == null ? null : new StoredSends(services.storage());
     }
 
-    /** True when this thread is running a handler of {@code host}. */
-    static boolean isHandling(AgateRuntime host) {
-        return HANDLING.get() == host;
+    /** True when this thread is running a handler of this executor's host. */
+    boolean isHandlingOnThisThread() {
+        return HANDLING.get() == this;
+    }
+
+    /**
+     * Opens the transactional outbox on the application's {@code connection} (see
+     * {@link dev.agate.AgateHost#outbox(java.sql.Connection)}).
+     *
+     * @throws IllegalStateException when the host has no message store
+     */
+    dev.agate.OutboxTransaction outbox(java.sql.Connection connection) {
+        services.lifecycle().checkRunning();
+        DurableStorage storage = services.storage();
+        if (storage == null) {
+            throw new IllegalStateException("host '" + services.serviceName() + "' has no message store, so it has no outbox: configure"
+                    + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
+        }
+        return new OutboxContext(this, services, storedSends, connection, storage.enlist(connection));
     }
 
     @Override
     public void handle(Envelope envelope, Endpoint origin) {
-        AgateRuntime outer = HANDLING.get();
-        HANDLING.set(runtime);
+        EnvelopeExecutor outer = HANDLING.get();
+        HANDLING.set(this);
         try {
             process(envelope, origin);
         } catch (StoreUnavailableException e) {
@@ -61,11 +91,11 @@ final class EnvelopeExecutor implements EnvelopeHandler {
             // owned by this node; try it again when the store has had a rest.
             log.warn("envelope {} ({}) from {} waits for the message store: {}", envelope.id(), envelope.messageType(), origin.uri(),
                     e.getMessage());
-            runtime.retryAfterStoreFailure(envelope, origin);
+            retries.afterStoreFailure(envelope, origin);
         } catch (RuntimeException e) {
             // Only an infrastructure failure gets here (the scheduler or a queue already stopped, say).
             log.error("could not finish envelope {} ({}) from {}; abandoned", envelope.id(), envelope.messageType(), origin.uri(), e);
-            runtime.observers().emit(Kind.ABANDONED, envelope, origin.uri(), e, e.getMessage());
+            observers.emit(Kind.ABANDONED, envelope, origin.uri(), e, e.getMessage());
         } finally {
             HANDLING.set(outer);
         }
@@ -75,23 +105,23 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         URI uri = origin.uri();
         Object message;
         try {
-            message = runtime.messageOf(envelope);
+            message = bodies.messageOf(envelope);
         } catch (SerializationException | UnknownMessageTypeException e) {
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, e.getMessage(), e);
+            deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, e.getMessage(), e);
             return;
         }
-        HandlerChain chain = runtime.handlers().chainFor(message.getClass());
+        HandlerChain chain = handlers.chainFor(message.getClass());
         if (chain.isEmpty()) {
             String reason = "no handler for message type '" + envelope.messageType() + "' (" + message.getClass().getName() + ")";
-            runtime.deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, reason, null);
+            deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, reason, null);
             return;
         }
         Envelope current = envelope;
         while (true) {
-            if (current.deliverBy() != null && current.isExpired(runtime.clock().instant())) {
+            if (current.deliverBy() != null && current.isExpired(services.clock().instant())) {
                 log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
-                runtime.observers().emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
-                runtime.forget(current, origin);
+                observers.emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
+                forget(current, origin);
                 return;
             }
             current = current.withAttempts(current.attempts() + 1);
@@ -103,17 +133,17 @@ final class EnvelopeExecutor implements EnvelopeHandler {
                 // Not the handler's fault: the attempt does not count, and no error policy applies.
                 log.warn("envelope {} ({}) at {} waits for the message store: {}", current.id(), current.messageType(), uri,
                         outcome.failure.getMessage());
-                runtime.retryAfterStoreFailure(current.withAttempts(current.attempts() - 1), origin);
+                retries.afterStoreFailure(current.withAttempts(current.attempts() - 1), origin);
                 return;
             }
-            if (runtime.isStopping() && interruptedBy(outcome.failure)) {
+            if (services.lifecycle().isStopping() && interruptedBy(outcome.failure)) {
                 log.warn("envelope {} ({}) at {} was interrupted in attempt {} while the host stopped; abandoned",
                         current.id(), current.messageType(), uri, current.attempts());
-                runtime.observers().emit(Kind.ABANDONED, current, uri, outcome.failure, "interrupted while the host stopped");
+                observers.emit(Kind.ABANDONED, current, uri, outcome.failure, "interrupted while the host stopped");
                 return;
             }
             if (outcome.failure instanceof NoRouteException) {
-                runtime.deadLetter(current, origin, outcome.failure.getMessage(), outcome.failure);
+                deadLetter(current, origin, outcome.failure.getMessage(), outcome.failure);
                 return;
             }
             ErrorPolicy.Action action = chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
@@ -128,14 +158,14 @@ final class EnvelopeExecutor implements EnvelopeHandler {
      * a handler) the cascades join the parent's unit of work.
      */
     Object invoke(Object message, Class<?> responseType, ExecutionContext parent) {
-        HandlerChain chain = runtime.handlers().chainFor(message.getClass());
+        HandlerChain chain = handlers.chainFor(message.getClass());
         if (chain.isEmpty()) {
             throw new NoRouteException("no handler for message type '" + MessageTypes.nameOf(message.getClass())
                     + "' (" + message.getClass().getName() + "); invoke runs handlers of this process only");
         }
-        Envelope current = runtime.newEnvelope(message, DeliveryOptions.none(), parent == null ? null : parent.envelope(), null, null);
-        AgateRuntime outer = HANDLING.get();
-        HANDLING.set(runtime);
+        Envelope current = services.addressing().newEnvelope(message, DeliveryOptions.none(), parent == null ? null : parent.envelope(), null, null);
+        EnvelopeExecutor outer = HANDLING.get();
+        HANDLING.set(this);
         try {
             while (true) {
                 current = current.withAttempts(current.attempts() + 1);
@@ -155,10 +185,10 @@ final class EnvelopeExecutor implements EnvelopeHandler {
                     default -> false;
                 };
                 if (!again) {
-                    runtime.observers().emit(Kind.ABANDONED, current, null, outcome.failure, "invoke failed; thrown to the caller");
+                    observers.emit(Kind.ABANDONED, current, null, outcome.failure, "invoke failed; thrown to the caller");
                     throw rethrowable(outcome.failure);
                 }
-                runtime.observers().emit(Kind.RETRYING, current, null);
+                observers.emit(Kind.RETRYING, current, null);
             }
         } finally {
             HANDLING.set(outer);
@@ -174,8 +204,8 @@ final class EnvelopeExecutor implements EnvelopeHandler {
     private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
                             Class<?> responseType, ExecutionContext parent) {
         URI uri = origin == null ? null : origin.uri();
-        runtime.observers().emit(Kind.STARTED, envelope, uri);
-        ExecutionContext context = new ExecutionContext(runtime, envelope, parent, origin);
+        observers.emit(Kind.STARTED, envelope, uri);
+        ExecutionContext context = new ExecutionContext(this, services, storedSends, envelope, parent, origin);
         Object response = null;
         try {
             context.beginAttempt();
@@ -195,22 +225,22 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         } catch (RuntimeException e) {
             // The store failed (not the handler's fault: tried again later), or writing what the handler sent
             // failed (a message that cannot be serialized, say): a failed attempt like any other.
-            runtime.observers().emit(Kind.FAILED, envelope, uri, e, e.toString());
+            observers.emit(Kind.FAILED, envelope, uri, e, e.toString());
             return new Outcome(e, null, null);
         }
         if (!owned) {
             log.warn("envelope {} ({}) at {} was taken over by another node or handled already while this node handled it;"
                     + " this handling was rolled back", envelope.id(), envelope.messageType(), uri);
-            runtime.observers().emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
+            observers.emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
             return Outcome.succeeded(null);
         }
-        runtime.observers().emit(Kind.SUCCEEDED, envelope, uri);
+        observers.emit(Kind.SUCCEEDED, envelope, uri);
         return Outcome.succeeded(response);
     }
 
     private Outcome failed(ExecutionContext context, Envelope envelope, URI uri, Throwable failure, HandlerMethod handler) {
         context.discard();
-        runtime.observers().emit(Kind.FAILED, envelope, uri, failure, failure.toString());
+        observers.emit(Kind.FAILED, envelope, uri, failure, failure.toString());
         return new Outcome(failure, handler, null);
     }
 
@@ -232,45 +262,54 @@ final class EnvelopeExecutor implements EnvelopeHandler {
         switch (action.kind()) {
             case RETRY_NOW, RETRY_WITH_COOLDOWN -> {
                 logFailure(envelope, uri, failure, "retrying" + (action.delay().isZero() ? "" : " after " + action.delay()));
-                runtime.recordAttempts(envelope, origin);
-                runtime.observers().emit(Kind.RETRYING, envelope, uri);
+                retries.recordAttempts(envelope, origin);
+                observers.emit(Kind.RETRYING, envelope, uri);
                 if (sleep(action.delay())) {
                     return true;
                 }
-                if (runtime.isStopping()) {
-                    runtime.observers().emit(Kind.ABANDONED, envelope, uri, failure, "cooldown interrupted while the host stopped");
+                if (services.lifecycle().isStopping()) {
+                    observers.emit(Kind.ABANDONED, envelope, uri, failure, "cooldown interrupted while the host stopped");
                 } else {
-                    runtime.scheduleRetry(envelope, origin, runtime.clock().instant());
+                    retries.inMemory(envelope, origin, services.clock().instant());
                 }
                 return false;
             }
             case SCHEDULE_RETRY -> {
                 logFailure(envelope, uri, failure, "retry scheduled in " + action.delay());
-                runtime.observers().emit(Kind.RETRY_SCHEDULED, envelope, uri);
-                runtime.scheduleDurableRetry(envelope, origin, runtime.clock().instant().plus(action.delay()));
+                observers.emit(Kind.RETRY_SCHEDULED, envelope, uri);
+                retries.schedule(envelope, origin, services.clock().instant().plus(action.delay()));
                 return false;
             }
             case REQUEUE -> {
                 logFailure(envelope, uri, failure, "requeued");
-                runtime.observers().emit(Kind.REQUEUED, envelope, uri);
-                runtime.recordAttempts(envelope, origin);
-                if (!origin.offer(envelope, Duration.ZERO)) {
-                    runtime.scheduleRetry(envelope, origin, runtime.clock().instant().plus(InMemoryScheduler.FULL_RETRY));
-                }
+                observers.emit(Kind.REQUEUED, envelope, uri);
+                retries.recordAttempts(envelope, origin);
+                retries.requeue(envelope, origin);
                 return false;
             }
             case DEAD_LETTER -> {
-                runtime.deadLetter(envelope, origin, failure.getClass().getName(), failure);
+                deadLetter(envelope, origin, failure.getClass().getName(), failure);
                 return false;
             }
             case DISCARD -> {
                 log.warn("envelope {} ({}) failed attempt {} at {} and is discarded by its error policy", envelope.id(),
                         envelope.messageType(), envelope.attempts(), uri, failure);
-                runtime.observers().emit(Kind.DISCARDED, envelope, uri, failure, "discarded by error policy");
-                runtime.forget(envelope, origin);
+                observers.emit(Kind.DISCARDED, envelope, uri, failure, "discarded by error policy");
+                forget(envelope, origin);
                 return false;
             }
             default -> throw new IllegalStateException("unknown action " + action);
+        }
+    }
+
+    private void deadLetter(Envelope envelope, Endpoint origin, String reason, Throwable failure) {
+        deadLetters.deadLetter(envelope, origin.uri(), services.isDurable(origin), reason, failure);
+    }
+
+    /** An envelope that ends without being handled (discarded, expired): a durable one is marked done. */
+    private void forget(Envelope envelope, Endpoint origin) {
+        if (services.isDurable(origin)) {
+            services.storage().markHandledLater(envelope.id());
         }
     }
 

@@ -38,7 +38,11 @@ import org.slf4j.LoggerFactory;
  */
 class ExecutionContext implements MessageContext {
     private static final Logger log = LoggerFactory.getLogger(ExecutionContext.class);
-    private final AgateRuntime runtime;
+    /** Runs a nested {@code invoke}: the one two-way tie of this package (an invoke inside a handler runs the executor again). */
+    private final EnvelopeExecutor executor;
+    private final Collaborators services;
+    /** Null for a host without a store. */
+    final StoredSends storedSends;
     private final Envelope envelope;
     private final ExecutionContext parent;
     /** The endpoint whose worker runs this unit of work, or null for invoke. */
@@ -55,8 +59,11 @@ class ExecutionContext implements MessageContext {
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
     final List<Delivery> storedForLater = new ArrayList<>(0);
 
-    ExecutionContext(AgateRuntime runtime, Envelope envelope, ExecutionContext parent, Endpoint origin) {
-        this.runtime = runtime;
+    ExecutionContext(EnvelopeExecutor executor, Collaborators services, StoredSends storedSends, Envelope envelope,
+                     ExecutionContext parent, Endpoint origin) {
+        this.executor = executor;
+        this.services = services;
+        this.storedSends = storedSends;
         this.envelope = envelope;
         this.parent = parent;
         this.origin = origin;
@@ -88,7 +95,7 @@ class ExecutionContext implements MessageContext {
     public <T> T resource(Class<T> type) {
         pending(); // refuses a finished context
         return transaction().resource(type).orElseThrow(() -> new IllegalStateException("the transactions of message store "
-                + runtime.durable().store().description() + " offer no " + type.getName()));
+                + services.storage().store().description() + " offer no " + type.getName()));
     }
 
     /**
@@ -96,7 +103,7 @@ class ExecutionContext implements MessageContext {
      * sets a savepoint in the parent's open transaction for a nested attempt (see the class comment).
      */
     void beginAttempt() {
-        DurableStorage durable = runtime.durable();
+        DurableStorage durable = services.storage();
         if (durable == null) {
             return;
         }
@@ -185,9 +192,9 @@ class ExecutionContext implements MessageContext {
         if (parent != null) {
             return parent.transaction();
         }
-        DurableStorage durable = runtime.durable();
+        DurableStorage durable = services.storage();
         if (durable == null) {
-            throw new IllegalStateException("host '" + runtime.serviceName() + "' has no message store, so a handler has no"
+            throw new IllegalStateException("host '" + services.serviceName() + "' has no message store, so a handler has no"
                     + " transaction to work in: configure AgateHost.builder().store(...)");
         }
         if (transaction == null) {
@@ -203,12 +210,12 @@ class ExecutionContext implements MessageContext {
 
     @Override
     public void send(Object message, DeliveryOptions options) {
-        hold(runtime.route(message, options, envelope, true, null));
+        hold(services.addressing().route(message, options, envelope, true, null));
     }
 
     @Override
     public void sendTo(URI endpoint, Object message, DeliveryOptions options) {
-        hold(List.of(runtime.address(endpoint, message, options, envelope, null)));
+        hold(List.of(services.addressing().address(endpoint, message, options, envelope, null)));
     }
 
     @Override
@@ -218,7 +225,7 @@ class ExecutionContext implements MessageContext {
                     : "envelope " + envelope.id() + " (" + envelope.messageType() + ") from " + envelope.source()
                     + " has no reply-to address: its sender does not listen for answers");
         }
-        hold(List.of(runtime.address(envelope.replyTo(), message, DeliveryOptions.none(), envelope, null)));
+        hold(List.of(services.addressing().address(envelope.replyTo(), message, DeliveryOptions.none(), envelope, null)));
     }
 
     @Override
@@ -228,17 +235,17 @@ class ExecutionContext implements MessageContext {
 
     @Override
     public void publish(Object message, DeliveryOptions options) {
-        hold(runtime.route(message, options, envelope, false, null));
+        hold(services.addressing().route(message, options, envelope, false, null));
     }
 
     @Override
     public void invoke(Object message) {
-        runtime.executor().invoke(message, null, this);
+        executor.invoke(message, null, this);
     }
 
     @Override
     public <T> T invoke(Object message, Class<T> responseType) {
-        return responseType.cast(runtime.executor().invoke(message, responseType, this));
+        return responseType.cast(executor.invoke(message, responseType, this));
     }
 
     @Override
@@ -248,12 +255,12 @@ class ExecutionContext implements MessageContext {
 
     @Override
     public void schedule(Object message, Duration delay) {
-        schedule(message, runtime.clock().instant().plus(delay), DeliveryOptions.none());
+        schedule(message, services.clock().instant().plus(delay), DeliveryOptions.none());
     }
 
     @Override
     public void schedule(Object message, Instant time, DeliveryOptions options) {
-        hold(runtime.route(message, options, envelope, true, time));
+        hold(services.addressing().route(message, options, envelope, true, time));
     }
 
     /** Adds what the handlers returned. */
@@ -261,13 +268,13 @@ class ExecutionContext implements MessageContext {
         if (cascades.isEmpty()) {
             return;
         }
-        Instant now = runtime.clock().instant();
+        Instant now = services.clock().instant();
         for (Outgoing outgoing : cascades) {
             Instant at = outgoing.scheduledTimeFrom(now);
             if (outgoing.endpoint() != null) {
-                hold(List.of(runtime.address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at)));
+                hold(List.of(services.addressing().address(outgoing.endpoint(), outgoing.message(), outgoing.options(), envelope, at)));
             } else {
-                hold(runtime.route(outgoing.message(), outgoing.options(), envelope, true, at));
+                hold(services.addressing().route(outgoing.message(), outgoing.options(), envelope, true, at));
             }
         }
     }
@@ -298,11 +305,11 @@ class ExecutionContext implements MessageContext {
             releaseSavepoint();
             return true;
         }
-        DurableStorage durable = runtime.durable();
+        DurableStorage durable = services.storage();
         if (durable == null) {
             finish();
             if (!owed.isEmpty()) {
-                runtime.deliverOwed(owed, origin);
+                services.dispatcher().deliverOwed(owed, origin);
             }
             return true;
         }
@@ -316,7 +323,7 @@ class ExecutionContext implements MessageContext {
                 // a store outage, so the error policies see it rather than an endless "try again later".
                 transaction.checkCommittable();
             }
-            toDeliver = owed.isEmpty() ? owed : durable.persistDeliveries(this::transaction, owed, storedForLater, false);
+            toDeliver = owed.isEmpty() ? owed : storedSends.store(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
             if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
                 discard();
@@ -343,10 +350,10 @@ class ExecutionContext implements MessageContext {
 
     /** Announces what was stored for later and delivers the rest; never throws. */
     void deliverAfterCommit(List<Delivery> toDeliver) {
-        storedForLater.forEach(d -> runtime.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
+        storedForLater.forEach(d -> services.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
         storedForLater.clear();
         if (!toDeliver.isEmpty()) {
-            runtime.deliverOwed(toDeliver, origin);
+            services.dispatcher().deliverOwed(toDeliver, origin);
         }
     }
 

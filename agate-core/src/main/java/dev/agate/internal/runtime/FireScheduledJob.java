@@ -9,7 +9,7 @@ import java.util.function.Consumer;
  * the runtime, which puts it in its endpoint or, when it cannot, releases the claim so that no envelope is
  * lost between the claim and the queue. Runs again at once while it finds full batches.
  */
-final class FireScheduledJob extends DurabilityAgent.Job {
+final class FireScheduledJob extends DurabilityJob {
     private final DurableStorage storage;
     private final Consumer<Envelope> fire;
 

@@ -3,7 +3,7 @@ package dev.agate.internal.runtime;
 import java.time.Duration;
 
 /** Writes the batched handled marks at least every {@value #INTERVAL_MILLIS} ms, so a quiet queue's marks do not wait for a full batch. */
-final class FlushHandledMarksJob extends DurabilityAgent.Job {
+final class FlushHandledMarksJob extends DurabilityJob {
     static final long INTERVAL_MILLIS = 100;
 
     private final DurableStorage storage;
@@ -15,6 +15,6 @@ final class FlushHandledMarksJob extends DurabilityAgent.Job {
 
     @Override
     void run() {
-        storage.flushHandledMarks();
+        storage.flushWriteBehind();
     }
 }

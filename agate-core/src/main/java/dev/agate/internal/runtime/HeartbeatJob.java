@@ -10,18 +10,16 @@ import org.slf4j.LoggerFactory;
  * still holds in memory under the old id is then handled by whoever claims it, and this node's attempts
  * at it roll back, because the handled mark checks the owner.
  */
-final class HeartbeatJob extends DurabilityAgent.Job {
+final class HeartbeatJob extends DurabilityJob {
     private static final Logger log = LoggerFactory.getLogger(HeartbeatJob.class);
 
     private final DurableStorage storage;
-    private final String serviceName;
-    private final String description;
+    private final NodeMembership membership;
 
-    HeartbeatJob(DurableStorage storage, String serviceName, String description) {
+    HeartbeatJob(DurableStorage storage, NodeMembership membership) {
         super("heartbeat", storage.settings().heartbeatInterval(), false);
         this.storage = storage;
-        this.serviceName = serviceName;
-        this.description = description;
+        this.membership = membership;
     }
 
     @Override
@@ -38,10 +36,10 @@ final class HeartbeatJob extends DurabilityAgent.Job {
             if (registered) {
                 throw e;
             }
-            int newId = storage.call("registering node", () -> nodes.register(serviceName, description, storage.now()));
+            int newId = storage.call("registering node", () -> nodes.register(membership.serviceName(), membership.description(), storage.now()));
             storage.nodeId(newId);
             log.warn("node {} of '{}' was declared dead by another node (its heartbeats stopped for longer than {}); it goes on"
-                    + " as node {}", id, serviceName, storage.settings().nodeTimeout(), newId);
+                    + " as node {}", id, membership.serviceName(), storage.settings().nodeTimeout(), newId);
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.DeadLetter;
-import dev.agate.DeadLetters;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,20 +14,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Dead letters in memory, for hosts without a message store: insertion-ordered and bounded; past the
- * bound the oldest is dropped with a warning naming it. Guarded by this object's monitor; replays run
- * outside it so a replay that fails again can dead-letter without deadlock.
+ * Dead letters in memory, of buffered and inline endpoints (and of every endpoint of a host without a
+ * store): insertion-ordered and bounded; past the bound the oldest is dropped with a warning naming it.
+ * Guarded by this object's monitor; replays run outside it so a replay that fails again can dead-letter
+ * without deadlock.
  */
-final class InMemoryDeadLetters implements DeadLetters {
+final class InMemoryDeadLetters {
     private static final Logger log = LoggerFactory.getLogger(InMemoryDeadLetters.class);
 
     private final int capacity;
-    private final Consumer<DeadLetter> replayer;
     private final Map<UUID, DeadLetter> letters = new LinkedHashMap<>();
 
-    InMemoryDeadLetters(int capacity, Consumer<DeadLetter> replayer) {
+    InMemoryDeadLetters(int capacity) {
         this.capacity = capacity;
-        this.replayer = replayer;
     }
 
     void add(DeadLetter letter) {
@@ -47,39 +45,22 @@ final class InMemoryDeadLetters implements DeadLetters {
         }
     }
 
-    @Override
-    public synchronized List<DeadLetter> list() {
+    synchronized List<DeadLetter> list() {
         return List.copyOf(letters.values());
     }
 
-    @Override
-    public synchronized Optional<DeadLetter> find(UUID id) {
+    synchronized Optional<DeadLetter> find(UUID id) {
         return Optional.ofNullable(letters.get(id));
     }
 
-    @Override
-    public boolean replay(UUID id) {
-        return replayWhere(l -> l.id().equals(id)) > 0;
-    }
-
-    @Override
-    public int replayMessageType(String messageType) {
-        return replayWhere(l -> l.envelope().messageType().equals(messageType));
-    }
-
-    @Override
-    public int replayAll() {
-        return replayWhere(l -> true);
-    }
-
-    @Override
-    public synchronized int purge() {
+    synchronized int purge() {
         int count = letters.size();
         letters.clear();
         return count;
     }
 
-    private int replayWhere(Predicate<DeadLetter> filter) {
+    /** Takes out the letters {@code filter} picks and hands each to {@code replayer}; what fails to replay is put back. */
+    int replayWhere(Predicate<DeadLetter> filter, Consumer<DeadLetter> replayer) {
         List<DeadLetter> chosen = new ArrayList<>();
         synchronized (this) {
             for (Iterator<DeadLetter> it = letters.values().iterator(); it.hasNext(); ) {

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,8 +41,11 @@ final class ListenerReceiver implements BatchReceiver {
 
     private final Listener settings;
     private final URI queueUri;
-    private final AgateRuntime runtime;
+    private final String serviceName;
+    private final Supplier<Endpoint> queue;
+    /** Null for a host without a store. */
     private final DurableStorage durable;
+    private final Observers observers;
     private final ExecutorService receiving;
     private volatile TransportListener listening;
     private volatile boolean open = true;
@@ -53,11 +57,14 @@ final class ListenerReceiver implements BatchReceiver {
         }
     };
 
-    ListenerReceiver(Listener settings, AgateRuntime runtime, DurableStorage durable) {
+    /** @param queue the listener's local queue, opened when first asked for */
+    ListenerReceiver(String serviceName, Listener settings, Supplier<Endpoint> queue, DurableStorage durable, Observers observers) {
+        this.serviceName = serviceName;
         this.settings = settings;
         this.queueUri = URI.create("local://" + settings.queue());
-        this.runtime = runtime;
+        this.queue = queue;
         this.durable = durable;
+        this.observers = observers;
         this.receiving = Executors.newFixedThreadPool(2, AgateThreads.named("agate-receive-" + settings.uri().getAuthority()));
     }
 
@@ -82,11 +89,11 @@ final class ListenerReceiver implements BatchReceiver {
     @Override
     public CompletionStage<ReceiveAnswer> receive(List<Envelope> batch) {
         if (!open) {
-            return answer(Status.CANNOT_PROCESS, "host '" + runtime.serviceName() + "' is stopping");
+            return answer(Status.CANNOT_PROCESS, "host '" + serviceName + "' is stopping");
         }
         Endpoint queue;
         try {
-            queue = runtime.endpoint(queueUri);
+            queue = this.queue.get();
         } catch (RuntimeException e) {
             return answer(Status.CANNOT_PROCESS, e.getMessage());
         }
@@ -100,7 +107,7 @@ final class ListenerReceiver implements BatchReceiver {
             return CompletableFuture.supplyAsync(() -> durably ? receiveDurably(queue, readdressed) : receiveBuffered(queue, readdressed),
                     receiving);
         } catch (RejectedExecutionException e) {
-            return answer(Status.CANNOT_PROCESS, "host '" + runtime.serviceName() + "' is stopping");
+            return answer(Status.CANNOT_PROCESS, "host '" + serviceName + "' is stopping");
         }
     }
 
@@ -119,9 +126,9 @@ final class ListenerReceiver implements BatchReceiver {
         }
         for (Envelope envelope : fresh) {
             if (DurableStorage.isLater(envelope, now)) {
-                runtime.observers().emit(Kind.SCHEDULED, envelope, queueUri);
+                observers.emit(Kind.SCHEDULED, envelope, queueUri);
             } else {
-                runtime.observers().emit(Kind.SENT, envelope, queueUri);
+                observers.emit(Kind.SENT, envelope, queueUri);
                 queue.offer(envelope, Duration.ZERO); // no room: it waits in the store for the durability agent
             }
         }
@@ -149,7 +156,7 @@ final class ListenerReceiver implements BatchReceiver {
                 return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
             }
             remember(envelope);
-            runtime.observers().emit(Kind.SENT, envelope, queueUri);
+            observers.emit(Kind.SENT, envelope, queueUri);
         }
         return ReceiveAnswer.RECEIVED;
     }

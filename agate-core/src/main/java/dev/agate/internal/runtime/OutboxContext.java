@@ -22,17 +22,20 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
     private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
 
-    private final AgateRuntime runtime;
+    private final Lifecycle lifecycle;
+    private final String serviceName;
     private final DurableStorage durable;
     private final Connection connection;
     private final StoreTransaction enlisted;
     private final Leak leak;
     private final Cleaner.Cleanable cleanable;
 
-    OutboxContext(AgateRuntime runtime, DurableStorage durable, Connection connection, StoreTransaction enlisted) {
-        super(runtime, null, null, null);
-        this.runtime = runtime;
-        this.durable = durable;
+    OutboxContext(EnvelopeExecutor executor, Collaborators services, StoredSends storedSends, Connection connection,
+                  StoreTransaction enlisted) {
+        super(executor, services, storedSends, null, null, null);
+        this.lifecycle = services.lifecycle();
+        this.serviceName = services.serviceName();
+        this.durable = services.storage();
         this.connection = connection;
         this.enlisted = enlisted;
         this.leak = new Leak(durable, new Throwable("the outbox transaction was opened here"));
@@ -59,7 +62,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
 
     @Override
     void hold(List<Delivery> deliveries) {
-        runtime.checkRunning();
+        lifecycle.checkRunning();
         if (storedCount(deliveries) > 1) {
             holdAllOrNothing(deliveries);
             return;
@@ -72,15 +75,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         java.time.Instant now = durable.now();
         int stored = 0;
         for (Delivery delivery : deliveries) {
-            if (isStored(delivery, now)) {
+            if (StoredSends.isStored(delivery, now)) {
                 stored++;
             }
         }
         return stored;
-    }
-
-    private static boolean isStored(Delivery delivery, java.time.Instant now) {
-        return delivery.endpoint().mode() == dev.agate.EndpointMode.DURABLE || DurableStorage.isLater(delivery.envelope(), now);
     }
 
     /** One message to several endpoints is written in a savepoint: if one write fails, none of them stays. */
@@ -112,12 +111,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private void holdNow(List<Delivery> deliveries) {
         java.time.Instant now = durable.now();
         for (Delivery delivery : deliveries) {
-            if (isStored(delivery, now)) {
-                boolean outgoing = delivery.endpoint().sendsOut() && !DurableStorage.isLater(delivery.envelope(), now);
-                (outgoing ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
+            if (StoredSends.isStored(delivery, now)) {
+                (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
             }
         }
-        super.hold(durable.persistDeliveries(this::transaction, deliveries, storedForLater, true));
+        super.hold(storedSends.store(this::transaction, deliveries, storedForLater, true));
     }
 
     @Override
@@ -126,8 +124,8 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             throw new IllegalStateException("the outbox transaction has ended already");
         }
         String cannot = rollbackOnly();
-        if (cannot == null && !runtime.isRunning()) {
-            cannot = "host '" + runtime.serviceName() + "' closed while the transaction was open, so nothing can be sent";
+        if (cannot == null && !lifecycle.isRunning()) {
+            cannot = "host '" + serviceName + "' closed while the transaction was open, so nothing can be sent";
         }
         if (cannot != null) {
             throw new AgateException("the application's transaction cannot commit: " + cannot);

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * {@link #incoming} for the local queues, {@link #outgoing} for the durable senders. Endpoints this host
  * does not serve are left to the nodes that do: several services may share a store.
  */
-final class RecoverJob extends DurabilityAgent.Job {
+final class RecoverJob extends DurabilityJob {
     private static final Logger log = LoggerFactory.getLogger(RecoverJob.class);
 
     private final DurableStorage storage;

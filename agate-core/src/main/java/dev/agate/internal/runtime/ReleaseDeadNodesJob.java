@@ -1,6 +1,5 @@
 package dev.agate.internal.runtime;
 
-import dev.agate.spi.LeaderLock;
 import dev.agate.spi.NodeRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,22 +15,22 @@ import org.slf4j.LoggerFactory;
  * registered at all (a node declared dead that wrote on under its old id). The leader lock is re-checked
  * on its live session every run before it is trusted.
  */
-final class ReleaseDeadNodesJob extends DurabilityAgent.Job {
+final class ReleaseDeadNodesJob extends DurabilityJob {
     private static final Logger log = LoggerFactory.getLogger(ReleaseDeadNodesJob.class);
 
     private final DurableStorage storage;
-    private final LeaderLock leader;
+    private final NodeMembership membership;
     private boolean leading;
 
-    ReleaseDeadNodesJob(DurableStorage storage, LeaderLock leader) {
+    ReleaseDeadNodesJob(DurableStorage storage, NodeMembership membership) {
         super("release dead nodes", storage.settings().heartbeatInterval(), false);
         this.storage = storage;
-        this.leader = leader;
+        this.membership = membership;
     }
 
     @Override
     void run() {
-        boolean leads = leader.tryAcquire();
+        boolean leads = membership.leaderLock().tryAcquire();
         if (leads != leading) {
             log.info("node {} {} the leader of {}", storage.nodeId(), leads ? "is now" : "is no longer", storage.store().description());
             leading = leads;

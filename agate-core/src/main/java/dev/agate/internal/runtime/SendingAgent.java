@@ -9,6 +9,7 @@ import dev.agate.spi.MessageEvent.Kind;
 import dev.agate.spi.ReceiveAnswer;
 import dev.agate.spi.TransportSender;
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,18 +44,24 @@ import org.slf4j.LoggerFactory;
 final class SendingAgent implements Endpoint {
     private static final Logger log = LoggerFactory.getLogger(SendingAgent.class);
     static final Duration MAX_PAUSE = Duration.ofSeconds(5);
-    private static final Duration FIRST_PAUSE = Duration.ofMillis(100);
+    /** After failed batches in a row, and between the pings of a latched sender. */
+    private static final Backoff FAILED = new Backoff(Duration.ofMillis(100), MAX_PAUSE);
+    /** After "queue full" answers in a row: not a failure, only a slower pace. */
+    private static final Backoff FULL = new Backoff(Duration.ofMillis(20), MAX_PAUSE);
     /** A safety net above the transport's own answer timeout, so a transport bug cannot hang the agent. */
     private static final long ANSWER_WAIT_SECONDS = 300;
 
     private final Sender settings;
     private final URI uri;
     private final TransportSender transport;
-    private final AgateRuntime runtime;
     /** Null for a buffered sender. */
     private final DurableStorage durable;
     private final WorkTracker work;
     private final Duration sendTimeout;
+    private final Observers observers;
+    private final Clock clock;
+    private final EnvelopeBodies bodies;
+    private final DeadLettering deadLetters;
     private final LinkedBlockingQueue<Envelope> buffer;
     private final Runnable onResume;
     private final List<Envelope> batch = new ArrayList<>();
@@ -65,7 +72,7 @@ final class SendingAgent implements Endpoint {
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile boolean holding;
     private int failuresInARow;
-    private long fullPauseMillis;
+    private int fullInARow;
     /** Pings made since the last acknowledged batch: the ping interval keeps growing across quick re-latches. */
     private int pingsSinceAcknowledged;
     /**
@@ -74,15 +81,21 @@ final class SendingAgent implements Endpoint {
      */
     private int partSize;
 
-    SendingAgent(Sender settings, TransportSender transport, AgateRuntime runtime, DurableStorage durable, WorkTracker work,
-                 Duration sendTimeout, Runnable onResume) {
+    /**
+     * @param durable the store whose outbox holds what it sends; null for a buffered sender
+     * @param onResume called when a latched durable sender's destination answers again: its rows wait to be recovered
+     */
+    SendingAgent(Sender settings, TransportSender transport, DurableStorage durable, SenderServices services, Runnable onResume) {
         this.settings = settings;
         this.uri = settings.destination();
         this.transport = transport;
-        this.runtime = runtime;
         this.durable = durable;
-        this.work = work;
-        this.sendTimeout = sendTimeout;
+        this.work = services.work();
+        this.sendTimeout = services.sendTimeout();
+        this.observers = services.observers();
+        this.clock = services.clock();
+        this.bodies = services.bodies();
+        this.deadLetters = services.deadLetters();
         this.buffer = new LinkedBlockingQueue<>(settings.capacity());
         this.onResume = onResume;
     }
@@ -140,7 +153,7 @@ final class SendingAgent implements Endpoint {
         if (!running) {
             throw new AgateException("the sender to " + uri + " is stopped; envelope " + envelope.id() + " was not accepted");
         }
-        Envelope serialized = runtime.serialized(envelope); // fails the send, not the agent, when it cannot be serialized
+        Envelope serialized = bodies.serialized(envelope); // fails the send, not the agent, when it cannot be serialized
         lastUsedNanos = System.nanoTime();
         return work.put(buffer, serialized, wait, () -> running, "the sender to " + uri);
     }
@@ -251,9 +264,9 @@ final class SendingAgent implements Endpoint {
                 return true;
             }
             case QUEUE_FULL -> {
-                fullPauseMillis = fullPauseMillis == 0 ? 20 : Math.min(MAX_PAUSE.toMillis(), fullPauseMillis * 2);
-                log.debug("{} has no room ({}); the sender waits {} ms", uri, answer.reason(), fullPauseMillis);
-                Thread.sleep(fullPauseMillis);
+                long pauseMillis = FULL.after(++fullInARow).toMillis();
+                log.debug("{} has no room ({}); the sender waits {} ms", uri, answer.reason(), pauseMillis);
+                Thread.sleep(pauseMillis);
                 return false;
             }
             case CANNOT_PROCESS -> {
@@ -292,19 +305,19 @@ final class SendingAgent implements Endpoint {
     private void acknowledged(List<Envelope> sent) {
         batch.subList(0, sent.size()).clear(); // a part is always the front of the batch
         failuresInARow = 0;
-        fullPauseMillis = 0;
+        fullInARow = 0;
         pingsSinceAcknowledged = 0;
         if (durable != null) {
             durable.deleteOutgoing(sent.stream().map(Envelope::id).toList());
         }
         for (Envelope envelope : sent) {
-            runtime.observers().emit(Kind.FORWARDED, envelope, uri);
+            observers.emit(Kind.FORWARDED, envelope, uri);
             work.end();
         }
     }
 
     private void dropExpired() {
-        Instant now = runtime.clock().instant();
+        Instant now = clock.instant();
         List<Envelope> expired = new ArrayList<>(0);
         for (Envelope envelope : batch) {
             if (envelope.deliverBy() != null && envelope.deliverBy().isBefore(now)) {
@@ -321,14 +334,14 @@ final class SendingAgent implements Endpoint {
         for (Envelope envelope : expired) {
             log.info("envelope {} ({}) expired at {} before it could be sent to {}; discarded", envelope.id(), envelope.messageType(),
                     envelope.deliverBy(), uri);
-            runtime.observers().emit(Kind.DISCARDED, envelope, uri, null, "expired before it was sent");
+            observers.emit(Kind.DISCARDED, envelope, uri, null, "expired before it was sent");
             work.end();
         }
     }
 
     private void deadLetter(Envelope envelope, String reason) {
         try {
-            runtime.deadLetterUnsendable(envelope, this, reason);
+            deadLetters.deadLetterUnsendable(envelope, uri, durable != null, reason);
             if (durable != null) {
                 durable.deleteOutgoing(List.of(envelope.id()));
             }
@@ -346,7 +359,7 @@ final class SendingAgent implements Endpoint {
     private void failed(String reason) throws InterruptedException {
         failuresInARow++;
         if (failuresInARow < settings.failuresBeforeLatching()) {
-            Duration pause = pause(failuresInARow);
+            Duration pause = FAILED.after(failuresInARow);
             log.warn("sending {} envelope(s) to {} failed ({} in a row): {}; trying again in {} ms", batch.size(), uri, failuresInARow,
                     reason, pause.toMillis());
             Thread.sleep(pause.toMillis());
@@ -383,7 +396,7 @@ final class SendingAgent implements Endpoint {
     private void pingUntilAnswered() throws InterruptedException {
         while (running) {
             int pings = ++pingsSinceAcknowledged;
-            Thread.sleep(pause(pings).toMillis()); // before each ping too: a destination that answers pings but not batches is not hammered
+            Thread.sleep(FAILED.after(pings).toMillis()); // before each ping too: a destination that answers pings but not batches is not hammered
             try {
                 pingOnce().get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
                 latched = false;
@@ -407,12 +420,6 @@ final class SendingAgent implements Endpoint {
         } catch (RuntimeException e) {
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-    }
-
-    /** 100 ms after the first failure, doubling up to {@link #MAX_PAUSE}. */
-    private static Duration pause(int failures) {
-        long millis = FIRST_PAUSE.toMillis() << Math.min(6, Math.max(0, failures - 1));
-        return Duration.ofMillis(Math.min(MAX_PAUSE.toMillis(), millis));
     }
 
     private static void pauseQuietly(Duration pause) {

@@ -1,21 +1,31 @@
 package dev.agate.internal.runtime;
 
 import dev.agate.spi.Transport;
+import java.net.URI;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Finds the transport of each scheme: the configured ones first, then those on the class path. */
+/** The transport of each scheme a host serves: the configured ones first, then those on the class path. Immutable. */
 final class Transports {
-    private Transports() {
+    private static final Logger log = LoggerFactory.getLogger(Transports.class);
+
+    private final Map<String, Transport> byScheme;
+
+    private Transports(Map<String, Transport> byScheme) {
+        this.byScheme = Map.copyOf(byScheme);
     }
 
     /**
      * @throws IllegalArgumentException when two configured transports serve one scheme, or one claims {@code local}
      */
-    static Map<String, Transport> load(List<Transport> configured) {
+    static Transports load(List<Transport> configured) {
         Map<String, Transport> byScheme = new HashMap<>();
         for (Transport transport : configured) {
             String scheme = scheme(transport);
@@ -32,7 +42,7 @@ final class Transports {
                 }
             }
         }
-        return Map.copyOf(byScheme);
+        return new Transports(byScheme);
     }
 
     private static String scheme(Transport transport) {
@@ -41,5 +51,48 @@ final class Transports {
             throw new IllegalArgumentException("the scheme 'local' is the host's own queues; a transport cannot serve it");
         }
         return scheme;
+    }
+
+    /** Whether a transport serves the scheme of {@code uri}. */
+    boolean serves(URI uri) {
+        return uri.getScheme() != null && byScheme.containsKey(uri.getScheme());
+    }
+
+    /** The transport of the scheme of {@code uri}; check it is served first. */
+    Transport of(URI uri) {
+        return byScheme.get(uri.getScheme());
+    }
+
+    /**
+     * Checks a URI served by a transport: its scheme is known, and the transport accepts the rest.
+     *
+     * @param where what names the URI, for the message
+     * @throws IllegalArgumentException naming the URI and {@code where}
+     */
+    void check(URI uri, String where) {
+        Transport transport = uri.getScheme() == null ? null : byScheme.get(uri.getScheme());
+        if (transport == null) {
+            List<String> known = new ArrayList<>(byScheme.keySet());
+            known.add("local");
+            throw new IllegalArgumentException("unknown endpoint scheme '" + uri.getScheme() + "' in " + uri + " (" + where
+                    + "); known schemes: " + known.stream().sorted().toList()
+                    + (byScheme.isEmpty() ? " (add agate-tcp to the class path for tcp://)" : ""));
+        }
+        try {
+            transport.checkUri(uri);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (" + uri + ", " + where + ")", e);
+        }
+    }
+
+    /** Closes every transport; a failure is logged, and the others are closed still. */
+    void closeAll() {
+        for (Transport transport : new LinkedHashSet<>(byScheme.values())) {
+            try {
+                transport.close();
+            } catch (RuntimeException e) {
+                log.warn("closing the {} transport failed", transport.scheme(), e);
+            }
+        }
     }
 }

@@ -44,7 +44,7 @@ class UnreadableEnvelopesTest {
         config.observers.add(events::add);
         runtime = AgateRuntime.create(config);
         runtime.start();
-        queue = runtime.endpoint(URI.create("local://Ping"));
+        queue = runtime.endpoints().endpoint(URI.create("local://Ping"));
     }
 
     @AfterEach
