@@ -1,8 +1,8 @@
 package dev.agate;
 
 import dev.agate.internal.routing.RouteRule;
-import dev.agate.internal.runtime.AgateRuntime;
-import dev.agate.internal.runtime.HostConfiguration;
+import dev.agate.internal.host.AgateRuntime;
+import dev.agate.internal.host.HostConfiguration;
 import dev.agate.spi.MessageObserver;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.Serializer;

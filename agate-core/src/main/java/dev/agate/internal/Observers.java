@@ -1,0 +1,52 @@
+package dev.agate.internal;
+
+import dev.agate.Envelope;
+import dev.agate.spi.MessageEvent;
+import dev.agate.spi.MessageObserver;
+import java.net.URI;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The host's observers. With none registered an event costs one volatile read. */
+public final class Observers {
+    private static final Logger log = LoggerFactory.getLogger(Observers.class);
+
+    private final List<MessageObserver> observers = new CopyOnWriteArrayList<>();
+    private final Clock clock;
+
+    public Observers(Clock clock) {
+        this.clock = clock;
+    }
+
+    public void add(MessageObserver observer) {
+        observers.add(observer);
+    }
+
+    public void remove(MessageObserver observer) {
+        observers.remove(observer);
+    }
+
+    public void emit(MessageEvent.Kind kind, Envelope envelope, URI endpoint) {
+        emit(kind, envelope, endpoint, null, null);
+    }
+
+    public void emit(MessageEvent.Kind kind, Envelope envelope, URI endpoint, Throwable exception, String detail) {
+        if (observers.isEmpty()) {
+            return;
+        }
+        MessageEvent event = new MessageEvent(kind, envelope, endpoint, exception, detail, clock.instant());
+        for (MessageObserver observer : observers) {
+            try {
+                observer.onEvent(event);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable e) {
+                // An observer must never change what happens to an envelope: not even an AssertionError.
+                log.warn("observer {} failed on {} of envelope {}; ignored", observer, kind, envelope.id(), e);
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package dev.agate.internal.durability;
+
+import dev.agate.internal.AgateThreads;
+import dev.agate.internal.Observers;
+import dev.agate.internal.bus.Dispatcher;
+import dev.agate.internal.bus.Endpoints;
+import dev.agate.internal.storage.DurableStorage;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the durability jobs of one host, each at its own interval plus up to 10% jitter, on two threads
+ * named {@code agate-durability-N} (so a slow recovery never delays a heartbeat for long). A job's
+ * failure is logged and the job runs again at its next turn; each job keeps its own transactions small.
+ *
+ * <p>Shutdown is in two steps, in the order the host needs: {@link #stopClaiming()} first (no more
+ * envelopes are taken from the store while the host drains), {@link #stop()} at the very end, after the
+ * host released what it owns; heartbeats go on until then, so a node that drains slowly is not declared
+ * dead.
+ */
+public final class DurabilityAgent {
+    private static final Logger log = LoggerFactory.getLogger(DurabilityAgent.class);
+
+    private final List<DurabilityJob> jobs;
+    /** Run again at once when work for them appeared: a replay, a sender that answers again. */
+    private final DurabilityJob incomingRecovery;
+    private final DurabilityJob outgoingRecovery;
+    private final ScheduledExecutorService threads;
+    private volatile boolean claiming = true;
+    /** Held while a claiming job runs: stopClaiming() waits on it. */
+    private final java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
+    private volatile boolean stopped;
+
+    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery) {
+        this.jobs = List.copyOf(jobs);
+        this.incomingRecovery = incomingRecovery;
+        this.outgoingRecovery = outgoingRecovery;
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(2, AgateThreads.named("agate-durability"));
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        executor.setRemoveOnCancelPolicy(true);
+        this.threads = executor;
+    }
+
+    /**
+     * The agent of one host, not started: heartbeats, the leader's release of dead nodes, recovery of
+     * incoming and outgoing envelopes into this host's endpoints, due scheduled envelopes, cleanup, and the
+     * write-behind flush.
+     */
+    public static DurabilityAgent forHost(DurableStorage storage, NodeMembership membership, Endpoints endpoints, Dispatcher dispatcher,
+                                   Observers observers) {
+        Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers);
+        RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::deliverStored);
+        RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
+        return new DurabilityAgent(List.of(
+                new HeartbeatJob(storage, membership),
+                new ReleaseDeadNodesJob(storage, membership),
+                incoming,
+                outgoing,
+                new FireScheduledJob(storage, recovery::deliverStored),
+                new CleanupJob(storage),
+                new FlushHandledMarksJob(storage)), incoming, outgoing);
+    }
+
+    public void start() {
+        // First runs come quickly, so a restarted node picks up its work at once.
+        jobs.forEach(job -> schedule(job, Duration.ofMillis(ThreadLocalRandom.current().nextLong(10, 100))));
+    }
+
+    private void schedule(DurabilityJob job, Duration delay) {
+        if (stopped) {
+            return;
+        }
+        try {
+            threads.schedule(() -> runOnce(job), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    private void runOnce(DurabilityJob job) {
+        if (stopped) {
+            return;
+        }
+        runLogged(job);
+        long interval = job.interval().toNanos();
+        schedule(job, Duration.ofNanos(interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1)));
+    }
+
+    /** Runs a job once; a claiming job under the claim lock, unless claims have stopped. A failure is logged. */
+    private void runLogged(DurabilityJob job) {
+        try {
+            if (!job.claims()) {
+                job.run();
+                return;
+            }
+            claims.lock();
+            try {
+                if (claiming) {
+                    job.run();
+                }
+            } finally {
+                claims.unlock();
+            }
+        } catch (RuntimeException e) {
+            log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
+            log.debug("durability job '{}' failure", job.name(), e);
+        }
+    }
+
+    /** Runs the recovery of incoming envelopes soon: replayed dead letters wait in the inbox. */
+    public void wakeIncomingRecovery() {
+        runSoon(incomingRecovery);
+    }
+
+    /** Runs the recovery of outgoing envelopes soon: a sender whose destination answers again has room. */
+    public void wakeOutgoingRecovery() {
+        runSoon(outgoingRecovery);
+    }
+
+    private void runSoon(DurabilityJob job) {
+        if (!stopped) {
+            try {
+                threads.execute(() -> {
+                    if (!stopped) {
+                        runLogged(job);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
+        }
+    }
+
+    /**
+     * No more claims from the store; waits for a claiming job under way to end, so that nothing is claimed
+     * after this returns. Jobs that do not claim go on.
+     */
+    public void stopClaiming() {
+        claiming = false;
+        claims.lock();
+        claims.unlock();
+    }
+
+    /** Stops every job and waits up to 5 seconds for a running one to end. */
+    public void stop() {
+        stopped = true;
+        threads.shutdownNow();
+        try {
+            if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("a durability job did not end within 5 s of the host closing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

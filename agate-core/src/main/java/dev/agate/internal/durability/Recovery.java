@@ -1,0 +1,128 @@
+package dev.agate.internal.durability;
+
+import dev.agate.EndpointMode;
+import dev.agate.Envelope;
+import dev.agate.internal.Observers;
+import dev.agate.internal.bus.Dispatcher;
+import dev.agate.internal.bus.Endpoints;
+import dev.agate.internal.endpoint.Delivery;
+import dev.agate.internal.endpoint.Endpoint;
+import dev.agate.internal.storage.DurableStorage;
+import dev.agate.spi.MessageEvent.Kind;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands envelopes claimed from the store (now owned by this node) to the endpoints of this host: what
+ * the recovery jobs and the scheduled job claim, and how much room each endpoint has for them. When an
+ * endpoint cannot take an envelope, the claim is released, so nothing is lost between claim and queue.
+ * Thread-safe.
+ */
+final class Recovery {
+    private static final Logger log = LoggerFactory.getLogger(Recovery.class);
+
+    private final DurableStorage storage;
+    private final Endpoints endpoints;
+    private final Dispatcher dispatcher;
+    private final Observers observers;
+    /** Destinations whose stored outgoing envelopes this host leaves alone, its sender there being buffered (warned once). */
+    private final Set<String> bufferedWithRows = ConcurrentHashMap.newKeySet();
+
+    Recovery(DurableStorage storage, Endpoints endpoints, Dispatcher dispatcher, Observers observers) {
+        this.storage = storage;
+        this.endpoints = endpoints;
+        this.dispatcher = dispatcher;
+        this.observers = observers;
+    }
+
+    /** Room for recovered incoming envelopes in the endpoint of {@code uri}; -1 when this host does not take them. */
+    int roomFor(URI uri) {
+        if (!endpoints.takesFromStore(uri)) {
+            return -1;
+        }
+        try {
+            return endpoints.endpoint(uri).room();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * Puts a claimed incoming envelope into its endpoint. A durable queue keeps it in the store until
+     * handled; another endpoint takes it into memory and it leaves the store; a sender takes a scheduled
+     * send that came due, or a replayed dead letter, out of the inbox into the outbox.
+     */
+    void deliverStored(Envelope envelope) {
+        if (envelope.destination() == null || !endpoints.takesFromStore(envelope.destination())) {
+            // Another service's (the store may be shared): give it back, as incoming, to the nodes that know it.
+            storage.release(List.of(envelope.id()));
+            return;
+        }
+        boolean accepted;
+        try {
+            Endpoint endpoint = endpoints.endpoint(envelope.destination());
+            if (endpoint.sendsOut()) {
+                observers.emit(Kind.SENT, envelope, endpoint.uri());
+                if (endpoint.mode() == EndpointMode.DURABLE) {
+                    storage.moveToOutbox(envelope); // one transaction: a crash cannot leave it in both, or neither
+                    endpoint.offer(envelope, Duration.ZERO);
+                } else {
+                    endpoint.send(envelope);
+                    storage.markHandledLater(envelope.id());
+                }
+                return;
+            }
+            if (endpoint.mode() == EndpointMode.DURABLE) {
+                observers.emit(Kind.SENT, envelope, endpoint.uri());
+                endpoint.offer(envelope, Duration.ZERO);
+                return;
+            }
+            accepted = dispatcher.handOver(new Delivery(endpoint, envelope), true);
+        } catch (RuntimeException e) {
+            log.warn("could not deliver stored envelope {} ({}) to {}; released to any node: {}", envelope.id(), envelope.messageType(),
+                    envelope.destination(), e.toString());
+            accepted = false;
+        }
+        if (accepted) {
+            storage.markHandledLater(envelope.id());
+        } else {
+            storage.release(List.of(envelope.id()));
+        }
+    }
+
+    /** Room in the sender of {@code destination} for recovered outgoing envelopes; -1 when this host cannot send there. */
+    int senderRoom(URI destination) {
+        if (!endpoints.canSendTo(destination)) {
+            return -1;
+        }
+        try {
+            Endpoint sender = endpoints.endpoint(destination);
+            if (sender.mode() != EndpointMode.DURABLE) {
+                if (bufferedWithRows.add(destination.toString())) {
+                    log.warn("the store holds outgoing envelopes for {}, whose sender on this host is buffered; they wait for a node"
+                            + " whose sender to it is durable (a buffered sender would lose them in a crash)", destination);
+                }
+                return 0;
+            }
+            return sender.room();
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Hands a claimed outgoing envelope to its durable sender, which deletes it once acknowledged. */
+    void deliverOutgoing(Envelope envelope) {
+        try {
+            endpoints.endpoint(envelope.destination()).offer(envelope, Duration.ZERO); // a durable sender: senderRoom() saw to it
+        } catch (RuntimeException e) {
+            log.warn("could not hand outgoing envelope {} to its sender for {}; released to any node: {}", envelope.id(),
+                    envelope.destination(), e.toString());
+            storage.releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+        }
+    }
+}

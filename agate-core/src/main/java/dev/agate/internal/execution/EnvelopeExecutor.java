@@ -1,0 +1,362 @@
+package dev.agate.internal.execution;
+
+import dev.agate.AgateException;
+import dev.agate.DeliveryOptions;
+import dev.agate.Envelope;
+import dev.agate.ErrorPolicy;
+import dev.agate.NoRouteException;
+import dev.agate.Outgoing;
+import dev.agate.SerializationException;
+import dev.agate.internal.EnvelopeBodies;
+import dev.agate.internal.MessageTypes;
+import dev.agate.internal.Observers;
+import dev.agate.internal.UnknownMessageTypeException;
+import dev.agate.internal.deadletter.DeadLettering;
+import dev.agate.internal.endpoint.Endpoint;
+import dev.agate.internal.endpoint.EnvelopeHandler;
+import dev.agate.internal.handlers.Cascades;
+import dev.agate.internal.handlers.HandlerChain;
+import dev.agate.internal.handlers.HandlerGraph;
+import dev.agate.internal.handlers.HandlerMethod;
+import dev.agate.internal.storage.DurableStorage;
+import dev.agate.internal.storage.StoreUnavailableException;
+import dev.agate.spi.MessageEvent.Kind;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs handlers and applies the error policies, for envelopes delivered by endpoints ({@link #handle})
+ * and for {@code invoke} ({@link #invoke}).
+ *
+ * <p>One attempt: count it, run every handler of the message's chain in a fresh {@link ExecutionContext}
+ * and route what they returned. If that throws, the attempt failed and the error policies decide. If it
+ * succeeds, the cascades are owed: they are delivered after the attempt, and a delivery problem (a full
+ * queue, a stopped endpoint) never turns the success into a retry, which would run the handlers again.
+ *
+ * <p>Retries now and after a cooldown loop on the current thread; everything else ends this call: the
+ * envelope is requeued, scheduled, dead-lettered or discarded. A body that cannot be read, a message type
+ * with no handler, and a {@link NoRouteException} are dead-lettered at once: no retry can fix them. When the
+ * host is stopping after its shutdown timeout, an interrupted attempt is abandoned. Every envelope handed
+ * to {@link #handle} ends in exactly one final event. Stateless; called concurrently by every worker.
+ */
+public final class EnvelopeExecutor implements EnvelopeHandler {
+    private static final Logger log = LoggerFactory.getLogger(EnvelopeExecutor.class);
+    /** The executor whose handler is running on this thread, so close() from inside a handler is refused. */
+    private static final ThreadLocal<EnvelopeExecutor> HANDLING = new ThreadLocal<>();
+
+    private final Collaborators services;
+    private final HandlerGraph handlers;
+    private final EnvelopeBodies bodies;
+    private final DeadLettering deadLetters;
+    private final Observers observers;
+    private final Retries retries;
+    /** Null for a host without a store. */
+    private final StoredSends storedSends;
+
+    public EnvelopeExecutor(Collaborators services, HandlerGraph handlers, EnvelopeBodies bodies, DeadLettering deadLetters) {
+        this.services = services;
+        this.handlers = handlers;
+        this.bodies = bodies;
+        this.deadLetters = deadLetters;
+        this.observers = services.observers();
+        this.retries = new Retries(services);
+        this.storedSends = services.storage() == null ? null : new StoredSends(services.storage());
+    }
+
+    /** True when this thread is running a handler of this executor's host. */
+    public boolean isHandlingOnThisThread() {
+        return HANDLING.get() == this;
+    }
+
+    /**
+     * Opens the transactional outbox on the application's {@code connection} (see
+     * {@link dev.agate.AgateHost#outbox(java.sql.Connection)}).
+     *
+     * @throws IllegalStateException when the host has no message store
+     */
+    public dev.agate.OutboxTransaction outbox(java.sql.Connection connection) {
+        services.lifecycle().checkRunning();
+        DurableStorage storage = services.storage();
+        if (storage == null) {
+            throw new IllegalStateException("host '" + services.serviceName() + "' has no message store, so it has no outbox: configure"
+                    + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
+        }
+        return new OutboxContext(this, services, storedSends, connection, storage.enlist(connection));
+    }
+
+    @Override
+    public void handle(Envelope envelope, Endpoint origin) {
+        EnvelopeExecutor outer = HANDLING.get();
+        HANDLING.set(this);
+        try {
+            process(envelope, origin);
+        } catch (StoreUnavailableException e) {
+            // The store failed while finishing the envelope (dead-lettering it, say): it is still in the store,
+            // owned by this node; try it again when the store has had a rest.
+            log.warn("envelope {} ({}) from {} waits for the message store: {}", envelope.id(), envelope.messageType(), origin.uri(),
+                    e.getMessage());
+            retries.afterStoreFailure(envelope, origin);
+        } catch (RuntimeException e) {
+            // Only an infrastructure failure gets here (the scheduler or a queue already stopped, say).
+            log.error("could not finish envelope {} ({}) from {}; abandoned", envelope.id(), envelope.messageType(), origin.uri(), e);
+            observers.emit(Kind.ABANDONED, envelope, origin.uri(), e, e.getMessage());
+        } finally {
+            HANDLING.set(outer);
+        }
+    }
+
+    private void process(Envelope envelope, Endpoint origin) {
+        URI uri = origin.uri();
+        Object message;
+        try {
+            message = bodies.messageOf(envelope);
+        } catch (SerializationException | UnknownMessageTypeException e) {
+            deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, e.getMessage(), e);
+            return;
+        }
+        HandlerChain chain = handlers.chainFor(message.getClass());
+        if (chain.isEmpty()) {
+            String reason = "no handler for message type '" + envelope.messageType() + "' (" + message.getClass().getName() + ")";
+            deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, reason, null);
+            return;
+        }
+        Envelope current = envelope;
+        while (true) {
+            if (current.deliverBy() != null && current.isExpired(services.clock().instant())) {
+                log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
+                observers.emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
+                forget(current, origin);
+                return;
+            }
+            current = current.withAttempts(current.attempts() + 1);
+            Outcome outcome = attempt(chain, message, current, origin, null, null);
+            if (outcome.failure == null) {
+                return;
+            }
+            if (outcome.failure instanceof StoreUnavailableException) {
+                // Not the handler's fault: the attempt does not count, and no error policy applies.
+                log.warn("envelope {} ({}) at {} waits for the message store: {}", current.id(), current.messageType(), uri,
+                        outcome.failure.getMessage());
+                retries.afterStoreFailure(current.withAttempts(current.attempts() - 1), origin);
+                return;
+            }
+            if (services.lifecycle().isStopping() && interruptedBy(outcome.failure)) {
+                log.warn("envelope {} ({}) at {} was interrupted in attempt {} while the host stopped; abandoned",
+                        current.id(), current.messageType(), uri, current.attempts());
+                observers.emit(Kind.ABANDONED, current, uri, outcome.failure, "interrupted while the host stopped");
+                return;
+            }
+            if (outcome.failure instanceof NoRouteException) {
+                deadLetter(current, origin, outcome.failure.getMessage(), outcome.failure);
+                return;
+            }
+            ErrorPolicy.Action action = chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
+            if (!applyAction(action, current, origin, outcome.failure)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Runs the handlers of {@code message} now, on this thread. With a {@code parent} (invoke from inside
+     * a handler) the cascades join the parent's unit of work.
+     */
+    public Object invoke(Object message, Class<?> responseType, ExecutionContext parent) {
+        HandlerChain chain = handlers.chainFor(message.getClass());
+        if (chain.isEmpty()) {
+            throw new NoRouteException("no handler for message type '" + MessageTypes.nameOf(message.getClass())
+                    + "' (" + message.getClass().getName() + "); invoke runs handlers of this process only");
+        }
+        Envelope current = services.addressing().newEnvelope(message, DeliveryOptions.none(), parent == null ? null : parent.envelope(), null, null);
+        EnvelopeExecutor outer = HANDLING.get();
+        HANDLING.set(this);
+        try {
+            while (true) {
+                current = current.withAttempts(current.attempts() + 1);
+                Outcome outcome = attempt(chain, message, current, null, responseType, parent);
+                if (outcome.failure == null) {
+                    if (responseType != null && outcome.response == null) {
+                        // The handlers succeeded and their cascades are sent; retrying would not make them answer.
+                        throw new AgateException("no handler of " + current.messageType() + " returned a " + responseType.getName());
+                    }
+                    return outcome.response;
+                }
+                ErrorPolicy.Action action = outcome.failure instanceof NoRouteException ? null
+                        : chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
+                boolean again = action != null && switch (action.kind()) {
+                    case RETRY_NOW -> true;
+                    case RETRY_WITH_COOLDOWN -> sleep(action.delay());
+                    default -> false;
+                };
+                if (!again) {
+                    observers.emit(Kind.ABANDONED, current, null, outcome.failure, "invoke failed; thrown to the caller");
+                    throw rethrowable(outcome.failure);
+                }
+                observers.emit(Kind.RETRYING, current, null);
+            }
+        } finally {
+            HANDLING.set(outer);
+        }
+    }
+
+    private record Outcome(Throwable failure, HandlerMethod failedHandler, Object response) {
+        static Outcome succeeded(Object response) {
+            return new Outcome(null, null, response);
+        }
+    }
+
+    private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
+                            Class<?> responseType, ExecutionContext parent) {
+        URI uri = origin == null ? null : origin.uri();
+        observers.emit(Kind.STARTED, envelope, uri);
+        ExecutionContext context = new ExecutionContext(this, services, storedSends, envelope, parent, origin);
+        Object response = null;
+        try {
+            context.beginAttempt();
+            List<Outgoing> cascades = Cascades.flatten(chain.invoke(message, context, envelope));
+            if (responseType != null) {
+                response = takeResponse(cascades, responseType);
+            }
+            context.cascade(cascades);
+        } catch (HandlerChain.Failure failure) {
+            return failed(context, envelope, uri, failure.getCause(), failure.handler());
+        } catch (RuntimeException | LinkageError | AssertionError routing) {
+            return failed(context, envelope, uri, routing, null);
+        }
+        boolean owned;
+        try {
+            owned = context.complete();
+        } catch (RuntimeException e) {
+            // The store failed (not the handler's fault: tried again later), or writing what the handler sent
+            // failed (a message that cannot be serialized, say): a failed attempt like any other.
+            observers.emit(Kind.FAILED, envelope, uri, e, e.toString());
+            return new Outcome(e, null, null);
+        }
+        if (!owned) {
+            log.warn("envelope {} ({}) at {} was taken over by another node or handled already while this node handled it;"
+                    + " this handling was rolled back", envelope.id(), envelope.messageType(), uri);
+            observers.emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
+            return Outcome.succeeded(null);
+        }
+        observers.emit(Kind.SUCCEEDED, envelope, uri);
+        return Outcome.succeeded(response);
+    }
+
+    private Outcome failed(ExecutionContext context, Envelope envelope, URI uri, Throwable failure, HandlerMethod handler) {
+        context.discard();
+        observers.emit(Kind.FAILED, envelope, uri, failure, failure.toString());
+        return new Outcome(failure, handler, null);
+    }
+
+    /** Removes and returns the first plain cascade that is a {@code responseType}, or null. */
+    private static Object takeResponse(List<Outgoing> cascades, Class<?> responseType) {
+        for (Iterator<Outgoing> it = cascades.iterator(); it.hasNext(); ) {
+            Outgoing candidate = it.next();
+            if (responseType.isInstance(candidate.message()) && candidate.endpoint() == null) {
+                it.remove();
+                return candidate.message();
+            }
+        }
+        return null;
+    }
+
+    /** Returns true when the envelope should be handled again on this thread. */
+    private boolean applyAction(ErrorPolicy.Action action, Envelope envelope, Endpoint origin, Throwable failure) {
+        URI uri = origin.uri();
+        switch (action.kind()) {
+            case RETRY_NOW, RETRY_WITH_COOLDOWN -> {
+                logFailure(envelope, uri, failure, "retrying" + (action.delay().isZero() ? "" : " after " + action.delay()));
+                retries.recordAttempts(envelope, origin);
+                observers.emit(Kind.RETRYING, envelope, uri);
+                if (sleep(action.delay())) {
+                    return true;
+                }
+                if (services.lifecycle().isStopping()) {
+                    observers.emit(Kind.ABANDONED, envelope, uri, failure, "cooldown interrupted while the host stopped");
+                } else {
+                    retries.inMemory(envelope, origin, services.clock().instant());
+                }
+                return false;
+            }
+            case SCHEDULE_RETRY -> {
+                logFailure(envelope, uri, failure, "retry scheduled in " + action.delay());
+                observers.emit(Kind.RETRY_SCHEDULED, envelope, uri);
+                retries.schedule(envelope, origin, services.clock().instant().plus(action.delay()));
+                return false;
+            }
+            case REQUEUE -> {
+                logFailure(envelope, uri, failure, "requeued");
+                observers.emit(Kind.REQUEUED, envelope, uri);
+                retries.recordAttempts(envelope, origin);
+                retries.requeue(envelope, origin);
+                return false;
+            }
+            case DEAD_LETTER -> {
+                deadLetter(envelope, origin, failure.getClass().getName(), failure);
+                return false;
+            }
+            case DISCARD -> {
+                log.warn("envelope {} ({}) failed attempt {} at {} and is discarded by its error policy", envelope.id(),
+                        envelope.messageType(), envelope.attempts(), uri, failure);
+                observers.emit(Kind.DISCARDED, envelope, uri, failure, "discarded by error policy");
+                forget(envelope, origin);
+                return false;
+            }
+            default -> throw new IllegalStateException("unknown action " + action);
+        }
+    }
+
+    private void deadLetter(Envelope envelope, Endpoint origin, String reason, Throwable failure) {
+        deadLetters.deadLetter(envelope, origin.uri(), services.isDurable(origin), reason, failure);
+    }
+
+    /** An envelope that ends without being handled (discarded, expired): a durable one is marked done. */
+    private void forget(Envelope envelope, Endpoint origin) {
+        if (services.isDurable(origin)) {
+            services.storage().markHandledLater(envelope.id());
+        }
+    }
+
+    private static void logFailure(Envelope envelope, URI uri, Throwable failure, String next) {
+        log.warn("envelope {} ({}) failed attempt {} at {}: {}; {}", envelope.id(), envelope.messageType(),
+                envelope.attempts(), uri, failure.toString(), next);
+    }
+
+    /** Whether an interrupt caused this failure: its cause chain, or this thread's flag. */
+    private static boolean interruptedBy(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return Thread.currentThread().isInterrupted();
+    }
+
+    /** Sleeps a cooldown; false if interrupted (the interrupt is kept). */
+    private static boolean sleep(Duration delay) {
+        if (delay.isZero()) {
+            return true;
+        }
+        try {
+            Thread.sleep(delay.toMillis(), delay.toNanosPart() % 1_000_000);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static RuntimeException rethrowable(Throwable failure) {
+        if (failure instanceof RuntimeException runtimeException) {
+            return runtimeException;
+        }
+        if (failure instanceof Error error) {
+            throw error;
+        }
+        return new AgateException("handler failed: " + failure, failure);
+    }
+}

@@ -1,0 +1,242 @@
+package dev.agate.internal.execution;
+
+import dev.agate.AgateException;
+import dev.agate.OutboxTransaction;
+import dev.agate.internal.AgateThreads;
+import dev.agate.internal.Lifecycle;
+import dev.agate.internal.endpoint.Delivery;
+import dev.agate.internal.storage.DurableStorage;
+import dev.agate.spi.StoreTransaction;
+import java.lang.ref.Cleaner;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unit of work of an application's own transaction (see {@link OutboxTransaction}): the root of what
+ * is sent in it, with no envelope being handled. Unlike a handling, it writes durable sends at once, on
+ * the application's connection, so they are in its transaction whoever commits it; buffered sends wait
+ * in memory for the commit. Not thread-safe, like the connection it writes on.
+ */
+final class OutboxContext extends ExecutionContext implements OutboxTransaction {
+    private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
+    private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
+
+    private final Lifecycle lifecycle;
+    private final String serviceName;
+    private final DurableStorage durable;
+    private final Connection connection;
+    private final StoreTransaction enlisted;
+    private final Leak leak;
+    private final Cleaner.Cleanable cleanable;
+
+    OutboxContext(EnvelopeExecutor executor, Collaborators services, StoredSends storedSends, Connection connection,
+                  StoreTransaction enlisted) {
+        super(executor, services, storedSends, null, null, null);
+        this.lifecycle = services.lifecycle();
+        this.serviceName = services.serviceName();
+        this.durable = services.storage();
+        this.connection = connection;
+        this.enlisted = enlisted;
+        this.leak = new Leak(durable, new Throwable("the outbox transaction was opened here"));
+        this.cleanable = LEAKS.register(this, leak);
+    }
+
+    @Override
+    public Connection connection() {
+        return connection;
+    }
+
+    @Override
+    StoreTransaction transaction() {
+        if (isFinished()) {
+            throw new IllegalStateException("the outbox transaction has ended: send through it only while it is open");
+        }
+        return enlisted;
+    }
+
+    @Override
+    StoreTransaction openTransaction() {
+        return isFinished() ? null : enlisted;
+    }
+
+    @Override
+    void hold(List<Delivery> deliveries) {
+        lifecycle.checkRunning();
+        if (storedCount(deliveries) > 1) {
+            holdAllOrNothing(deliveries);
+            return;
+        }
+        holdNow(deliveries); // one write at most: a statement fails whole, no savepoint needed
+    }
+
+    /** How many of the deliveries are written to the store now: to durable endpoints, or scheduled for later. */
+    private int storedCount(List<Delivery> deliveries) {
+        java.time.Instant now = durable.now();
+        int stored = 0;
+        for (Delivery delivery : deliveries) {
+            if (StoredSends.isStored(delivery, now)) {
+                stored++;
+            }
+        }
+        return stored;
+    }
+
+    /** One message to several endpoints is written in a savepoint: if one write fails, none of them stays. */
+    private void holdAllOrNothing(List<Delivery> deliveries) {
+        java.sql.Savepoint savepoint;
+        try {
+            savepoint = connection.setSavepoint();
+        } catch (java.sql.SQLException e) {
+            throw new AgateException("setting a savepoint in the application's transaction failed: " + e.getMessage(), e);
+        }
+        try {
+            holdNow(deliveries);
+        } catch (RuntimeException e) {
+            try {
+                connection.rollback(savepoint);
+            } catch (java.sql.SQLException undo) {
+                e.addSuppressed(undo);
+                markRollbackOnly("a send whose writes could not be undone failed: " + e.getMessage());
+            }
+            throw e;
+        }
+        try {
+            connection.releaseSavepoint(savepoint);
+        } catch (java.sql.SQLException e) {
+            log.debug("releasing a savepoint failed; it ends with the transaction", e);
+        }
+    }
+
+    private void holdNow(List<Delivery> deliveries) {
+        java.time.Instant now = durable.now();
+        for (Delivery delivery : deliveries) {
+            if (StoredSends.isStored(delivery, now)) {
+                (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
+            }
+        }
+        super.hold(storedSends.store(this::transaction, deliveries, storedForLater, true));
+    }
+
+    @Override
+    public void beforeCommit() {
+        if (isFinished()) {
+            throw new IllegalStateException("the outbox transaction has ended already");
+        }
+        String cannot = rollbackOnly();
+        if (cannot == null && !lifecycle.isRunning()) {
+            cannot = "host '" + serviceName + "' closed while the transaction was open, so nothing can be sent";
+        }
+        if (cannot != null) {
+            throw new AgateException("the application's transaction cannot commit: " + cannot);
+        }
+        enlisted.checkCommittable();
+    }
+
+    @Override
+    public void commit() {
+        try {
+            beforeCommit();
+        } catch (AgateException e) {
+            rollback();
+            throw new AgateException(e.getMessage() + "; it was rolled back and nothing was sent", e);
+        }
+        try {
+            enlisted.commit();
+        } catch (RuntimeException e) {
+            end();
+            discard();
+            // A driver may report a failure after the commit itself worked (sqlite-jdbc begins the next
+            // transaction inside commit()): then the rows are there, and the agent must find them.
+            leak.releaseLater();
+            throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
+        }
+        afterCommit();
+    }
+
+    @Override
+    public void rollback() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        discard();
+        enlisted.rollback();
+    }
+
+    @Override
+    public void afterCommit() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        deliverAfterCommit(takePending());
+    }
+
+    @Override
+    public void afterRollback() {
+        if (isFinished()) {
+            return;
+        }
+        end();
+        discard();
+    }
+
+    /**
+     * Rolls back what was not committed; then, in case the application committed the connection behind
+     * the outbox's back, gives the rows written here to any node, so the durability agent delivers them
+     * (for rows that were rolled back, that finds nothing).
+     */
+    @Override
+    public void close() {
+        if (isFinished()) {
+            return;
+        }
+        rollback();
+        leak.releaseLater(); // later: the caller still holds its connection, and on SQLite maybe the write lock
+    }
+
+    private void end() {
+        leak.ended.set(true);
+        cleanable.clean();
+    }
+
+    /** What the cleaner needs when an outbox is dropped without being ended: never a reference to the outbox. */
+    private static final class Leak implements Runnable {
+        final AtomicBoolean ended = new AtomicBoolean();
+        final List<UUID> stored = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<UUID> storedOutgoing = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final DurableStorage durable;
+        private final Throwable openedAt;
+
+        Leak(DurableStorage durable, Throwable openedAt) {
+            this.durable = durable;
+            this.openedAt = openedAt;
+        }
+
+        @Override
+        public void run() {
+            if (ended.get()) {
+                return;
+            }
+            log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
+                    + " are given to the durability agent, in case its connection was committed", stored.size() + storedOutgoing.size(),
+                    openedAt);
+            releaseLater();
+        }
+
+        /** Gives the rows written in the transaction to any node, in case it was committed after all; finds nothing otherwise. */
+        void releaseLater() {
+            if (!stored.isEmpty()) {
+                durable.releaseLater(List.copyOf(stored));
+            }
+            if (!storedOutgoing.isEmpty()) {
+                durable.releaseOutgoingLater(List.copyOf(storedOutgoing), 0);
+            }
+        }
+    }
+}

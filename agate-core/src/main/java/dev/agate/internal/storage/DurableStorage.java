@@ -1,0 +1,274 @@
+package dev.agate.internal.storage;
+
+import dev.agate.AgateException;
+import dev.agate.DeadLetter;
+import dev.agate.Durability;
+import dev.agate.Envelope;
+import dev.agate.internal.Backoff;
+import dev.agate.internal.EnvelopeBodies;
+import dev.agate.spi.MessageStore;
+import dev.agate.spi.StoreTransaction;
+import java.net.URI;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The runtime's side of its message store: this node's id and every write the runtime makes to the
+ * store. It speaks envelopes, ids and endpoint URIs; what an endpoint is, and which envelopes go to the
+ * inbox or the outbox, is decided above it.
+ *
+ * <p>Every store call goes through the store's {@link StoreHealth} (a failure becomes a
+ * {@link StoreUnavailableException} and pauses the durable workers); the writes that may wait go through
+ * {@link WriteBehind}. Thread-safe.
+ */
+public final class DurableStorage {
+    /** How long to wait after store failures in a row; also the pace of retrying the store's start. */
+    public static final Backoff PAUSE = StoreHealth.PAUSE;
+
+    private final MessageStore store;
+    private final Durability settings;
+    private final Clock clock;
+    private final EnvelopeBodies bodies;
+    private final StoreHealth health;
+    private final WriteBehind writeBehind;
+    private volatile int nodeId;
+
+    public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.bodies = bodies;
+        this.health = new StoreHealth(store.description());
+        this.writeBehind = new WriteBehind(store, settings, clock, health);
+    }
+
+    public MessageStore store() {
+        return store;
+    }
+
+    public Durability settings() {
+        return settings;
+    }
+
+    public Instant now() {
+        return clock.instant();
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public void nodeId(int id) {
+        this.nodeId = id;
+    }
+
+    /** Whether the store keeps this envelope as scheduled rather than incoming, at {@code now}. */
+    public static boolean isLater(Envelope envelope, Instant now) {
+        return envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);
+    }
+
+    // ---- writes now
+
+    /**
+     * Persists envelopes received at {@code endpoint}, owned by this node (scheduled ones by nobody), in
+     * {@code transaction} or one of their own; scheduled means scheduled after {@code now}. Returns them
+     * serialized; duplicates are not stored again.
+     */
+    public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now) {
+        return persist(transaction, endpoint, envelopes, now, false);
+    }
+
+    /**
+     * {@link #persist(StoreTransaction, URI, List, Instant)}; in the application's own transaction a failure
+     * is the application's (its transaction may be aborted already), so it does not pause the workers.
+     */
+    public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now,
+                           boolean applicationTransaction) {
+        List<Envelope> serialized = serializedAll(envelopes);
+        write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
+                () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now), applicationTransaction);
+        return serialized;
+    }
+
+    /** Writes envelopes due now for another service to the outbox, owned by this node; returns them serialized. */
+    public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes) {
+        return persistOutgoing(transaction, envelopes, false);
+    }
+
+    /** {@link #persistOutgoing(StoreTransaction, List)}; see {@link #persist(StoreTransaction, URI, List, Instant, boolean)} for the flag. */
+    public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
+        List<Envelope> serialized = serializedAll(envelopes);
+        write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(), () -> {
+            store.outbox().store(transaction, serialized, nodeId);
+            return null;
+        }, applicationTransaction);
+        return serialized;
+    }
+
+    private List<Envelope> serializedAll(List<Envelope> envelopes) {
+        List<Envelope> serialized = new ArrayList<>(envelopes.size());
+        envelopes.forEach(e -> serialized.add(bodies.serialized(e)));
+        return serialized;
+    }
+
+    /** A write; in the application's own transaction its failure is the application's, and does not pause the workers. */
+    private void write(String what, Supplier<?> work, boolean applicationTransaction) {
+        if (!applicationTransaction) {
+            call(what, work);
+            return;
+        }
+        try {
+            work.get();
+        } catch (RuntimeException e) {
+            throw new AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Persists a batch a listener received for the queue {@code endpoint}, owned by this node, in one
+     * transaction, and returns the envelopes that were not there already (an envelope sent again after a
+     * lost acknowledgement is stored and handled once).
+     *
+     * @throws StoreUnavailableException when the store failed: nothing was stored
+     */
+    public List<Envelope> persistReceived(URI endpoint, List<Envelope> envelopes, Instant now) {
+        Map<UUID, Envelope> unique = new LinkedHashMap<>();
+        envelopes.forEach(e -> unique.putIfAbsent(e.id(), e));
+        List<Envelope> batch = List.copyOf(unique.values());
+        Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
+                () -> store.inbox().store(null, endpoint, batch, nodeId, now));
+        return duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList();
+    }
+
+    /**
+     * Moves an incoming envelope (a scheduled send that came due, a replayed dead letter) to the outbox, owned
+     * by this node, and marks its incoming row handled, in one transaction.
+     */
+    public void moveToOutbox(Envelope envelope) {
+        call("moving envelope " + envelope.id() + " to the outbox", () -> {
+            try (StoreTransaction transaction = store.begin()) {
+                store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId);
+                store.inbox().markHandled(transaction, List.of(envelope.id()), clock.instant().plus(settings.keepHandledFor()));
+                transaction.commit();
+            }
+            return null;
+        });
+    }
+
+    /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
+    public boolean markHandled(StoreTransaction transaction, UUID id) {
+        return call("marking envelope " + id + " handled",
+                () -> store.inbox().markHandled(transaction, id, nodeId, clock.instant().plus(settings.keepHandledFor())));
+    }
+
+    public void recordAttempts(UUID id, int attempts) {
+        call("recording the attempts of envelope " + id, () -> {
+            store.inbox().recordAttempts(id, attempts);
+            return null;
+        });
+    }
+
+    /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
+    public boolean scheduleRetry(UUID id, int attempts, Instant at) {
+        return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId, attempts, at));
+    }
+
+    /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
+    public boolean deadLetter(DeadLetter letter) {
+        DeadLetter stored = new DeadLetter(bodies.serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
+                letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
+        return call("moving envelope " + letter.id() + " to the dead letters",
+                () -> store.deadLetters().moveFromInbox(stored, nodeId, expiresAt(letter)));
+    }
+
+    /** Writes a dead letter for an envelope that has no incoming row (an outgoing one its destination refused). */
+    public void deadLetterOutgoing(DeadLetter letter) {
+        call("moving envelope " + letter.id() + " to the dead letters", () -> {
+            store.deadLetters().moveFromInbox(letter, expiresAt(letter));
+            return null;
+        });
+    }
+
+    private Instant expiresAt(DeadLetter letter) {
+        return settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
+    }
+
+    public StoreTransaction begin() {
+        return call("opening a transaction", store::begin);
+    }
+
+    /** Joins the application's transaction on {@code connection}; its failures are the application's, not the store's health. */
+    public StoreTransaction enlist(Connection connection) {
+        return store.enlist(Objects.requireNonNull(connection, "connection"));
+    }
+
+    // ---- writes that may wait: see WriteBehind
+
+    /** Marks an envelope handled in the next batch. */
+    public void markHandledLater(UUID id) {
+        writeBehind.markHandledLater(id);
+    }
+
+    /** Gives envelopes back to any node with the next flush, not on the calling thread. */
+    public void releaseLater(Collection<UUID> ids) {
+        writeBehind.releaseLater(ids);
+    }
+
+    /** Gives envelopes back to any node now; never throws (when the store fails they wait for the next flush). */
+    public void release(Collection<UUID> ids) {
+        writeBehind.release(ids);
+    }
+
+    /** Outgoing rows this node holds but cannot send now: given back to any node with the next flush. */
+    public void releaseOutgoingLater(Collection<UUID> ids, int attempts) {
+        writeBehind.releaseOutgoingLater(ids, attempts);
+    }
+
+    /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
+    public void deleteOutgoing(Collection<UUID> ids) {
+        writeBehind.deleteOutgoing(ids);
+    }
+
+    /** Writes what waits; skipped while another thread does. */
+    public void flushWriteBehind() {
+        writeBehind.flush();
+    }
+
+    /** Writes what waits, after a flush under way; true when nothing is left pending. */
+    public boolean flushWriteBehindNow() {
+        return writeBehind.flushNow();
+    }
+
+    // ---- health: see StoreHealth
+
+    /** Runs one store call, turning its failure into a {@link StoreUnavailableException} and a pause. */
+    public <T> T call(String what, Supplier<T> work) {
+        return health.call(what, work);
+    }
+
+    /** Why the last store call failed, or null when it worked. */
+    public String lastFailure() {
+        return health.lastFailure();
+    }
+
+    /** Whether durable workers should wait before taking more work: the store failed moments ago. */
+    public boolean isPaused() {
+        return health.isPaused();
+    }
+
+    /** How long to wait before trying the store again after a failure. */
+    public Duration retryDelay() {
+        return health.retryDelay();
+    }
+}

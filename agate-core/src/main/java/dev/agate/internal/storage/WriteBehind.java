@@ -1,0 +1,185 @@
+package dev.agate.internal.storage;
+
+import dev.agate.Durability;
+import dev.agate.spi.MessageStore;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The store writes that may wait a little and go in batches: handled marks of handlings that wrote
+ * nothing else, releases of rows this node cannot take, and deletes of acknowledged outgoing rows. They
+ * are written when a batch is full, by the durability agent every 100 ms, and at close; a write that
+ * fails puts its ids back to wait for the next flush, so nothing is forgotten while the store is down.
+ *
+ * <p>Handled marks: a handling that wrote nothing to the store (no transaction was opened) is marked
+ * handled in a batch of up to {@link Durability#batchSize()} ids: one statement instead of one
+ * transaction per envelope. Until the batch is written a crash may handle it again, which such a handler
+ * (one that changes nothing in the database) must tolerate anyway. Thread-safe; one flush at a time.
+ */
+final class WriteBehind {
+    private static final Logger log = LoggerFactory.getLogger(WriteBehind.class);
+
+    private final MessageStore store;
+    private final Durability settings;
+    private final Clock clock;
+    private final StoreHealth health;
+    private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger pendingMarks = new AtomicInteger();
+    private final ConcurrentLinkedQueue<UUID> pendingReleases = new ConcurrentLinkedQueue<>();
+    /** Outgoing rows to give back to any node, with their attempts. */
+    private final ConcurrentLinkedQueue<Map.Entry<UUID, Integer>> pendingOutgoingReleases = new ConcurrentLinkedQueue<>();
+    /** Outgoing rows whose envelopes were acknowledged, still to delete. */
+    private final ConcurrentLinkedQueue<UUID> pendingOutgoingDeletes = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock flushing = new ReentrantLock();
+
+    WriteBehind(MessageStore store, Durability settings, Clock clock, StoreHealth health) {
+        this.store = store;
+        this.settings = settings;
+        this.clock = clock;
+        this.health = health;
+    }
+
+    /** Marks an envelope handled in the next batch. */
+    void markHandledLater(UUID id) {
+        handledMarks.add(id);
+        if (pendingMarks.incrementAndGet() >= settings.batchSize()) {
+            flush();
+        }
+    }
+
+    /**
+     * Gives envelopes back to any node with the next flush (within 100 ms), not on the calling thread: the
+     * caller may hold the only connection (SQLite) or a lock the release would wait for.
+     */
+    void releaseLater(Collection<UUID> ids) {
+        pendingReleases.addAll(ids);
+    }
+
+    /**
+     * Gives envelopes this node could not take into memory back to any node. Never throws: when the store
+     * fails, the ids wait and are released with the next flush, because a row this node owns but does not
+     * hold would otherwise wait for this node to stop.
+     */
+    void release(Collection<UUID> ids) {
+        try {
+            health.call("releasing " + ids.size() + " envelope(s)", () -> {
+                store.inbox().release(ids);
+                return null;
+            });
+        } catch (StoreUnavailableException e) {
+            pendingReleases.addAll(ids);
+            log.warn("{} envelope(s) wait to be released to any node: {}", ids.size(), e.getMessage());
+        }
+    }
+
+    /** Outgoing rows this node holds but cannot send now: given back to any node with the next flush. */
+    void releaseOutgoingLater(Collection<UUID> ids, int attempts) {
+        ids.forEach(id -> pendingOutgoingReleases.add(Map.entry(id, attempts)));
+    }
+
+    /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
+    void deleteOutgoing(Collection<UUID> ids) {
+        try {
+            health.call("deleting " + ids.size() + " sent envelope(s)", () -> {
+                store.outbox().delete(null, ids);
+                return null;
+            });
+        } catch (StoreUnavailableException e) {
+            // Still owned by this node: deleted with the next flush, or sent again after a crash (the receiver drops the duplicate).
+            pendingOutgoingDeletes.addAll(ids);
+        }
+    }
+
+    /** Writes what waits; on failure it stays pending. Skipped while another thread flushes. */
+    void flush() {
+        if (!flushing.tryLock()) {
+            return; // another thread is writing them
+        }
+        try {
+            flushLocked();
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    /** Like {@link #flush()}, but waits for a flush under way; true when nothing is left pending. */
+    boolean flushNow() {
+        flushing.lock();
+        try {
+            flushLocked();
+            return handledMarks.isEmpty() && pendingReleases.isEmpty() && pendingOutgoingReleases.isEmpty()
+                    && pendingOutgoingDeletes.isEmpty();
+        } finally {
+            flushing.unlock();
+        }
+    }
+
+    private void flushLocked() {
+        while (!handledMarks.isEmpty()) {
+            List<UUID> batch = new ArrayList<>();
+            UUID id;
+            while (batch.size() < settings.batchSize() && (id = handledMarks.poll()) != null) {
+                batch.add(id);
+            }
+            pendingMarks.addAndGet(-batch.size());
+            try {
+                health.call("marking " + batch.size() + " envelope(s) handled", () -> {
+                    store.inbox().markHandled(null, batch, clock.instant().plus(settings.keepHandledFor()));
+                    return null;
+                });
+            } catch (StoreUnavailableException e) {
+                handledMarks.addAll(batch);
+                pendingMarks.addAndGet(batch.size());
+                log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
+                return;
+            }
+        }
+        List<UUID> releases = drain(pendingReleases);
+        if (!releases.isEmpty()) {
+            release(releases); // failing again, they go back to wait
+        }
+        List<UUID> deletes = drain(pendingOutgoingDeletes);
+        if (!deletes.isEmpty()) {
+            deleteOutgoing(deletes);
+        }
+        flushOutgoingReleases();
+    }
+
+    private void flushOutgoingReleases() {
+        Map<Integer, List<UUID>> byAttempts = new HashMap<>();
+        Map.Entry<UUID, Integer> release;
+        while ((release = pendingOutgoingReleases.poll()) != null) {
+            byAttempts.computeIfAbsent(release.getValue(), a -> new ArrayList<>()).add(release.getKey());
+        }
+        for (Map.Entry<Integer, List<UUID>> group : byAttempts.entrySet()) {
+            try {
+                health.call("releasing " + group.getValue().size() + " outgoing envelope(s)", () -> {
+                    store.outbox().release(group.getValue(), group.getKey());
+                    return null;
+                });
+            } catch (StoreUnavailableException e) {
+                group.getValue().forEach(i -> pendingOutgoingReleases.add(Map.entry(i, group.getKey())));
+                log.warn("{} outgoing envelope(s) wait to be released to any node: {}", group.getValue().size(), e.getMessage());
+            }
+        }
+    }
+
+    private static List<UUID> drain(ConcurrentLinkedQueue<UUID> queue) {
+        List<UUID> drained = new ArrayList<>();
+        UUID id;
+        while ((id = queue.poll()) != null) {
+            drained.add(id);
+        }
+        return drained;
+    }
+}
