@@ -87,6 +87,29 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     /** A single long from a query. */
+    /**
+     * Waits until no session but the caller's is connected to this database: after a client process was
+     * killed, the server may still be finishing a COMMIT the client had sent, and only once the server
+     * ended that session is what it committed final. SQLite has no server: nothing to wait for.
+     */
+    public void awaitNoOtherSessions(java.time.Duration timeout) throws SQLException, InterruptedException {
+        String others = switch (kind) {
+            case SQLITE -> null;
+            case POSTGRES -> "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+            case MARIADB -> "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND ID <> CONNECTION_ID()";
+        };
+        if (others == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (queryLong(others) > 0) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("sessions of another client are still connected to " + name + " after " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     public long queryLong(String sql) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
              var result = statement.executeQuery(sql)) {

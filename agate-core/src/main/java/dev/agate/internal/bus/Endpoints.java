@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -161,7 +162,7 @@ public final class Endpoints {
 
     /** The names of the open endpoints, for the log. */
     public Set<String> names() {
-        return Set.copyOf(byName.keySet());
+        return new TreeSet<>(byName.keySet());
     }
 
     /** See {@link dev.agate.AgateHost#status()}. */

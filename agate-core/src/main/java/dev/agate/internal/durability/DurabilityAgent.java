@@ -35,6 +35,8 @@ public final class DurabilityAgent {
     private volatile boolean claiming = true;
     /** Held while a claiming job runs: stopClaiming() waits on it. */
     private final java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
+    /** Set by start(): before it, a wake-up runs nothing (a host built but not started has no node id to claim with). */
+    private volatile boolean started;
     private volatile boolean stopped;
 
     private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery) {
@@ -68,6 +70,7 @@ public final class DurabilityAgent {
     }
 
     public void start() {
+        started = true;
         // First runs come quickly, so a restarted node picks up its work at once.
         jobs.forEach(job -> schedule(job, Duration.ofMillis(ThreadLocalRandom.current().nextLong(10, 100))));
     }
@@ -124,7 +127,7 @@ public final class DurabilityAgent {
     }
 
     private void runSoon(DurabilityJob job) {
-        if (!stopped) {
+        if (started && !stopped) {
             try {
                 threads.execute(() -> {
                     if (!stopped) {

@@ -80,12 +80,12 @@ public final class NodeMembership {
         description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + localHostName();
         try {
             storage.nodeId(storage.call("registering this node", () -> store.nodes().register(serviceName, description, storage.now())));
+            leaderLock = store.leaderLock();
         } catch (RuntimeException e) {
             store.close();
             throw new AgateException("host '" + serviceName + "' could not register as a node of " + store.description() + ": "
                     + e.getMessage(), e);
         }
-        leaderLock = store.leaderLock();
     }
 
     /**
