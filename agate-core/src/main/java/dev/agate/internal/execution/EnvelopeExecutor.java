@@ -67,6 +67,11 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         this.storedSends = services.storage() == null ? null : new StoredSends(services.storage());
     }
 
+    /** Writes what a unit of work sends that must be stored before its commit; null for a host without a store. */
+    StoredSends storedSends() {
+        return storedSends;
+    }
+
     /** True when this thread is running a handler of this executor's host. */
     public boolean isHandlingOnThisThread() {
         return HANDLING.get() == this;
@@ -85,7 +90,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             throw new IllegalStateException("host '" + services.serviceName() + "' has no message store, so it has no outbox: configure"
                     + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
         }
-        return new OutboxContext(this, services, storedSends, connection, storage.enlist(connection));
+        return new OutboxContext(this, services, connection, storage.enlist(connection));
     }
 
     @Override
@@ -213,7 +218,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
                             Class<?> responseType, ExecutionContext parent) {
         URI uri = origin == null ? null : origin.uri();
         observers.emit(Kind.STARTED, envelope, uri);
-        ExecutionContext context = new ExecutionContext(this, services, storedSends, envelope, parent, origin);
+        ExecutionContext context = new ExecutionContext(this, services, envelope, parent, origin);
         Object response = null;
         try {
             context.beginAttempt();

@@ -42,11 +42,9 @@ import org.slf4j.LoggerFactory;
  */
 class ExecutionContext implements MessageContext {
     private static final Logger log = LoggerFactory.getLogger(ExecutionContext.class);
-    /** Runs a nested {@code invoke}: the one two-way tie of this package (an invoke inside a handler runs the executor again). */
+    /** Runs a nested {@code invoke} and stores what must be stored: the one two-way tie of this package (an invoke inside a handler runs the executor again). */
     private final EnvelopeExecutor executor;
     private final Collaborators services;
-    /** Null for a host without a store. */
-    final StoredSends storedSends;
     private final Envelope envelope;
     private final ExecutionContext parent;
     /** The endpoint whose worker runs this unit of work, or null for invoke. */
@@ -63,11 +61,9 @@ class ExecutionContext implements MessageContext {
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
     final List<Delivery> storedForLater = new ArrayList<>(0);
 
-    ExecutionContext(EnvelopeExecutor executor, Collaborators services, StoredSends storedSends, Envelope envelope,
-                     ExecutionContext parent, Endpoint origin) {
+    ExecutionContext(EnvelopeExecutor executor, Collaborators services, Envelope envelope, ExecutionContext parent, Endpoint origin) {
         this.executor = executor;
         this.services = services;
-        this.storedSends = storedSends;
         this.envelope = envelope;
         this.parent = parent;
         this.origin = origin;
@@ -327,7 +323,7 @@ class ExecutionContext implements MessageContext {
                 // a store outage, so the error policies see it rather than an endless "try again later".
                 transaction.checkCommittable();
             }
-            toDeliver = owed.isEmpty() ? owed : storedSends.store(this::transaction, owed, storedForLater, false);
+            toDeliver = owed.isEmpty() ? owed : executor.storedSends().store(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
             if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
                 discard();

@@ -27,6 +27,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
 
     private final Lifecycle lifecycle;
+    private final StoredSends storedSends;
     private final String serviceName;
     private final DurableStorage durable;
     private final Connection connection;
@@ -34,9 +35,9 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private final Leak leak;
     private final Cleaner.Cleanable cleanable;
 
-    OutboxContext(EnvelopeExecutor executor, Collaborators services, StoredSends storedSends, Connection connection,
-                  StoreTransaction enlisted) {
-        super(executor, services, storedSends, null, null, null);
+    OutboxContext(EnvelopeExecutor executor, Collaborators services, Connection connection, StoreTransaction enlisted) {
+        super(executor, services, null, null, null);
+        this.storedSends = executor.storedSends();
         this.lifecycle = services.lifecycle();
         this.serviceName = services.serviceName();
         this.durable = services.storage();
