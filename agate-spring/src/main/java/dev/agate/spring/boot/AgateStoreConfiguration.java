@@ -7,6 +7,9 @@ import dev.agate.spi.MessageStore;
 import dev.agate.spring.SpringMessageStore;
 import java.sql.DatabaseMetaData;
 import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -26,6 +29,7 @@ import org.springframework.util.ClassUtils;
  * separate store when {@code agate.store.url} is set, else one on the application's {@code DataSource}.
  */
 final class AgateStoreConfiguration {
+    private static final Logger log = LoggerFactory.getLogger(AgateStoreConfiguration.class);
     private static final String JPA_MANAGER = "org.springframework.orm.jpa.JpaTransactionManager";
 
     private AgateStoreConfiguration() {
@@ -39,7 +43,15 @@ final class AgateStoreConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(MessageStore.class)
-        JdbcMessageStore agateMessageStore(AgateProperties properties) {
+        JdbcMessageStore agateMessageStore(AgateProperties properties, ListableBeanFactory beans) {
+            String[] dataSources = beans.getBeanNamesForType(DataSource.class, false, false);
+            if (dataSources.length > 0) {
+                log.warn("agate.store.url is set: Agate keeps its messages in {}, not in the application's DataSource ({}). A message"
+                        + " sent in a @Transactional method is stored at once, outside that transaction: it is sent even if the"
+                        + " transaction rolls back. Remove agate.store.url to keep Agate's tables in the application's database, where"
+                        + " its sends commit and roll back with the application's data.", withoutQuery(properties.getStore().getUrl()),
+                        String.join(", ", dataSources));
+            }
             return configured(JdbcMessageStore.builder(properties.getStore().getUrl()), properties.getStore()).build();
         }
     }

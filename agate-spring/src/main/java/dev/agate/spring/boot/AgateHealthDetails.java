@@ -1,0 +1,31 @@
+package dev.agate.spring.boot;
+
+import dev.agate.AgateHost;
+import dev.agate.HostStatus;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** What the "agate" health indicator shows, on either Spring Boot line: the same details from {@link AgateHost#status()}. */
+final class AgateHealthDetails {
+    private AgateHealthDetails() {
+    }
+
+    /** Service, running, node id, store, the store's last error, and each endpoint with its mode. */
+    static Map<String, Object> of(AgateHost host, HostStatus status) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("service", host.serviceName());
+        details.put("running", status.running());
+        details.put("nodeId", status.nodeId());
+        if (status.store() != null) {
+            details.put("store", status.store());
+        }
+        if (status.storeError() != null) {
+            details.put("storeError", status.storeError());
+        }
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        status.endpoints().forEach(endpoint -> endpoints.put(endpoint.uri().toString(), endpoint.mode().name().toLowerCase(Locale.ROOT)));
+        details.put("endpoints", endpoints);
+        return details;
+    }
+}

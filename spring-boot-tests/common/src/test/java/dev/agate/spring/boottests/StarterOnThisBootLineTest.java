@@ -1,0 +1,188 @@
+package dev.agate.spring.boottests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.agate.AgateHost;
+import dev.agate.Handler;
+import dev.agate.MessageBus;
+import dev.agate.spi.MessageStore;
+import dev.agate.spring.SpringMessageStore;
+import java.lang.reflect.Method;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.boot.SpringBootVersion;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The starter in a Spring Boot application on PostgreSQL, with nothing but the documented configuration
+ * ({@code spring.datasource.url}): the same tests run on each Spring Boot line Agate supports
+ * (spring-boot-tests/boot3 and boot4). Agate's store is on the application's DataSource, its tables in the
+ * application's database, a {@code @Transactional} method's message is handled once after its commit and
+ * never after its rollback, the actuator's health has an "agate" component, and a misspelt {@code agate.*}
+ * property stops the start with Spring Boot's report of what is wrong and what to do.
+ */
+@ExtendWith(OutputCaptureExtension.class)
+class StarterOnThisBootLineTest {
+    private static final String ADMIN = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+
+    record Greeting(String text) {
+    }
+
+    static class Greeter {
+        final Set<String> greeted = ConcurrentHashMap.newKeySet();
+
+        @Handler
+        void on(Greeting greeting) {
+            greeted.add(greeting.text());
+        }
+    }
+
+    static class Guestbook {
+        private final JdbcTemplate jdbc;
+        private final MessageBus bus;
+
+        Guestbook(JdbcTemplate jdbc, MessageBus bus) {
+            this.jdbc = jdbc;
+            this.bus = bus;
+        }
+
+        @Transactional
+        public void sign(String name, boolean fail) {
+            jdbc.update("INSERT INTO guests (name) VALUES (?)", name);
+            bus.send(new Greeting("hello " + name));
+            if (fail) {
+                throw new IllegalStateException("the pen broke");
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class App {
+        @Bean
+        Greeter greeter() {
+            return new Greeter();
+        }
+
+        @Bean
+        Guestbook guestbook(JdbcTemplate jdbc, MessageBus bus) {
+            return new Guestbook(jdbc, bus);
+        }
+    }
+
+    private String database;
+    private ConfigurableApplicationContext context;
+
+    @BeforeEach
+    void createDatabase() throws Exception {
+        database = "agate_boot_" + SpringBootVersion.getVersion().replaceAll("\\W", "_") + "_" + System.nanoTime();
+        admin("CREATE DATABASE " + database);
+    }
+
+    @AfterEach
+    void dropDatabase() throws Exception {
+        if (context != null) {
+            context.close();
+        }
+        admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    }
+
+    private static void admin(String sql) throws Exception {
+        try (Connection connection = DriverManager.getConnection(ADMIN); Statement statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private ConfigurableApplicationContext start(String... properties) {
+        context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
+                .properties("spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database + "?user=postgres",
+                        "agate.durable-local-queues=true", "agate.shutdown-timeout=3s",
+                        // The health endpoint is a bean only where it is exposed; JMX is a technology without a web server.
+                        "spring.jmx.enabled=true", "management.endpoints.jmx.exposure.include=health",
+                        "management.endpoint.health.show-details=always")
+                .properties(properties)
+                .run();
+        return context;
+    }
+
+    @Test
+    void theseTestsRunOnTheSpringBootLineOfTheirModule() {
+        String line = System.getProperty("agate.boot.line");
+        System.out.println("Spring Boot " + SpringBootVersion.getVersion() + " (module line " + line + ")");
+        assertThat(line).as("agate.boot.line, set by the module's pom").isNotBlank();
+        assertThat(SpringBootVersion.getVersion()).startsWith(line);
+    }
+
+    @Test
+    void aRolledBackSendIsNeverDeliveredAndACommittedOneIsDeliveredOnceThroughTheApplicationsDatabase() throws Exception {
+        start();
+        MessageStore store = context.getBean(MessageStore.class);
+        assertThat(store).as("the store is on the application's DataSource, not an embedded fallback").isInstanceOf(SpringMessageStore.class);
+        AgateHost host = context.getBean(AgateHost.class);
+        assertThat(host.isRunning()).isTrue();
+        assertThat(host.status().store()).startsWith("PostgreSQL").contains(database);
+        JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM information_schema.tables WHERE table_catalog = ? AND table_name LIKE 'agate%'",
+                Long.class, database)).as("Agate's tables in the application's database").isGreaterThanOrEqualTo(4);
+        jdbc.execute("CREATE TABLE guests (name VARCHAR(40) NOT NULL)");
+        Guestbook guestbook = context.getBean(Guestbook.class);
+        Greeter greeter = context.getBean(Greeter.class);
+
+        guestbook.sign("ada", false);
+        assertThatThrownBy(() -> guestbook.sign("bob", true)).hasMessage("the pen broke");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> greeter.greeted.contains("hello ada"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.admin().counts().handled() == 1);
+        // Room for a wrong delivery to show up, had the rolled-back send escaped its transaction.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> greeter.greeted.size() == 1);
+        assertThat(greeter.greeted).containsExactly("hello ada");
+        assertThat(jdbc.queryForList("SELECT name FROM guests", String.class)).containsExactly("ada");
+        assertThat(store.admin().counts().incoming()).isZero();
+    }
+
+    @Test
+    void aMisspeltAgatePropertyStopsTheStartWithSpringBootsReportOfWhatToDo(CapturedOutput output) {
+        assertThatThrownBy(() -> start("agate.durable-local-queus=true")).isInstanceOf(Exception.class);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Agate has no setting agate.durable-local-queus").contains("did you mean agate.durable-local-queues?")
+                .contains("Correct or remove it");
+    }
+
+    @Test
+    void theActuatorsHealthHasAnAgateComponentWithTheStore() throws Exception {
+        start();
+        // The health endpoint's types differ between the lines (Boot 4 moved them), so it is read by reflection.
+        Object endpoint = context.getBean("healthEndpoint");
+        Method forPath = endpoint.getClass().getMethod("healthForPath", String[].class);
+        Object agate = forPath.invoke(endpoint, (Object) new String[] {"agate"});
+        assertThat(agate).as("an \"agate\" health component").isNotNull();
+        assertThat(agate.getClass().getMethod("getStatus").invoke(agate)).hasToString("UP");
+        Map<?, ?> details = (Map<?, ?>) agate.getClass().getMethod("getDetails").invoke(agate);
+        assertThat(details.get("store")).asString().startsWith("PostgreSQL");
+        assertThat(details.get("running")).isEqualTo(true);
+
+        context.getBean(AgateHost.class).close();
+        Object afterClose = forPath.invoke(endpoint, (Object) new String[] {"agate"});
+        assertThat(afterClose.getClass().getMethod("getStatus").invoke(afterClose)).hasToString("DOWN");
+    }
+}
