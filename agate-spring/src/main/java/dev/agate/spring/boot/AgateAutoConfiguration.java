@@ -69,7 +69,8 @@ public class AgateAutoConfiguration {
             refuseEmbeddedFallback(beans);
         }
         AgateHost.Builder builder = AgateHost.builder();
-        new PropertiesHostCustomizer(properties, environment.getProperty("spring.application.name"), beans.getBeanClassLoader())
+        new PropertiesHostCustomizer(properties, environment.getProperty("spring.application.name"), beans.getBeanClassLoader(),
+                messageStore != null)
                 .customize(builder);
         if (messageStore != null) {
             builder.store(messageStore);

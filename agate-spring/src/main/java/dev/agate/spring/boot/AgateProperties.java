@@ -17,8 +17,12 @@ public class AgateProperties {
     /** The name written as the source of every envelope. Default: spring.application.name, else "agate". */
     private String serviceName;
 
-    /** Whether every local queue not declared otherwise is durable (kept in the message store until handled). */
-    private boolean durableLocalQueues;
+    /**
+     * Whether every local queue not declared otherwise is durable (kept in the message store until handled).
+     * Default: true when Agate has a message store (on the application's DataSource, or agate.store.url), so
+     * that what a transaction sends survives a crash; else false.
+     */
+    private Boolean durableLocalQueues;
 
     /** How long a send waits for room in a full local queue before it fails. Default 10s. */
     private Duration sendTimeout;
@@ -50,11 +54,12 @@ public class AgateProperties {
         this.serviceName = serviceName;
     }
 
-    public boolean isDurableLocalQueues() {
+    /** The setting as given; null when left to the default (see the field). */
+    public Boolean getDurableLocalQueues() {
         return durableLocalQueues;
     }
 
-    public void setDurableLocalQueues(boolean durableLocalQueues) {
+    public void setDurableLocalQueues(Boolean durableLocalQueues) {
         this.durableLocalQueues = durableLocalQueues;
     }
 

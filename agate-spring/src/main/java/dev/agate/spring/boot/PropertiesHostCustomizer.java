@@ -5,18 +5,33 @@ import dev.agate.Durability;
 import dev.agate.LocalQueue;
 import java.time.Duration;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.util.ClassUtils;
 
-/** Applies the {@code agate.*} properties to a host's builder: the first customizer, before the application's. */
+/**
+ * Applies the {@code agate.*} properties to a host's builder: the first customizer, before the application's.
+ * Local queues are durable by default when the host has a store; one kept in memory is said once, at start.
+ */
 final class PropertiesHostCustomizer implements AgateHostCustomizer {
+    private static final Logger log = LoggerFactory.getLogger(PropertiesHostCustomizer.class);
+
     private final AgateProperties properties;
     private final String applicationName;
     private final ClassLoader classLoader;
+    /** Whether local queues not declared otherwise are durable. */
+    private final boolean durableByDefault;
 
-    PropertiesHostCustomizer(AgateProperties properties, String applicationName, ClassLoader classLoader) {
+    /** @param hasStore whether the host gets a message store (the default of agate.durable-local-queues) */
+    PropertiesHostCustomizer(AgateProperties properties, String applicationName, ClassLoader classLoader, boolean hasStore) {
         this.properties = properties;
         this.applicationName = applicationName;
         this.classLoader = classLoader;
+        this.durableByDefault = properties.getDurableLocalQueues() != null ? properties.getDurableLocalQueues() : hasStore;
+        if (hasStore && !durableByDefault) {
+            log.info("agate.durable-local-queues=false: local queues not declared durable keep their messages in memory, where"
+                    + " a stop or a crash loses them");
+        }
     }
 
     @Override
@@ -25,7 +40,7 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
         if (serviceName != null) {
             builder.serviceName(serviceName);
         }
-        if (properties.isDurableLocalQueues()) {
+        if (durableByDefault) {
             builder.durableLocalQueues();
         }
         if (properties.getSendTimeout() != null) {
@@ -41,7 +56,11 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
 
     private LocalQueue localQueue(String name, AgateProperties.LocalQueue settings) {
         LocalQueue.Builder queue = LocalQueue.builder(name);
-        boolean durable = settings.getDurable() != null ? settings.getDurable() : properties.isDurableLocalQueues();
+        boolean durable = settings.getDurable() != null ? settings.getDurable() : durableByDefault;
+        if (!durable && durableByDefault) {
+            log.info("local://{} keeps its messages in memory (agate.local-queues.{}.durable=false): a stop or a crash loses what"
+                    + " it holds", name, name);
+        }
         if (durable) {
             queue.durable();
         }

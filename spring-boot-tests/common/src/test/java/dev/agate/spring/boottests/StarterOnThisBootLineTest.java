@@ -116,7 +116,7 @@ class StarterOnThisBootLineTest {
     private ConfigurableApplicationContext start(String... properties) {
         context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE)
                 .properties("spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database + "?user=postgres",
-                        "agate.durable-local-queues=true", "agate.shutdown-timeout=3s",
+                        "agate.shutdown-timeout=3s",
                         // The health endpoint is a bean only where it is exposed; JMX is a technology without a web server.
                         "spring.jmx.enabled=true", "management.endpoints.jmx.exposure.include=health",
                         "management.endpoint.health.show-details=always")
