@@ -2,6 +2,7 @@ package dev.agate.cli;
 
 import dev.agate.AgateException;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -9,6 +10,7 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.IParameterExceptionHandler;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * Turns what stopped a command into one line on stderr and an exit code (see {@link AgateCli}), with the
@@ -26,8 +28,20 @@ final class ErrorReport implements IExecutionExceptionHandler, IParameterExcepti
     public int handleParseException(ParameterException e, String[] args) {
         CommandLine command = e.getCommandLine();
         String message = e.getMessage().replaceFirst("^Error: ", "");
-        report(command.getErr(), e, message + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
+        report(command.getErr(), e, message + suggestion(e) + " (see: " + command.getCommandSpec().qualifiedName() + " --help)");
         return CommandException.USAGE;
+    }
+
+    /** For a mistyped command or option, the closest ones picocli finds among those of the command: "; did you mean ...?". */
+    private static String suggestion(ParameterException e) {
+        if (!(e instanceof UnmatchedArgumentException unmatched)) {
+            return "";
+        }
+        List<String> closest = unmatched.getSuggestions();
+        if (closest.isEmpty()) {
+            return "";
+        }
+        return "; did you mean " + String.join(" or ", closest.subList(0, Math.min(3, closest.size()))) + "?";
     }
 
     @Override

@@ -97,6 +97,13 @@ class CommandErrorsTest {
     }
 
     @Test
+    void aMistypedCommandOrOptionGetsTheClosestOnesSuggested() {
+        assertOneLineError(Cli.run("storge", "counts"), 2, "'storge'", "did you mean storage?", "agate --help");
+        assertOneLineError(Cli.run("dead-letters", "lst"), 2, "'lst'", "did you mean list?");
+        assertOneLineError(Cli.run("storage", "counts", "--dbb", "jdbc:sqlite:x.db"), 2, "'--dbb'", "did you mean --db?");
+    }
+
+    @Test
     void helpOnAnyCommandIsNotAnError() {
         Cli.Result result = Cli.run("dead-letters", "replay", "--help");
 
