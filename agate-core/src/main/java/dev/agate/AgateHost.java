@@ -165,9 +165,11 @@ public final class AgateHost implements AutoCloseable {
     }
 
     /**
-     * Starts the worker threads and the scheduler.
+     * Starts the worker threads and the scheduler; with a message store, first starts the store (trying again
+     * while it fails, up to {@link Durability#storeStartTimeout()}) and registers this node.
      *
      * @throws IllegalStateException if the host was started before
+     * @throws MessageStoreStartException when the store did not start; the message gives its cause first
      */
     public AgateHost start() {
         runtime.start();

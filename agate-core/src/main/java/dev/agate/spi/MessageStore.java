@@ -14,10 +14,14 @@ public interface MessageStore extends AutoCloseable {
     String description();
 
     /**
-     * Connects and makes the schema ready as configured.
+     * Connects and makes the schema ready as configured. May block (a connect that waits for an answer):
+     * the host gives up on it after its store start timeout, and then closes the store.
      *
-     * @throws dev.agate.AgateException when the database cannot be reached or its schema is missing or of
-     *         another version, with a message that says which
+     * @throws StoreSetupException when trying again cannot help (a refused login): the host fails its start
+     *         at once
+     * @throws dev.agate.AgateException for a failure that may pass (the database cannot be reached yet, its
+     *         schema is missing or of another version), which the host retries until its store start timeout;
+     *         the message says which
      */
     void start();
 

@@ -10,6 +10,7 @@ import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.Outbox;
 import dev.agate.spi.StoreAdmin;
+import dev.agate.spi.StoreSetupException;
 import dev.agate.spi.StoreTransaction;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,10 +204,27 @@ public final class JdbcMessageStore implements MessageStore {
             connection.isValid(5);
             catalog = connection.getCatalog();
         } catch (SQLException e) {
+            if (refusedForGood(e)) {
+                throw new StoreSetupException(e.getMessage() + " (the message store, " + description + ", refuses the login)", e);
+            }
             throw new AgateException("cannot reach the message store, " + description + ": " + e.getMessage(), e);
         }
         AgateSchema.of(dialect, names).ensure(dataSource, schemaMode);
         log.info("message store ready: {} (tables {}*)", description, names.prefix());
+    }
+
+    /**
+     * Whether a connection failure is one no retry fixes: a refused login (SQL state class 28, MariaDB's
+     * 1045). A database or schema that is missing is not: it may be being created (a container's first
+     * start, a migration running beside this process), so the host retries it until its start timeout.
+     */
+    static boolean refusedForGood(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && (sql.getSQLState() != null && sql.getSQLState().startsWith("28") || sql.getErrorCode() == 1045)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

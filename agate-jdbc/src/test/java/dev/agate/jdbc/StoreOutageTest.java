@@ -9,14 +9,21 @@ import dev.agate.AgateHost;
 import dev.agate.Durability;
 import dev.agate.Handler;
 import dev.agate.MessageContext;
+import dev.agate.MessageStoreStartException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -45,9 +52,61 @@ class StoreOutageTest {
                 .store(JdbcMessageStore.builder("jdbc:postgresql://127.0.0.1:1/nowhere?user=postgres&password=secret")
                         .connectionTimeout(Duration.ofMillis(250)).build())
                 .durability(Durability.defaults().storeStartTimeout(Duration.ofSeconds(1)));
-        assertThatThrownBy(builder::start).isInstanceOf(AgateException.class)
-                .hasMessageStartingWith("host 'bank' could not start its message store (PostgreSQL 127.0.0.1:1/nowhere) within PT1S")
+        assertThatThrownBy(builder::start).isInstanceOf(MessageStoreStartException.class)
+                .hasMessageStartingWith("Connection refused: cannot reach the message store, PostgreSQL 127.0.0.1:1/nowhere: ")
+                .hasMessageEndingWith("(host 'bank' could not start its message store, PostgreSQL 127.0.0.1:1/nowhere; gave up after 1 s,"
+                        + " its store start timeout)")
                 .message().doesNotContain("secret");
+    }
+
+    @Test
+    void aRefusedLoginFailsTheStartAtOnceWithItsCauseFirst() {
+        AgateHost.Builder builder = AgateHost.builder().serviceName("bank").durableLocalQueues()
+                .store(JdbcMessageStore.builder("jdbc:postgresql://127.0.0.1:5432/postgres?user=agate_no_such_role")
+                        .connectionTimeout(Duration.ofSeconds(1)).build())
+                .durability(Durability.defaults().storeStartTimeout(Duration.ofSeconds(30)));
+        long started = System.nanoTime();
+
+        assertThatThrownBy(builder::start).isInstanceOf(MessageStoreStartException.class)
+                .hasMessageStartingWith("FATAL: role \"agate_no_such_role\" does not exist")
+                .hasMessageContaining("refuses the login").hasMessageContaining("not retried");
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("refused login: the start failed after " + millis + " ms (store start timeout 30 s)");
+        assertThat(millis).as("no retries until the 30 s timeout").isLessThan(5_000);
+    }
+
+    @Test
+    void aStoreThatNeverAnswersFailsTheStartAtItsTimeoutThoughItsConnectWouldWaitLonger() throws Exception {
+        // Takes connections and never answers them: a database behind a network that stops forwarding.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            List<Socket> held = new CopyOnWriteArrayList<>();
+            Thread accepting = new Thread(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            accepting.setDaemon(true);
+            accepting.start();
+            AgateHost.Builder builder = AgateHost.builder().serviceName("bank").durableLocalQueues()
+                    .store(JdbcMessageStore.builder("jdbc:postgresql://127.0.0.1:" + silent.getLocalPort() + "/bank?user=postgres")
+                            .connectionTimeout(Duration.ofSeconds(60)).build())
+                    .durability(Durability.defaults().storeStartTimeout(Duration.ofSeconds(2)));
+            long started = System.nanoTime();
+
+            assertThatThrownBy(builder::start).isInstanceOf(MessageStoreStartException.class)
+                    .hasMessageStartingWith("the message store did not answer within 2 s")
+                    .hasMessageContaining("gave up after 2 s");
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            System.out.println("silent store: the start failed after " + millis + " ms (timeout 2 s, connect timeout 60 s)");
+            assertThat(millis).isBetween(1_900L, 6_000L);
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
     }
 
     @Test

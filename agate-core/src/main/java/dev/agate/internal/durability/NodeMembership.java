@@ -1,12 +1,19 @@
 package dev.agate.internal.durability;
 
 import dev.agate.AgateException;
+import dev.agate.MessageStoreStartException;
+import dev.agate.internal.AgateThreads;
 import dev.agate.internal.storage.DurableStorage;
 import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageStore;
+import dev.agate.spi.StoreSetupException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,33 +55,48 @@ public final class NodeMembership {
 
     /**
      * Starts the store, trying again with {@link DurableStorage#PAUSE} while it fails, then registers this node.
+     * The start timeout is a deadline: a start that hangs (a connect that waits for an answer) is given up
+     * when it passes. A {@link StoreSetupException} is not retried: the login, the database or the schema is
+     * wrong, and waiting does not fix that.
      *
-     * @throws AgateException when the store did not start within the store start timeout, or the node could
-     *         not register; the store is closed then
+     * @throws MessageStoreStartException when the store did not start, its cause first; the store is closed
+     * @throws AgateException when the node could not register; the store is closed
      */
     public void join() {
         MessageStore store = storage.store();
         long deadline = System.nanoTime() + startTimeout.toNanos();
+        RuntimeException previous = null;
         for (int failures = 1; ; failures++) {
-            try {
-                store.start();
+            RuntimeException failure = startBefore(store, deadline);
+            if (failure == null) {
                 break;
-            } catch (RuntimeException e) {
-                if (System.nanoTime() - deadline > 0) {
+            }
+            long left = deadline - System.nanoTime();
+            if (failure instanceof StoreSetupException || left <= 0) {
+                boolean hung = failure instanceof StartTimedOut;
+                if (hung) {
+                    // The try still waits on the store, and closing it may wait as long: not on the caller's thread.
+                    AgateThreads.named("agate-store-close").newThread(store::close).start();
+                } else {
                     store.close();
-                    throw new AgateException("host '" + serviceName + "' could not start its message store (" + store.description()
-                            + ") within " + startTimeout + ": " + e.getMessage(), e);
                 }
-                long backoffMillis = DurableStorage.PAUSE.after(failures).toMillis();
-                log.error("host '{}' cannot start its message store ({}): {}; trying again in {} ms", serviceName,
-                        store.description(), e.getMessage(), backoffMillis);
-                try {
-                    Thread.sleep(backoffMillis);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    store.close();
-                    throw new AgateException("interrupted while starting the message store of host '" + serviceName + "'", interrupted);
-                }
+                // The last answer the store gave says more than "no answer", when there was one.
+                RuntimeException cause = hung && previous != null ? previous : failure;
+                String tried = failure instanceof StoreSetupException ? "not retried: it will not pass by itself"
+                        : "gave up after " + seconds(startTimeout) + ", its store start timeout";
+                throw new MessageStoreStartException(firstCause(cause) + " (host '" + serviceName + "' could not start its message store, "
+                        + store.description() + "; " + tried + ")", cause);
+            }
+            previous = failure;
+            long backoffMillis = Math.min(DurableStorage.PAUSE.after(failures).toMillis(), Math.max(1, left / 1_000_000));
+            log.error("host '{}' cannot start its message store ({}): {}; trying again in {} ms", serviceName,
+                    store.description(), failure.getMessage(), backoffMillis);
+            try {
+                Thread.sleep(backoffMillis);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                store.close();
+                throw new AgateException("interrupted while starting the message store of host '" + serviceName + "'", interrupted);
             }
         }
         description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + localHostName();
@@ -85,6 +107,38 @@ public final class NodeMembership {
             store.close();
             throw new AgateException("host '" + serviceName + "' could not register as a node of " + store.description() + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One try at starting the store, on a thread of its own so that it cannot outlast {@code deadline}; null
+     * when it started. A try still running at the deadline is left to end by itself: the store is closed
+     * next, which fails what it waits for.
+     */
+    private RuntimeException startBefore(MessageStore store, long deadline) {
+        CompletableFuture<Void> attempt = new CompletableFuture<>();
+        Thread starting = AgateThreads.named("agate-store-start").newThread(() -> {
+            try {
+                store.start();
+                attempt.complete(null);
+            } catch (Throwable e) {
+                attempt.completeExceptionally(e);
+            }
+        });
+        starting.start();
+        try {
+            attempt.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return null;
+        } catch (TimeoutException e) {
+            return new StartTimedOut("the message store did not answer within " + seconds(startTimeout), e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            return e.getCause() instanceof RuntimeException failure ? failure : new AgateException(String.valueOf(e.getCause()), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new AgateException("interrupted while starting the message store", e);
         }
     }
 
@@ -128,6 +182,33 @@ public final class NodeMembership {
         } finally {
             storage.store().close();
         }
+    }
+
+    /** A try at starting the store that was still waiting at the deadline. */
+    private static final class StartTimedOut extends AgateException {
+        private static final long serialVersionUID = 1L;
+
+        StartTimedOut(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /**
+     * The failure's message, led by its root cause's when that one says something the top one does not (a
+     * pool's "connection is not available" over the database's "role does not exist").
+     */
+    private static String firstCause(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String top = String.valueOf(failure.getMessage());
+        String deepest = root.getMessage();
+        return root == failure || deepest == null || top.contains(deepest) ? top : deepest + ": " + top;
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     /** This machine's name, or "unknown host". */

@@ -173,7 +173,10 @@ public class AgateProperties {
         /** How long dead letters are kept. Default: until purged. */
         private Duration deadLetterRetention;
 
-        /** How long starting keeps trying to reach the store. Default 60s. */
+        /**
+         * How long the start keeps trying to reach the store before it fails. Default 10s in a Spring Boot
+         * application, so that a wrong URL fails the start quickly with its cause (60s for a host built by hand).
+         */
         private Duration storeStartTimeout;
 
         /** The most rows one job takes in one transaction. Default 500. */

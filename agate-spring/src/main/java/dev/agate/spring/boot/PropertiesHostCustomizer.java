@@ -15,6 +15,8 @@ import org.springframework.util.ClassUtils;
  */
 final class PropertiesHostCustomizer implements AgateHostCustomizer {
     private static final Logger log = LoggerFactory.getLogger(PropertiesHostCustomizer.class);
+    /** The store start timeout of a Spring Boot application: a wrong URL or login fails the start within it. */
+    static final Duration STORE_START_TIMEOUT = Duration.ofSeconds(10);
 
     private final AgateProperties properties;
     private final String applicationName;
@@ -106,7 +108,7 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
         durability = settings.getCleanupInterval() == null ? durability : durability.cleanupInterval(settings.getCleanupInterval());
         durability = settings.getDeadLetterRetention() == null ? durability
                 : durability.deadLetterRetention(settings.getDeadLetterRetention());
-        durability = settings.getStoreStartTimeout() == null ? durability : durability.storeStartTimeout(settings.getStoreStartTimeout());
+        durability = durability.storeStartTimeout(settings.getStoreStartTimeout() != null ? settings.getStoreStartTimeout() : STORE_START_TIMEOUT);
         return settings.getBatchSize() == null ? durability : durability.batchSize(settings.getBatchSize());
     }
 

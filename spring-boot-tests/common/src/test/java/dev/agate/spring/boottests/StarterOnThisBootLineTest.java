@@ -169,6 +169,19 @@ class StarterOnThisBootLineTest {
     }
 
     @Test
+    void aDatabaseThatRefusesTheLoginStopsTheStartAtOnceWithItsCauseFirst(CapturedOutput output) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> start("spring.datasource.url=jdbc:postgresql://127.0.0.1:5432/" + database + "?user=agate_no_such_role"))
+                .isInstanceOf(Exception.class);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("refused login: the start failed after " + millis + " ms");
+        assertThat(millis).as("well within the default store start timeout of 10 s").isLessThan(10_000);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Description:" + System.lineSeparator() + System.lineSeparator() + "FATAL: role \"agate_no_such_role\" does not exist")
+                .contains("agate.durability.store-start-timeout");
+    }
+
+    @Test
     void theActuatorsHealthHasAnAgateComponentWithTheStore() throws Exception {
         start();
         // The health endpoint's types differ between the lines (Boot 4 moved them), so it is read by reflection.
