@@ -60,7 +60,10 @@ class LayeringTest {
         assertThat(graph.get("host")).contains("execution", "durability", "bus", "transport", "storage");
         assertThat(graph.get("storage")).doesNotContain("endpoint", "execution", "bus");
         assertThat(cycle(graph)).as("a cycle between internal packages").isEmpty();
-        System.out.println("internal packages and what each uses: " + graph);
+        StringBuilder drawn = new StringBuilder("internal packages and what each uses (top floor first):");
+        graph.entrySet().stream().sorted(java.util.Comparator.comparing(e -> FLOORS.get(e.getKey()))).forEach(e -> drawn.append("\n  ")
+                .append(named(e.getKey())).append(" -> ").append(e.getValue().stream().map(LayeringTest::named).toList()));
+        System.out.println(drawn);
     }
 
     @Test
@@ -224,6 +227,10 @@ class LayeringTest {
         }
         String head = type < 0 ? text : text.substring(0, type);
         return head.contains("<p>Design") || head.contains("* Design");
+    }
+
+    private static String named(String pkg) {
+        return pkg.isEmpty() ? "(internal)" : pkg;
     }
 
     private static String dotted(String pkg) {
