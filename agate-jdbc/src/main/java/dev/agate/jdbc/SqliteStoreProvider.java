@@ -16,7 +16,8 @@ public final class SqliteStoreProvider implements MessageStoreProvider {
         return JdbcMessageStore.builder("jdbc:sqlite:" + file(serviceName)).build();
     }
 
-    static Path file(String serviceName) {
+    /** The embedded default's file for {@code serviceName}, as described above; absolute. */
+    public static Path file(String serviceName) {
         String configured = System.getProperty("agate.sqlite.file", System.getenv("AGATE_SQLITE_FILE"));
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured).toAbsolutePath();

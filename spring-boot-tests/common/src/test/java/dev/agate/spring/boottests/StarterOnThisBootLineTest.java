@@ -10,6 +10,8 @@ import dev.agate.MessageBus;
 import dev.agate.spi.MessageStore;
 import dev.agate.spring.SpringMessageStore;
 import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.SpringBootVersion;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
@@ -39,7 +42,8 @@ import org.springframework.transaction.annotation.Transactional;
  * (spring-boot-tests/boot3 and boot4). Agate's store is on the application's DataSource, its tables in the
  * application's database, a {@code @Transactional} method's message is handled once after its commit and
  * never after its rollback, the actuator's health has an "agate" component, and a misspelt {@code agate.*}
- * property stops the start with Spring Boot's report of what is wrong and what to do.
+ * property stops the start with Spring Boot's report of what is wrong and what to do. With no database
+ * configured at all, the application and Agate share the embedded SQLite file.
  */
 @ExtendWith(OutputCaptureExtension.class)
 class StarterOnThisBootLineTest {
@@ -158,6 +162,32 @@ class StarterOnThisBootLineTest {
         assertThat(greeter.greeted).containsExactly("hello ada");
         assertThat(jdbc.queryForList("SELECT name FROM guests", String.class)).containsExactly("ada");
         assertThat(store.admin().counts().incoming()).isZero();
+    }
+
+    @Test
+    void withNoDatabaseConfiguredTheApplicationAndAgateShareTheEmbeddedSqliteFile(@TempDir Path dir) {
+        Path file = dir.resolve("shop.db");
+        System.setProperty("agate.sqlite.file", file.toString()); // where the embedded default puts its file
+        try {
+            context = new SpringApplicationBuilder(App.class).web(WebApplicationType.NONE).properties("agate.shutdown-timeout=3s").run();
+            MessageStore store = context.getBean(MessageStore.class);
+            assertThat(store).isInstanceOf(SpringMessageStore.class);
+            assertThat(store.description()).contains(file.toString());
+            JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
+            jdbc.execute("CREATE TABLE guests (name VARCHAR(40) NOT NULL)");
+            Guestbook guestbook = context.getBean(Guestbook.class);
+            Greeter greeter = context.getBean(Greeter.class);
+
+            guestbook.sign("ada", false);
+            assertThatThrownBy(() -> guestbook.sign("bob", true)).hasMessage("the pen broke");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.admin().counts().handled() == 1);
+            assertThat(greeter.greeted).containsExactly("hello ada");
+            assertThat(jdbc.queryForList("SELECT name FROM guests", String.class)).containsExactly("ada");
+            assertThat(Files.exists(file)).isTrue();
+        } finally {
+            System.clearProperty("agate.sqlite.file");
+        }
     }
 
     @Test
