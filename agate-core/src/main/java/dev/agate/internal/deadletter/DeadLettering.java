@@ -5,6 +5,7 @@ import dev.agate.DeadLetters;
 import dev.agate.Envelope;
 import dev.agate.internal.Observers;
 import dev.agate.internal.storage.DurableStorage;
+import dev.agate.internal.storage.StoreUnavailableException;
 import dev.agate.spi.MessageEvent.Kind;
 import java.io.PrintWriter;
 import java.io.StringWriter;
