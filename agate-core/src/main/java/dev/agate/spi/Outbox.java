@@ -18,10 +18,14 @@ public interface Outbox {
     /**
      * Persists envelopes to be sent to their {@link Envelope#destination()}, owned by {@code ownerId}
      * (0: the durability agent of any node sends them). Envelopes must carry a body and a destination.
+     * Envelopes whose id is already in the outbox are duplicates (a send repeated with its own message id):
+     * they are not stored again, the stored one is left as it is, and their ids are returned. An id given
+     * twice in one batch is stored once and not reported.
      *
      * @param transaction the transaction to join, or null for one of its own
+     * @return the ids that were already stored
      */
-    void store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId);
+    Set<UUID> store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId);
 
     /** Deletes envelopes the receiver confirmed, or that expired; missing ids are ignored. */
     void delete(StoreTransaction transaction, Collection<UUID> ids);

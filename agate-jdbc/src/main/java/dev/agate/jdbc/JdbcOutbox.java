@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
@@ -35,28 +36,33 @@ final class JdbcOutbox implements Outbox {
     }
 
     @Override
-    public void store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
+    public Set<UUID> store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
         if (envelopes.isEmpty()) {
-            return;
+            return Set.of();
         }
         envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
-        jdbc.inTransaction(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", c -> {
+        return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", c -> {
+            Set<UUID> duplicates = new LinkedHashSet<>();
             for (List<Envelope> chunk : Jdbc.chunks(envelopes)) {
-                insert(c, chunk, ownerId);
+                duplicates.addAll(insert(c, chunk, ownerId));
             }
-            return null;
+            return duplicates;
         });
     }
 
-    private void insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table)
+    /** Inserts a chunk, skipping ids already stored; returns those. */
+    private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
+        StringBuilder sql = new StringBuilder(jdbc.dialect.insertIgnoringDuplicates()).append(' ').append(table)
                 .append(" (id, owner_id, destination, deliver_by, attempts, message_type, body) VALUES ");
         for (int i = 0; i < chunk.size(); i++) {
             sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
         }
+        sql.append(jdbc.dialect.insertedIdsSuffix());
+        Set<UUID> duplicates = new HashSet<>();
         try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
             int p = 1;
             for (Envelope envelope : chunk) {
+                duplicates.add(envelope.id());
                 jdbc.dialect.setUuid(insert, p++, envelope.id());
                 insert.setInt(p++, ownerId);
                 insert.setString(p++, envelope.destination().toString());
@@ -65,8 +71,13 @@ final class JdbcOutbox implements Outbox {
                 insert.setString(p++, envelope.messageType());
                 insert.setBytes(p++, EnvelopeCodec.encode(envelope));
             }
-            insert.executeUpdate();
+            try (ResultSet inserted = insert.executeQuery()) {
+                while (inserted.next()) {
+                    duplicates.remove(jdbc.dialect.getUuid(inserted, "id"));
+                }
+            }
         }
+        return duplicates;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.agate.testing;
 
-import dev.agate.AgateException;
 import dev.agate.Envelope;
 import dev.agate.spi.Outbox;
 import dev.agate.spi.StoreTransaction;
@@ -29,26 +28,22 @@ final class InMemoryOutbox implements Outbox {
     }
 
     @Override
-    public void store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
+    public Set<UUID> store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId) {
         envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
         List<OutgoingRow> rows = envelopes.stream().map(e -> OutgoingRow.of(e, ownerId)).toList();
-        store.write(transaction, writes -> {
-            Set<UUID> batch = new HashSet<>();
+        return store.write(transaction, writes -> {
+            Set<UUID> duplicates = new LinkedHashSet<>();
+            Set<UUID> storedNow = new HashSet<>();
             for (OutgoingRow row : rows) {
-                if (!batch.add(row.id()) || writes.outgoing(row.id()) != null) {
-                    throw new AgateException("storing " + rows.size() + " outgoing envelope(s) failed on " + store
-                            + ": envelope " + row.id() + " is stored already");
+                if (writes.outgoing(row.id()) == null) {
+                    // Skipped if another transaction commits the same id first, as INSERT ... ON CONFLICT DO NOTHING would.
+                    writes.changeOutgoing(row.id(), current -> current != null ? current : row);
+                    storedNow.add(row.id());
+                } else if (!storedNow.contains(row.id())) {
+                    duplicates.add(row.id());
                 }
             }
-            for (OutgoingRow row : rows) {
-                writes.changeOutgoing(row.id(), current -> {
-                    if (current != null) {
-                        throw new AgateException("outgoing envelope " + row.id() + " was stored by another transaction first");
-                    }
-                    return row;
-                });
-            }
-            return null;
+            return duplicates;
         });
     }
 

@@ -148,6 +148,22 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void anIdAlreadyInTheOutboxIsADuplicateAndTheStoredRowIsLeftAsItIs() {
+        Envelope first = outgoing("Charge", 1);
+        store.outbox().store(null, List.of(first), 1);
+        Envelope again = first.toBuilder().body("{\"again\":true}".getBytes(StandardCharsets.UTF_8)).build();
+        Envelope fresh = outgoing("Charge", 2);
+
+        Set<UUID> duplicates = store.outbox().store(null, List.of(again, fresh, fresh), 2);
+
+        assertThat(duplicates).containsExactly(first.id());
+        assertThat(store.outbox().releaseOwnedBy(1)).as("the first row kept its owner").isEqualTo(1);
+        List<Envelope> claimed = store.outbox().claim(PARTNER, 3, 10);
+        assertThat(claimed).extracting(Envelope::id).containsExactly(first.id());
+        assertThat(claimed.get(0).body()).as("the first row kept its body").isEqualTo(first.body());
+    }
+
+    @Test
     void aDuplicateInsideOneBatchIsStoredOnceTheFirstCopy() {
         Envelope first = envelope("OrderPlaced", 1);
         Envelope copy = first.toBuilder().body("{\"copy\":true}".getBytes(StandardCharsets.UTF_8)).build();

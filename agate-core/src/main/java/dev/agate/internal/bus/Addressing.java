@@ -9,6 +9,7 @@ import dev.agate.internal.endpoint.Delivery;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.routing.Router;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,7 +66,11 @@ public final class Addressing {
         }
         List<Delivery> deliveries = new ArrayList<>(uris.size());
         for (URI uri : uris) {
-            deliveries.add(address(uri, message, options, parent, scheduledTime));
+            // One message to several endpoints is one envelope at each: with an id of the sender's own, each
+            // gets its own, derived from it and the endpoint, so a retried send finds every one of them.
+            DeliveryOptions each = options.id() == null || uris.size() == 1 ? options
+                    : options.withId(UUID.nameUUIDFromBytes((options.id() + " " + uri).getBytes(StandardCharsets.UTF_8)));
+            deliveries.add(address(uri, message, each, parent, scheduledTime));
         }
         return deliveries;
     }
@@ -81,7 +86,7 @@ public final class Addressing {
     /** A new envelope for {@code message}; {@code parent} is the envelope being handled, if any. */
     public Envelope newEnvelope(Object message, DeliveryOptions options, Envelope parent, URI destination, Instant scheduledTime) {
         Instant now = clock.instant();
-        UUID id = Uuid7.next();
+        UUID id = options.id() != null ? options.id() : Uuid7.next();
         // A correlation id ties a whole conversation together: the caller's, else the parent's, else this id.
         String correlationId = options.correlationId() != null ? options.correlationId()
                 : parent != null && parent.correlationId() != null ? parent.correlationId() : id.toString();

@@ -89,11 +89,15 @@ public final class Dispatcher {
         Envelope envelope = delivery.envelope();
         URI uri = delivery.endpoint().uri();
         observers.emit(Kind.SENT, envelope, uri);
+        boolean taken;
         try {
-            delivery.endpoint().send(envelope);
+            taken = delivery.endpoint().send(envelope);
         } catch (RuntimeException e) {
             observers.emit(Kind.ABANDONED, envelope, uri, e, e.getMessage());
             throw e;
+        }
+        if (!taken) {
+            discardDuplicate(envelope, uri);
         }
     }
 
@@ -136,7 +140,10 @@ public final class Dispatcher {
             return false;
         }
         if (storage != null) {
-            storage.persist(null, delivery.endpoint().uri(), List.of(envelope), now);
+            if (storage.persist(null, delivery.endpoint().uri(), List.of(envelope), now).isEmpty()) {
+                discardDuplicate(envelope, delivery.endpoint().uri());
+                return true;
+            }
         } else {
             scheduler.schedule(delivery, envelope.scheduledTime(), false, false);
         }
@@ -176,6 +183,13 @@ public final class Dispatcher {
             throw e;
         }
         return true;
+    }
+
+    /** A send repeated with the sender's own message id, whose envelope is stored already: nothing more happens. */
+    private void discardDuplicate(Envelope envelope, URI uri) {
+        log.info("envelope {} ({}) to {} is stored already (sent again with its own message id); not sent again", envelope.id(),
+                envelope.messageType(), uri);
+        observers.emit(Kind.DISCARDED, envelope, uri, null, "a message with this id is stored already");
     }
 
     /** Holds an accepted envelope in memory for a later attempt; close() waits for it like for queued work. */

@@ -69,8 +69,9 @@ final class Recovery {
             if (endpoint.sendsOut()) {
                 observers.emit(Kind.SENT, envelope, endpoint.uri());
                 if (endpoint.mode() == EndpointMode.DURABLE) {
-                    storage.moveToOutbox(envelope); // one transaction: a crash cannot leave it in both, or neither
-                    endpoint.offer(envelope, Duration.ZERO);
+                    if (storage.moveToOutbox(envelope)) { // one transaction: a crash cannot leave it in both, or neither
+                        endpoint.offer(envelope, Duration.ZERO);
+                    }
                 } else {
                     endpoint.send(envelope);
                     storage.markHandledLater(envelope.id());

@@ -23,10 +23,12 @@ public interface Endpoint {
      * Accepts an envelope from outside the host's handlers, blocking while the endpoint is full
      * (back-pressure). An inline endpoint handles it before returning.
      *
+     * @return false when a durable endpoint holds an envelope with this id already (a send repeated with the
+     *         sender's own message id): nothing was taken
      * @throws dev.agate.QueueFullException when it stays full for the whole send timeout
      * @throws dev.agate.AgateException when the endpoint is stopped
      */
-    void send(Envelope envelope);
+    boolean send(Envelope envelope);
 
     /**
      * Accepts an envelope if there is room within {@code wait} (zero: now or never). An inline endpoint

@@ -46,7 +46,7 @@ final class InlineEndpoint implements Endpoint {
     }
 
     @Override
-    public void send(Envelope envelope) {
+    public boolean send(Envelope envelope) {
         if (!running) {
             throw new AgateException(uri + " is stopped; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
         }
@@ -56,6 +56,7 @@ final class InlineEndpoint implements Endpoint {
         } finally {
             work.end();
         }
+        return true;
     }
 
     @Override

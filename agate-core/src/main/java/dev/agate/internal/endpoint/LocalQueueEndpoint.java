@@ -85,19 +85,23 @@ final class LocalQueueEndpoint implements Endpoint {
     }
 
     @Override
-    public void send(Envelope envelope) {
+    public boolean send(Envelope envelope) {
         if (durable != null) {
             java.time.Instant now = durable.now();
-            Envelope stored = durable.persist(null, uri, List.of(envelope), now).get(0);
-            if (!DurableStorage.isLater(stored, now)) {
-                enqueueStored(stored);
+            List<Envelope> stored = durable.persist(null, uri, List.of(envelope), now);
+            if (stored.isEmpty()) {
+                return false; // stored already
             }
-            return;
+            if (!DurableStorage.isLater(stored.get(0), now)) {
+                enqueueStored(stored.get(0));
+            }
+            return true;
         }
         if (!offer(envelope, sendTimeout)) {
             throw new QueueFullException(uri + " stayed full (capacity " + settings.capacity() + ") for " + sendTimeout
                     + "; envelope " + envelope.id() + " (" + envelope.messageType() + ") was not accepted");
         }
+        return true;
     }
 
     @Override

@@ -115,12 +115,17 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
 
     private void holdNow(List<Delivery> deliveries) {
         java.time.Instant now = durable.now();
-        for (Delivery delivery : deliveries) {
+        int laterBefore = storedForLater.size();
+        List<Delivery> toDeliver = storedSends.store(this::transaction, deliveries, storedForLater, true);
+        // The rows this transaction wrote, for the leak check: not those of a send repeated with its own message id.
+        List<Delivery> written = new ArrayList<>(toDeliver);
+        written.addAll(storedForLater.subList(laterBefore, storedForLater.size()));
+        for (Delivery delivery : written) {
             if (StoredSends.isStored(delivery, now)) {
                 (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
             }
         }
-        super.hold(storedSends.store(this::transaction, deliveries, storedForLater, true));
+        super.hold(toDeliver);
     }
 
     @Override

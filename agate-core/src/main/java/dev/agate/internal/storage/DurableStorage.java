@@ -22,6 +22,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime's side of its message store: this node's id and every write the runtime makes to the
@@ -33,6 +35,7 @@ import java.util.function.Supplier;
  * {@link WriteBehind}. Thread-safe.
  */
 public final class DurableStorage {
+    private static final Logger log = LoggerFactory.getLogger(DurableStorage.class);
     /** How long to wait after store failures in a row; also the pace of retrying the store's start. */
     public static final Backoff PAUSE = StoreHealth.PAUSE;
 
@@ -82,8 +85,9 @@ public final class DurableStorage {
 
     /**
      * Persists envelopes received at {@code endpoint}, owned by this node (scheduled ones by nobody), in
-     * {@code transaction} or one of their own; scheduled means scheduled after {@code now}. Returns them
-     * serialized; duplicates are not stored again.
+     * {@code transaction} or one of their own; scheduled means scheduled after {@code now}. Returns the ones
+     * it stored, serialized: an id already there (a send repeated with its own message id) is not stored again
+     * and not returned.
      */
     public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now) {
         return persist(transaction, endpoint, envelopes, now, false);
@@ -96,12 +100,12 @@ public final class DurableStorage {
     public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now,
                            boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
+        Set<UUID> duplicates = write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
                 () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now), applicationTransaction);
-        return serialized;
+        return withoutDuplicates(serialized, duplicates);
     }
 
-    /** Writes envelopes due now for another service to the outbox, owned by this node; returns them serialized. */
+    /** Writes envelopes due now for another service to the outbox, owned by this node; returns the ones it stored, serialized. */
     public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes) {
         return persistOutgoing(transaction, envelopes, false);
     }
@@ -109,11 +113,18 @@ public final class DurableStorage {
     /** {@link #persistOutgoing(StoreTransaction, List)}; see {@link #persist(StoreTransaction, URI, List, Instant, boolean)} for the flag. */
     public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(), () -> {
-            store.outbox().store(transaction, serialized, nodeId);
-            return null;
-        }, applicationTransaction);
-        return serialized;
+        Set<UUID> duplicates = write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(),
+                () -> store.outbox().store(transaction, serialized, nodeId), applicationTransaction);
+        return withoutDuplicates(serialized, duplicates);
+    }
+
+    private static List<Envelope> withoutDuplicates(List<Envelope> envelopes, Set<UUID> duplicates) {
+        if (duplicates == null || duplicates.isEmpty()) {
+            return envelopes;
+        }
+        log.info("{} envelope(s) are stored already (sent again with their own message id), not stored again: {}", duplicates.size(),
+                duplicates);
+        return envelopes.stream().filter(e -> !duplicates.contains(e.id())).toList();
     }
 
     private List<Envelope> serializedAll(List<Envelope> envelopes) {
@@ -123,13 +134,12 @@ public final class DurableStorage {
     }
 
     /** A write; in the application's own transaction its failure is the application's, and does not pause the workers. */
-    private void write(String what, Supplier<?> work, boolean applicationTransaction) {
+    private <T> T write(String what, Supplier<T> work, boolean applicationTransaction) {
         if (!applicationTransaction) {
-            call(what, work);
-            return;
+            return call(what, work);
         }
         try {
-            work.get();
+            return work.get();
         } catch (RuntimeException e) {
             throw new AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
         }
@@ -154,15 +164,18 @@ public final class DurableStorage {
     /**
      * Moves an incoming envelope (a scheduled send that came due, a replayed dead letter) to the outbox, owned
      * by this node, and marks its incoming row handled, in one transaction.
+     *
+     * @return false when the outbox holds it already (an earlier move committed though it seemed to fail): it is
+     *         not this node's to send then, the outbox's recovery sends it
      */
-    public void moveToOutbox(Envelope envelope) {
-        call("moving envelope " + envelope.id() + " to the outbox", () -> {
+    public boolean moveToOutbox(Envelope envelope) {
+        return call("moving envelope " + envelope.id() + " to the outbox", () -> {
             try (StoreTransaction transaction = store.begin()) {
-                store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId);
+                boolean moved = store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId).isEmpty();
                 store.inbox().markHandled(transaction, List.of(envelope.id()), clock.instant().plus(settings.keepHandledFor()));
                 transaction.commit();
+                return moved;
             }
-            return null;
         });
     }
 

@@ -139,17 +139,21 @@ public final class SendingAgent implements Endpoint {
     }
 
     @Override
-    public void send(Envelope envelope) {
+    public boolean send(Envelope envelope) {
         if (durable != null) {
-            Envelope stored = durable.persistOutgoing(null, List.of(envelope)).get(0);
-            enqueueStored(stored);
-            return;
+            List<Envelope> stored = durable.persistOutgoing(null, List.of(envelope));
+            if (stored.isEmpty()) {
+                return false; // in the outbox already
+            }
+            enqueueStored(stored.get(0));
+            return true;
         }
         if (!offer(envelope, sendTimeout)) {
             throw new QueueFullException("the sender to " + uri + " stayed full (capacity " + settings.capacity() + ") for "
                     + sendTimeout + (latched ? " while its destination does not answer" : "") + "; envelope " + envelope.id()
                     + " (" + envelope.messageType() + ") was not accepted");
         }
+        return true;
     }
 
     @Override
