@@ -92,7 +92,7 @@ public final class TestDatabase implements AutoCloseable {
      * killed, the server may still be finishing a COMMIT the client had sent, and only once the server
      * ended that session is what it committed final. SQLite has no server: nothing to wait for.
      */
-    public void awaitNoOtherSessions(java.time.Duration timeout) throws SQLException, InterruptedException {
+    public void awaitNoOtherSessions(java.time.Duration timeout) {
         String others = switch (kind) {
             case SQLITE -> null;
             case POSTGRES -> "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
@@ -101,13 +101,8 @@ public final class TestDatabase implements AutoCloseable {
         if (others == null) {
             return;
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (queryLong(others) > 0) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("sessions of another client are still connected to " + name + " after " + timeout);
-            }
-            Thread.sleep(20);
-        }
+        org.awaitility.Awaitility.await("the sessions of a killed client to end at " + name).atMost(timeout)
+                .pollInterval(java.time.Duration.ofMillis(20)).until(() -> queryLong(others) == 0);
     }
 
     public long queryLong(String sql) throws SQLException {

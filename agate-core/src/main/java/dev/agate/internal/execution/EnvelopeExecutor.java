@@ -167,10 +167,17 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
     }
 
     /**
-     * Runs the handlers of {@code message} now, on this thread. With a {@code parent} (invoke from inside
-     * a handler) the cascades join the parent's unit of work.
+     * Runs the handlers of {@code message} now, on the caller's thread, in a unit of work of their own.
+     *
+     * @param responseType the type of the answer to return, or null for none
+     * @return the first cascade of {@code responseType}, taken out of the cascades; null without a response type
      */
-    public Object invoke(Object message, Class<?> responseType, ExecutionContext parent) {
+    public Object invoke(Object message, Class<?> responseType) {
+        return invoke(message, responseType, null);
+    }
+
+    /** {@link #invoke(Object, Class)} from inside a handler: the cascades join {@code parent}'s unit of work. */
+    Object invoke(Object message, Class<?> responseType, ExecutionContext parent) {
         HandlerChain chain = handlers.chainFor(message.getClass());
         if (chain.isEmpty()) {
             throw new NoRouteException("no handler for message type '" + MessageTypes.nameOf(message.getClass())

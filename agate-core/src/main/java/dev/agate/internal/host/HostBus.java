@@ -65,14 +65,14 @@ final class HostBus implements MessageBus {
     @Override
     public void invoke(Object message) {
         lifecycle.checkRunning();
-        executor.invoke(Objects.requireNonNull(message, "message"), null, null);
+        executor.invoke(Objects.requireNonNull(message, "message"), null);
     }
 
     @Override
     public <T> T invoke(Object message, Class<T> responseType) {
         lifecycle.checkRunning();
         Objects.requireNonNull(responseType, "responseType");
-        return responseType.cast(executor.invoke(Objects.requireNonNull(message, "message"), responseType, null));
+        return responseType.cast(executor.invoke(Objects.requireNonNull(message, "message"), responseType));
     }
 
     @Override
