@@ -87,6 +87,13 @@ abstract class Dialect {
     abstract String claimLockClause();
 
     /**
+     * Runs first in a claim's transaction, before any statement: where the database's default isolation
+     * makes claimers deadlock, sets a lighter one for this transaction only.
+     */
+    void beginClaim(Connection connection) throws SQLException {
+    }
+
+    /**
      * Whether a statement failed because the database chose this transaction as a deadlock victim or
      * could not serialize it (SQLState class 40): the whole transaction was rolled back and may simply
      * run again. MariaDB reports a deadlock as 40001, PostgreSQL as 40P01.

@@ -1,5 +1,6 @@
 package dev.agate.jdbc;
 
+import dev.agate.AgateException;
 import dev.agate.Envelope;
 import dev.agate.spi.EnvelopeCodec;
 import dev.agate.spi.Inbox;
@@ -17,6 +18,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,7 +43,7 @@ final class JdbcInbox implements Inbox {
     static final String HANDLED = "Handled";
     private static final int COLUMNS = 8;
     /** How often a claim runs before a deadlock fails it. */
-    private static final int CLAIM_TRIES = 10;
+    private static final int CLAIM_TRIES = 12;
 
     private final Jdbc jdbc;
     private final String table;
@@ -196,20 +198,38 @@ final class JdbcInbox implements Inbox {
 
     /**
      * Runs a claim in a transaction of its own, again when the database rolled it back as a deadlock
-     * victim: on MariaDB, claimers' locking reads take gap locks on the index whose entries their updates
-     * then move (a claimed row changes status or owner), so two claimers at once can deadlock. The victim's
-     * transaction claimed nothing, so running it again is safe.
+     * victim. The dialect first sets the claim's isolation: at MariaDB's default (repeatable read) the
+     * claimers' locking reads take gap locks on the index whose entries their updates then move (a claimed
+     * row changes status or owner), so two claimers at once deadlock often; at read committed they take
+     * only the row locks that SKIP LOCKED steps around, and a deadlock is rare. The victim's transaction
+     * claimed nothing, so running it again is safe; the tries are spread by a random pause that grows, so
+     * claimers that collided do not collide again in step.
      */
     static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work) {
+        Jdbc.Work<T> isolated = c -> {
+            jdbc.dialect.beginClaim(c);
+            return work.run(c);
+        };
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbc.inTransactionOrThrow(work);
+                return jdbc.inTransactionOrThrow(isolated);
             } catch (SQLException e) {
                 if (attempt >= CLAIM_TRIES || !jdbc.dialect.isTransactionRollback(e)) {
                     throw jdbc.failure(operation + (attempt > 1 ? " (" + attempt + " tries)" : ""), e);
                 }
                 log.debug("{} on {} was rolled back by the database (try {}): {}", operation, jdbc, attempt, e.getMessage());
+                pauseBeforeTry(attempt);
             }
+        }
+    }
+
+    /** Sleeps a random 0 to 2^attempt milliseconds (at most about a quarter second). */
+    private static void pauseBeforeTry(int attempt) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(1L << Math.min(attempt, 8)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AgateException("interrupted between tries of a claim", e);
         }
     }
 

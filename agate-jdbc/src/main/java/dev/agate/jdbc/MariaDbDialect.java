@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -107,6 +108,19 @@ final class MariaDbDialect extends Dialect {
     @Override
     String claimLockClause() {
         return " FOR UPDATE SKIP LOCKED";
+    }
+
+    /**
+     * Read committed for this one transaction (the statement without SESSION applies to the next
+     * transaction only, so the connection keeps its own level): no gap locks, so claimers skipping each
+     * other's rows do not deadlock on the index entries their updates move. Locking reads see the latest
+     * committed row at any level, so a row another node claimed is never taken twice.
+     */
+    @Override
+    void beginClaim(Connection connection) throws SQLException {
+        try (Statement set = connection.createStatement()) {
+            set.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        }
     }
 
     /** DATETIME has no zone: Agate writes and reads UTC wall-clock time, whatever the JVM's zone. */
