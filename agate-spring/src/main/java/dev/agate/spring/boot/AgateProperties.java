@@ -30,13 +30,18 @@ public class AgateProperties {
     /** How long closing the host waits for the work already accepted to finish. Default 30s. */
     private Duration shutdownTimeout;
 
-    /** Local queues by name (local://NAME), with their settings. */
+    /**
+     * Local queues by name (local://NAME), each with durable (default: agate.durable-local-queues),
+     * parallelism (default: the number of processors, at least 2), sequential (default false) and capacity
+     * (default 10000), as in agate.local-queues.billing.parallelism=4. Default: none declared.
+     */
     private Map<String, LocalQueue> localQueues = new LinkedHashMap<>();
 
     /**
      * Routes: a message class's fully qualified name (or a package followed by ".*") to the endpoints its
      * messages go to. In a properties file, put the name in brackets:
-     * agate.routes[com.example.OrderPlaced]=local://billing,local://audit
+     * agate.routes[com.example.OrderPlaced]=local://billing,local://audit. Default: none (a message with
+     * a handler in this application goes to its local queue).
      */
     private Map<String, List<String>> routes = new LinkedHashMap<>();
 
@@ -111,7 +116,7 @@ public class AgateProperties {
         /** How many envelopes are handled at once. Default: the number of processors, at least 2. */
         private Integer parallelism;
 
-        /** One worker, envelopes handled in the order they were sent. */
+        /** One worker, envelopes handled in the order they were sent. Default false. */
         private boolean sequential;
 
         /** How many envelopes may wait in memory. Default 10000. */
@@ -266,10 +271,10 @@ public class AgateProperties {
         /** The database schema (PostgreSQL) or database (MariaDB) of Agate's tables. Default: the connection's. */
         private String schema;
 
-        /** The prefix of Agate's table names. */
+        /** The prefix of Agate's table names. Default agate_. */
         private String tablePrefix = "agate_";
 
-        /** What starting does with Agate's tables: create-or-upgrade, validate (only check) or none. */
+        /** What starting does with Agate's tables: create-or-upgrade, validate (only check) or none. Default create-or-upgrade. */
         private SchemaMode schemaMode = SchemaMode.CREATE_OR_UPGRADE;
 
         public String getUrl() {
