@@ -212,6 +212,35 @@ class StarterOnThisBootLineTest {
     }
 
     @Test
+    void aDatabaseThatCannotBeReachedStopsTheStartWithinTheStoreStartTimeoutWithItsCauseFirst(CapturedOutput output) {
+        long started = System.nanoTime();
+        // Nothing listens on port 1: every connection is refused, as when the server is down.
+        assertThatThrownBy(() -> start("spring.datasource.url=jdbc:postgresql://127.0.0.1:1/" + database + "?user=postgres"))
+                .isInstanceOf(Exception.class);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("unreachable database: the start failed after " + millis + " ms");
+        assertThat(millis).as("the default store start timeout of 10 s, and little more").isLessThan(15_000);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Description:" + System.lineSeparator() + System.lineSeparator()
+                        + "Connection refused: cannot reach the message store, PostgreSQL 127.0.0.1:1/")
+                .contains("agate.durability.store-start-timeout");
+    }
+
+    @Test
+    void aDatabaseWithoutAgatesTablesStopsTheStartWhenTheSchemaIsOnlyValidated(CapturedOutput output) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> start("agate.store.schema-mode=validate")).isInstanceOf(Exception.class);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("missing schema: the start failed after " + millis + " ms");
+        // Retried until the store start timeout: a migration beside this process may be creating them.
+        assertThat(millis).as("the default store start timeout of 10 s, and little more").isLessThan(15_000);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("Description:" + System.lineSeparator() + System.lineSeparator()
+                        + "the Agate tables (agate_incoming_envelopes and others) are missing at")
+                .contains("create them with `agate schema apply --db URL`");
+    }
+
+    @Test
     void theActuatorsHealthHasAnAgateComponentWithTheStore() throws Exception {
         start();
         // The health endpoint's types differ between the lines (Boot 4 moved them), so it is read by reflection.
