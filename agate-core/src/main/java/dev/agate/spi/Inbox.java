@@ -40,6 +40,14 @@ public interface Inbox {
      */
     boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil);
 
+    /**
+     * Deletes an incoming envelope that {@code ownerId} owns, in {@code transaction} (or one of its own when
+     * null): a scheduled send that came due leaves the inbox for the outbox this way, so that a listener
+     * on the same database receives it as a new envelope. False, changing nothing, when the row is not
+     * incoming and owned by {@code ownerId}.
+     */
+    boolean remove(StoreTransaction transaction, UUID id, int ownerId);
+
     /** Records that an attempt started, so attempts survive a crash in the middle of one. */
     void recordAttempts(UUID id, int attempts);
 

@@ -132,6 +132,18 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
+    public boolean remove(StoreTransaction transaction, UUID id, int ownerId) {
+        return jdbc.inTransaction(transaction, "removing envelope " + id + " from the inbox", c -> {
+            String sql = "DELETE FROM " + table + " WHERE id = ? AND status = '" + INCOMING + "' AND " + OWNED_BY;
+            try (PreparedStatement delete = c.prepareStatement(sql)) {
+                jdbc.dialect.setUuid(delete, 1, id);
+                delete.setInt(2, ownerId);
+                return delete.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
     public void recordAttempts(UUID id, int attempts) {
         jdbc.inTransaction("recording attempt " + attempts + " of envelope " + id, c -> {
             try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ? WHERE id = ?")) {

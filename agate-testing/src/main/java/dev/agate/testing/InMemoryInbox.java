@@ -85,6 +85,23 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
+    public boolean remove(StoreTransaction transaction, UUID id, int ownerId) {
+        return store.write(transaction, writes -> {
+            IncomingRow row = writes.incoming(id);
+            if (row == null || !row.isIncomingOwnedBy(ownerId)) {
+                return false;
+            }
+            writes.changeIncoming(id, current -> {
+                if (current == null || !current.isIncomingOwnedBy(ownerId)) {
+                    throw new AgateException("envelope " + id + " is no longer incoming and owned by node " + ownerId);
+                }
+                return null;
+            });
+            return true;
+        });
+    }
+
+    @Override
     public void recordAttempts(UUID id, int attempts) {
         change(id, row -> row.withAttempts(attempts));
     }

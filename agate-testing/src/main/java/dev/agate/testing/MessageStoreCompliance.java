@@ -355,6 +355,27 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void removeDeletesOnlyAnIncomingEnvelopeTheNodeOwnsSoTheIdCanBeStoredAgain() {
+        Envelope owned = envelope("OrderPlaced", 1);
+        Envelope handled = envelope("OrderPlaced", 2);
+        store.inbox().store(null, QUEUE, List.of(owned, handled), 5, now);
+        store.inbox().markHandled(null, handled.id(), 5, now.plusSeconds(60));
+
+        assertThat(store.inbox().remove(null, owned.id(), 4)).as("not node 4's").isFalse();
+        assertThat(store.inbox().remove(null, handled.id(), 5)).as("handled").isFalse();
+        try (StoreTransaction transaction = store.begin()) {
+            assertThat(store.inbox().remove(transaction, owned.id(), 5)).isTrue();
+            // rolled back: still there
+        }
+        assertCounts(1, 0, 1);
+        assertThat(store.inbox().remove(null, owned.id(), 5)).isTrue();
+        assertThat(store.inbox().remove(null, owned.id(), 5)).as("gone already").isFalse();
+
+        assertCounts(0, 0, 1);
+        assertThat(store.inbox().store(null, QUEUE, List.of(owned), 6, now)).as("a new envelope now").isEmpty();
+    }
+
+    @Test
     void aRetryNeverBringsBackAHandledEnvelope() {
         Envelope envelope = envelope("OrderPlaced", 1);
         store.inbox().store(null, QUEUE, List.of(envelope), 5, now);

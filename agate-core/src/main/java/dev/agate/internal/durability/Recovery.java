@@ -72,9 +72,9 @@ final class Recovery {
                     if (storage.moveToOutbox(envelope)) { // one transaction: a crash cannot leave it in both, or neither
                         endpoint.offer(envelope, Duration.ZERO);
                     }
-                } else {
+                } else if (storage.removeIncoming(envelope.id())) {
+                    // Gone from the inbox before it goes out: a listener on this database must not find its id there.
                     endpoint.send(envelope);
-                    storage.markHandledLater(envelope.id());
                 }
                 return;
             }

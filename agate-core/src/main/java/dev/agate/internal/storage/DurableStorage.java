@@ -162,21 +162,29 @@ public final class DurableStorage {
     }
 
     /**
-     * Moves an incoming envelope (a scheduled send that came due, a replayed dead letter) to the outbox, owned
-     * by this node, and marks its incoming row handled, in one transaction.
+     * Moves an incoming envelope this node claimed (a scheduled send that came due, a replayed dead letter) to
+     * the outbox, owned by this node, in one transaction. Its incoming row is deleted, not kept as handled:
+     * the id is the receiver's to remember, and a listener on this same database must find no row of it.
      *
-     * @return false when the outbox holds it already (an earlier move committed though it seemed to fail): it is
-     *         not this node's to send then, the outbox's recovery sends it
+     * @return false, moving nothing, when this node no longer owns the incoming row (another node took it over
+     *         or moved it: an earlier move committed though it seemed to fail), or the outbox holds the id already
      */
     public boolean moveToOutbox(Envelope envelope) {
         return call("moving envelope " + envelope.id() + " to the outbox", () -> {
             try (StoreTransaction transaction = store.begin()) {
+                if (!store.inbox().remove(transaction, envelope.id(), nodeId)) {
+                    return false;
+                }
                 boolean moved = store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId).isEmpty();
-                store.inbox().markHandled(transaction, List.of(envelope.id()), clock.instant().plus(settings.keepHandledFor()));
                 transaction.commit();
                 return moved;
             }
         });
+    }
+
+    /** Deletes an incoming envelope this node claimed and sent on from memory; false when it no longer owns it. */
+    public boolean removeIncoming(UUID id) {
+        return call("removing envelope " + id + " from the inbox", () -> store.inbox().remove(null, id, nodeId));
     }
 
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
