@@ -20,7 +20,7 @@ import java.util.UUID;
  * retried business operation repeats (the same order placed twice after a timeout, in another transaction or
  * another process) makes no second envelope. To a durable endpoint the second send finds the first's row and
  * stores nothing: in the outbox until the destination acknowledged it, in a durable local queue's inbox until
- * it was handled and for {@link Durability#keepHandledFor()} after; a receiver's durable listener drops it the
+ * it was handled and for {@link Durability#deduplicationHorizon()} after; a receiver's durable listener drops it the
  * same way. Past that window a send with the id is a new message: make the receiver idempotent for longer
  * horizons. Buffered and inline endpoints keep nothing to compare with. A message routed to several endpoints
  * gets, at each, an id derived from this one and the endpoint, the same at every retry.

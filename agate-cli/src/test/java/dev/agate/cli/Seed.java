@@ -39,7 +39,7 @@ final class Seed {
         DeadLetter letter = new DeadLetter(envelope.withAttempts(3), QUEUE, "java.lang.IllegalStateException",
                 "java.lang.IllegalStateException", "card declined",
                 "java.lang.IllegalStateException: card declined\n\tat dev.example.Payments.charge(Payments.java:42)", 3, NOW);
-        store.deadLetters().moveFromInbox(letter, NOW.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter, NOW.plus(Duration.ofDays(7)), NOW.plus(Duration.ofDays(7)));
         return letter;
     }
 }

@@ -10,17 +10,20 @@ import java.util.UUID;
 public interface DeadLetterStore {
 
     /**
-     * Moves an incoming envelope to the dead letters in one transaction: the dead letter is written and
-     * the incoming row deleted. Works for an envelope that was never stored (it is just written).
+     * Moves an incoming envelope to the dead letters in one transaction: the dead letter is written (over
+     * an older one of the same id) and the incoming row, if there is one, is kept as handled, without its
+     * body, until {@code keepIdUntil}, so that the envelope received again is a duplicate, not handled.
+     * Works for an envelope that was never stored (the dead letter is just written).
      */
-    void moveFromInbox(DeadLetter letter, Instant expiresAt);
+    void moveFromInbox(DeadLetter letter, Instant expiresAt, Instant keepIdUntil);
 
     /**
-     * Like {@link #moveFromInbox(DeadLetter, Instant)}, for the node that failed the envelope: only if its
-     * row is still incoming and owned by {@code ownerId}. False, changing nothing, when another node took
-     * it over (and may have handled it): that node's outcome stands.
+     * Like {@link #moveFromInbox(DeadLetter, Instant, Instant)}, for the node that holds the envelope, in
+     * {@code transaction} (null: one of its own): only if its row is still incoming and owned by
+     * {@code ownerId}. False, changing nothing, when another node took it over (and may have handled it):
+     * that node's outcome stands.
      */
-    boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt);
+    boolean moveFromInbox(StoreTransaction transaction, DeadLetter letter, int ownerId, Instant expiresAt, Instant keepIdUntil);
 
     /** Dead letters, oldest first, optionally of one message type, at most {@code limit}. */
     List<DeadLetter> list(String messageType, int limit);

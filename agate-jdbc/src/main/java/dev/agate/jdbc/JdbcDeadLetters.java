@@ -4,6 +4,7 @@ import dev.agate.DeadLetter;
 import dev.agate.Envelope;
 import dev.agate.spi.DeadLetterStore;
 import dev.agate.spi.EnvelopeCodec;
+import dev.agate.spi.StoreTransaction;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,7 +19,9 @@ import java.util.UUID;
 /**
  * Dead letters on a relational database. Moving an envelope to the dead letters and replaying it are
  * each one transaction across the dead-letter and incoming tables, so an envelope is always in exactly
- * one of them. Filters are an optional id and an optional message type.
+ * one of them to be handled: a dead-lettered envelope's incoming row stays, as handled and without its
+ * body, until the deduplication horizon, so that a resend of it is a duplicate. Filters are an optional
+ * id and an optional message type.
  */
 final class JdbcDeadLetters implements DeadLetterStore {
     private static final String COLUMNS = "id, message_type, received_at, reason, exception_type, exception_message,"
@@ -35,28 +38,38 @@ final class JdbcDeadLetters implements DeadLetterStore {
     }
 
     @Override
-    public void moveFromInbox(DeadLetter letter, Instant expiresAt) {
+    public void moveFromInbox(DeadLetter letter, Instant expiresAt, Instant keepIdUntil) {
         jdbc.inTransaction("moving envelope " + letter.id() + " to the dead letters", c -> {
             insert(c, letter, expiresAt);
-            deleteById(c, incoming, letter.id());
+            keepIdOnly(c, letter.id(), keepIdUntil, "", -1);
             return null;
         });
     }
 
     @Override
-    public boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt) {
-        return jdbc.inTransaction("moving envelope " + letter.id() + " to the dead letters", c -> {
-            String sql = "DELETE FROM " + incoming + " WHERE id = ? AND status = '" + JdbcInbox.INCOMING + "' AND " + JdbcInbox.OWNED_BY;
-            try (PreparedStatement delete = c.prepareStatement(sql)) {
-                jdbc.dialect.setUuid(delete, 1, letter.id());
-                delete.setInt(2, ownerId);
-                if (delete.executeUpdate() == 0) {
-                    return false;
-                }
+    public boolean moveFromInbox(StoreTransaction transaction, DeadLetter letter, int ownerId, Instant expiresAt, Instant keepIdUntil) {
+        return jdbc.inTransaction(transaction, "moving envelope " + letter.id() + " to the dead letters", c -> {
+            if (!keepIdOnly(c, letter.id(), keepIdUntil, " AND status = '" + JdbcInbox.INCOMING + "' AND " + JdbcInbox.OWNED_BY, ownerId)) {
+                return false;
             }
             insert(c, letter, expiresAt);
             return true;
         });
+    }
+
+    /** Makes the incoming row of {@code id} (matching {@code condition}, whose parameter is {@code ownerId}) a handled one without its body. */
+    private boolean keepIdOnly(Connection c, UUID id, Instant keepUntil, String condition, int ownerId) throws SQLException {
+        String sql = "UPDATE " + incoming + " SET status = '" + JdbcInbox.HANDLED + "', owner_id = 0, keep_until = ?, body = ?"
+                + " WHERE id = ?" + condition;
+        try (PreparedStatement update = c.prepareStatement(sql)) {
+            jdbc.dialect.setTime(update, 1, keepUntil);
+            update.setBytes(2, JdbcInbox.NO_BODY);
+            jdbc.dialect.setUuid(update, 3, id);
+            if (!condition.isEmpty()) {
+                update.setInt(4, ownerId);
+            }
+            return update.executeUpdate() == 1;
+        }
     }
 
     /** Writes the dead letter, replacing an older one of the same id. */

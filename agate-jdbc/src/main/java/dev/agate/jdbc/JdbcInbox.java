@@ -41,6 +41,11 @@ final class JdbcInbox implements Inbox {
     static final String OWNED_BY = "owner_id + 0 = ?";
     static final String SCHEDULED = "Scheduled";
     static final String HANDLED = "Handled";
+    /**
+     * The body of a handled row: only its id (and when it may go) is needed to recognize a duplicate, so
+     * the envelope is dropped as it is marked and the row kept small until the deduplication horizon.
+     */
+    static final byte[] NO_BODY = new byte[0];
     private static final int COLUMNS = 8;
     /** How often a claim runs before a deadlock fails it. */
     private static final int CLAIM_TRIES = 12;
@@ -105,11 +110,12 @@ final class JdbcInbox implements Inbox {
         }
         jdbc.inTransaction(transaction, "marking " + ids.size() + " envelope(s) handled", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
-                String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ? WHERE id IN ("
+                String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ?, body = ? WHERE id IN ("
                         + Jdbc.placeholders(chunk.size()) + ")";
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     jdbc.dialect.setTime(update, 1, keepUntil);
-                    jdbc.bindIds(update, 2, chunk);
+                    update.setBytes(2, NO_BODY);
+                    jdbc.bindIds(update, 3, chunk);
                     update.executeUpdate();
                 }
             }
@@ -120,12 +126,13 @@ final class JdbcInbox implements Inbox {
     @Override
     public boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil) {
         return jdbc.inTransaction(transaction, "marking envelope " + id + " handled", c -> {
-            String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ? WHERE id = ? AND status = '"
+            String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ?, body = ? WHERE id = ? AND status = '"
                     + INCOMING + "' AND " + OWNED_BY;
             try (PreparedStatement update = c.prepareStatement(sql)) {
                 jdbc.dialect.setTime(update, 1, keepUntil);
-                jdbc.dialect.setUuid(update, 2, id);
-                update.setInt(3, ownerId);
+                update.setBytes(2, NO_BODY);
+                jdbc.dialect.setUuid(update, 3, id);
+                update.setInt(4, ownerId);
                 return update.executeUpdate() == 1;
             }
         });

@@ -40,7 +40,7 @@ class JdbcDeadLettersTest {
             String message = "m".repeat(100_000);
             Envelope envelope = envelope(1);
 
-            deadLetters.moveFromInbox(new DeadLetter(envelope, QUEUE, reason, type, message, "stack", 3, NOW), null);
+            deadLetters.moveFromInbox(new DeadLetter(envelope, QUEUE, reason, type, message, "stack", 3, NOW), null, NOW.plusSeconds(60));
 
             DeadLetter found = deadLetters.find(envelope.id()).orElseThrow();
             assertThat(found.reason()).isEqualTo(reason.substring(0, 1000));
@@ -54,8 +54,8 @@ class JdbcDeadLettersTest {
     void theReplayableColumnSaysWhetherTheLetterHasAnEndpoint(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
             JdbcDeadLetters deadLetters = deadLettersOn(db);
-            deadLetters.moveFromInbox(new DeadLetter(envelope(1), QUEUE, "no handler", null, null, null, 0, NOW), null);
-            deadLetters.moveFromInbox(new DeadLetter(envelope(2), null, "cannot deserialize", null, null, null, 0, NOW), null);
+            deadLetters.moveFromInbox(new DeadLetter(envelope(1), QUEUE, "no handler", null, null, null, 0, NOW), null, NOW.plusSeconds(60));
+            deadLetters.moveFromInbox(new DeadLetter(envelope(2), null, "cannot deserialize", null, null, null, 0, NOW), null, NOW.plusSeconds(60));
 
             assertThat(db.queryLong("SELECT COUNT(*) FROM agate_dead_letters WHERE replayable = " + (kind == TestDatabase.Kind.SQLITE ? "1" : "TRUE")))
                     .isEqualTo(1);

@@ -1,8 +1,10 @@
 package dev.agate.testing;
 
+import dev.agate.AgateException;
 import dev.agate.DeadLetter;
 import dev.agate.Envelope;
 import dev.agate.spi.DeadLetterStore;
+import dev.agate.spi.StoreTransaction;
 import dev.agate.testing.InMemoryTables.DeadRow;
 import dev.agate.testing.InMemoryTables.IncomingRow;
 import java.time.Instant;
@@ -25,29 +27,37 @@ final class InMemoryDeadLetters implements DeadLetterStore {
     }
 
     @Override
-    public void moveFromInbox(DeadLetter letter, Instant expiresAt) {
-        DeadLetter kept = new DeadLetter(InMemoryTables.stored(letter.envelope()), letter.endpoint(), letter.reason(),
-                letter.exceptionType(), letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
+    public void moveFromInbox(DeadLetter letter, Instant expiresAt, Instant keepIdUntil) {
+        DeadLetter kept = kept(letter);
         store.withTables(tables -> {
             tables.deadLetters.put(kept.id(), new DeadRow(kept, expiresAt));
-            tables.incoming.remove(kept.id());
+            tables.incoming.computeIfPresent(kept.id(), (id, row) -> row.handled(keepIdUntil));
             return null;
         });
     }
 
     @Override
-    public boolean moveFromInbox(DeadLetter letter, int ownerId, Instant expiresAt) {
-        DeadLetter kept = new DeadLetter(InMemoryTables.stored(letter.envelope()), letter.endpoint(), letter.reason(),
-                letter.exceptionType(), letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
-        return store.withTables(tables -> {
-            IncomingRow row = tables.incoming.get(kept.id());
-            if (row == null || row.status() != InMemoryTables.Status.INCOMING || row.owner() != ownerId) {
+    public boolean moveFromInbox(StoreTransaction transaction, DeadLetter letter, int ownerId, Instant expiresAt, Instant keepIdUntil) {
+        DeadLetter kept = kept(letter);
+        return store.write(transaction, writes -> {
+            IncomingRow row = writes.incoming(kept.id());
+            if (row == null || !row.isIncomingOwnedBy(ownerId)) {
                 return false;
             }
-            tables.deadLetters.put(kept.id(), new DeadRow(kept, expiresAt));
-            tables.incoming.remove(kept.id());
+            writes.changeIncoming(kept.id(), current -> {
+                if (current == null || !current.isIncomingOwnedBy(ownerId)) {
+                    throw new AgateException("envelope " + kept.id() + " is no longer incoming and owned by node " + ownerId);
+                }
+                return current.handled(keepIdUntil);
+            });
+            writes.putDeadLetter(new DeadRow(kept, expiresAt));
             return true;
         });
+    }
+
+    private static DeadLetter kept(DeadLetter letter) {
+        return new DeadLetter(InMemoryTables.stored(letter.envelope()), letter.endpoint(), letter.reason(),
+                letter.exceptionType(), letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
     }
 
     @Override

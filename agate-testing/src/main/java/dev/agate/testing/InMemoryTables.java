@@ -46,8 +46,9 @@ final class InMemoryTables {
             return new IncomingRow(id, endpoint, Status.INCOMING, newOwner, executionTime, attempts, keepUntil, body);
         }
 
+        /** Handled: only the id is kept (until {@code until}), to recognize a duplicate; the body is dropped. */
         IncomingRow handled(Instant until) {
-            return new IncomingRow(id, endpoint, Status.HANDLED, 0, executionTime, attempts, until, body);
+            return new IncomingRow(id, endpoint, Status.HANDLED, 0, executionTime, attempts, until, new byte[0]);
         }
 
         IncomingRow withAttempts(int newAttempts) {

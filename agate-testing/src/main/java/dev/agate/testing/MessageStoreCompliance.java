@@ -552,9 +552,9 @@ public abstract class MessageStoreCompliance {
         store.inbox().store(null, QUEUE, List.of(envelope), 1, now);
         DeadLetter letter = letter(envelope, QUEUE, now);
 
-        store.deadLetters().moveFromInbox(letter, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter, now.plus(Duration.ofDays(7)), now.plus(Duration.ofDays(7)));
 
-        assertCounts(0, 0, 0);
+        assertCounts(0, 0, 1); // its id, kept like a handled one's until the horizon
         DeadLetter found = store.deadLetters().find(envelope.id()).orElseThrow();
         assertThat(found.endpoint()).isEqualTo(QUEUE);
         assertThat(found.reason()).isEqualTo(letter.reason());
@@ -573,7 +573,7 @@ public abstract class MessageStoreCompliance {
         Envelope envelope = envelope("Unknown", 1);
         DeadLetter letter = new DeadLetter(envelope, QUEUE, "no handler", null, null, null, 0, now);
 
-        store.deadLetters().moveFromInbox(letter, null);
+        store.deadLetters().moveFromInbox(letter, null, now.plus(Duration.ofDays(7)));
 
         DeadLetter found = store.deadLetters().find(envelope.id()).orElseThrow();
         assertThat(found.reason()).isEqualTo("no handler");
@@ -588,9 +588,9 @@ public abstract class MessageStoreCompliance {
         Envelope newest = envelope("Charge", 1);
         Envelope oldest = envelope("Charge", 2);
         Envelope refund = envelope("Refund", 3);
-        store.deadLetters().moveFromInbox(letter(newest, QUEUE, now.plusSeconds(20)), null);
-        store.deadLetters().moveFromInbox(letter(oldest, QUEUE, now), null);
-        store.deadLetters().moveFromInbox(letter(refund, QUEUE, now.plusSeconds(10)), null);
+        store.deadLetters().moveFromInbox(letter(newest, QUEUE, now.plusSeconds(20)), null, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter(oldest, QUEUE, now), null, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter(refund, QUEUE, now.plusSeconds(10)), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(oldest.id(), refund.id(), newest.id());
         assertThat(store.deadLetters().list(null, 2)).extracting(DeadLetter::id).containsExactly(oldest.id(), refund.id());
@@ -602,8 +602,8 @@ public abstract class MessageStoreCompliance {
     void replayByIdMovesOneDeadLetterBackIntoTheInboxIncomingUnownedWithNoAttempts() {
         Envelope envelope = envelope("Charge", 1).toBuilder().deliverBy(now.minusSeconds(1)).build();
         Envelope other = envelope("Charge", 2);
-        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null);
-        store.deadLetters().moveFromInbox(letter(other, QUEUE, now), null);
+        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter(other, QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
         List<DeadLetter> replayed = store.deadLetters().replay(envelope.id(), null);
 
@@ -624,9 +624,9 @@ public abstract class MessageStoreCompliance {
         Envelope refund = envelope("Refund", 3);
         Envelope nowhere = envelope("Refund", 4);
         for (Envelope e : List.of(charge1, charge2, refund)) {
-            store.deadLetters().moveFromInbox(letter(e, QUEUE, now), null);
+            store.deadLetters().moveFromInbox(letter(e, QUEUE, now), null, now.plus(Duration.ofDays(7)));
         }
-        store.deadLetters().moveFromInbox(letter(nowhere, null, now), null);
+        store.deadLetters().moveFromInbox(letter(nowhere, null, now), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().replay(null, "Charge")).extracting(DeadLetter::id).containsExactlyInAnyOrder(charge1.id(), charge2.id());
         assertThat(store.deadLetters().replay(null, null)).extracting(DeadLetter::id).containsExactly(refund.id());
@@ -644,12 +644,32 @@ public abstract class MessageStoreCompliance {
         store.inbox().store(null, QUEUE, List.of(owned, handled), 5, now);
         assertThat(store.inbox().markHandled(null, handled.id(), 5, now.plusSeconds(60))).isTrue();
 
-        assertThat(store.deadLetters().moveFromInbox(letter(owned, QUEUE, now), 4, null)).as("node 4 does not own it").isFalse();
-        assertThat(store.deadLetters().moveFromInbox(letter(handled, QUEUE, now), 5, null)).as("handled already").isFalse();
+        assertThat(store.deadLetters().moveFromInbox(null, letter(owned, QUEUE, now), 4, null, now.plus(Duration.ofDays(7)))).as("node 4 does not own it").isFalse();
+        assertThat(store.deadLetters().moveFromInbox(null, letter(handled, QUEUE, now), 5, null, now.plus(Duration.ofDays(7)))).as("handled already").isFalse();
         assertThat(store.deadLetters().list(null, 10)).isEmpty();
         assertCounts(1, 0, 1);
 
-        assertThat(store.deadLetters().moveFromInbox(letter(owned, QUEUE, now), 5, null)).isTrue();
+        assertThat(store.deadLetters().moveFromInbox(null, letter(owned, QUEUE, now), 5, null, now.plus(Duration.ofDays(7)))).isTrue();
+        assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(owned.id());
+        assertCounts(0, 0, 2);
+        assertThat(store.inbox().store(null, QUEUE, List.of(owned), 6, now)).as("its id is remembered: a resend is a duplicate")
+                .containsExactly(owned.id());
+        assertThat(store.inbox().deleteExpiredHandled(now.plus(Duration.ofDays(7)).plusSeconds(1), 10)).as("until the horizon").isEqualTo(2);
+    }
+
+    @Test
+    void theOwnerCheckedMoveInATransactionIsUndoneByItsRollback() {
+        Envelope owned = envelope("Charge", 1);
+        store.inbox().store(null, QUEUE, List.of(owned), 5, now);
+        try (StoreTransaction transaction = store.begin()) {
+            assertThat(store.deadLetters().moveFromInbox(transaction, letter(owned, QUEUE, now), 5, null, now.plusSeconds(60))).isTrue();
+        }
+        assertThat(store.deadLetters().list(null, 10)).isEmpty();
+        assertCounts(1, 0, 0);
+        try (StoreTransaction transaction = store.begin()) {
+            assertThat(store.deadLetters().moveFromInbox(transaction, letter(owned, QUEUE, now), 5, null, now.plusSeconds(60))).isTrue();
+            transaction.commit();
+        }
         assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(owned.id());
         assertCounts(0, 0, 1);
     }
@@ -657,22 +677,22 @@ public abstract class MessageStoreCompliance {
     @Test
     void anEnvelopeThatFailsAgainAfterReplayIsOneDeadLetterAgain() {
         Envelope envelope = envelope("Charge", 1);
-        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null);
+        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null, now.plus(Duration.ofDays(7)));
         store.deadLetters().replay(envelope.id(), null);
         store.inbox().claimIncoming(QUEUE, 1, 10);
 
-        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now.plusSeconds(1)), null);
+        store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now.plusSeconds(1)), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::failedAt).containsExactly(now.plusSeconds(1));
-        assertCounts(0, 0, 0);
+        assertCounts(0, 0, 1); // its id, kept like a handled one's
     }
 
     @Test
     void purgeDeletesDeadLettersByIdByTypeOrAll() {
         List<Envelope> charges = envelopes("Charge", 3);
         Envelope refund = envelope("Refund", 1);
-        charges.forEach(e -> store.deadLetters().moveFromInbox(letter(e, QUEUE, now), null));
-        store.deadLetters().moveFromInbox(letter(refund, QUEUE, now), null);
+        charges.forEach(e -> store.deadLetters().moveFromInbox(letter(e, QUEUE, now), null, now.plus(Duration.ofDays(7))));
+        store.deadLetters().moveFromInbox(letter(refund, QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().purge(charges.get(0).id(), null)).isEqualTo(1);
         assertThat(store.deadLetters().purge(charges.get(0).id(), null)).isZero();
@@ -685,9 +705,9 @@ public abstract class MessageStoreCompliance {
     @Test
     void expiredDeadLettersAreDeletedInBoundedBatchesAndNeverOnesWithoutExpiry() {
         for (int i = 0; i < 5; i++) {
-            store.deadLetters().moveFromInbox(letter(envelope("Charge", i), QUEUE, now), now.plusSeconds(10 + i));
+            store.deadLetters().moveFromInbox(letter(envelope("Charge", i), QUEUE, now), now.plusSeconds(10 + i), now.plus(Duration.ofDays(7)));
         }
-        store.deadLetters().moveFromInbox(letter(envelope("Charge", 9), QUEUE, now), null);
+        store.deadLetters().moveFromInbox(letter(envelope("Charge", 9), QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().deleteExpired(now.plusSeconds(10), 100)).as("not before its time").isZero();
         assertThat(store.deadLetters().deleteExpired(now.plusSeconds(60), 3)).isEqualTo(3);
@@ -737,7 +757,7 @@ public abstract class MessageStoreCompliance {
         store.inbox().markHandled(null, List.of(handled.id()), now.plusSeconds(60));
         store.outbox().store(null, outgoingBatch("Charge", 2), 0);
         store.outbox().store(null, outgoingBatch("Charge", 1), 4);
-        store.deadLetters().moveFromInbox(letter(envelope("Charge", 5), QUEUE, now), null);
+        store.deadLetters().moveFromInbox(letter(envelope("Charge", 5), QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
         StoreAdmin.Counts counts = store.admin().counts();
 
@@ -766,7 +786,7 @@ public abstract class MessageStoreCompliance {
     void clearAllDeletesEveryEnvelopeDeadLetterAndNode() {
         store.inbox().store(null, QUEUE, envelopes("OrderPlaced", 2), 1, now);
         store.outbox().store(null, outgoingBatch("Charge", 2), 1);
-        store.deadLetters().moveFromInbox(letter(envelope("Charge", 5), QUEUE, now), null);
+        store.deadLetters().moveFromInbox(letter(envelope("Charge", 5), QUEUE, now), null, now.plus(Duration.ofDays(7)));
         store.nodes().register("orders", "host-a", now);
 
         store.admin().clearAll();

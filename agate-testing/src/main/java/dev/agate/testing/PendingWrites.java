@@ -26,6 +26,7 @@ final class PendingWrites {
     private final InMemoryTables tables;
     private final Map<UUID, List<UnaryOperator<IncomingRow>>> incoming = new LinkedHashMap<>();
     private final Map<UUID, List<UnaryOperator<OutgoingRow>>> outgoing = new LinkedHashMap<>();
+    private final Map<UUID, InMemoryTables.DeadRow> deadLetters = new LinkedHashMap<>();
 
     PendingWrites(InMemoryTables tables) {
         this.tables = tables;
@@ -47,6 +48,11 @@ final class PendingWrites {
         outgoing.computeIfAbsent(id, any -> new ArrayList<>()).add(change);
     }
 
+    /** Writes a dead letter (over one of the same id) with the rest of the transaction. */
+    void putDeadLetter(InMemoryTables.DeadRow row) {
+        deadLetters.put(row.letter().id(), row);
+    }
+
     /**
      * Writes every change to the tables, or none.
      *
@@ -60,13 +66,14 @@ final class PendingWrites {
         // Every change held: now write, which cannot fail.
         newIncoming.forEach((id, row) -> put(target.incoming, id, row));
         newOutgoing.forEach((id, row) -> put(target.outgoing, id, row));
-        incoming.clear();
-        outgoing.clear();
+        target.deadLetters.putAll(deadLetters);
+        discard();
     }
 
     void discard() {
         incoming.clear();
         outgoing.clear();
+        deadLetters.clear();
     }
 
     private static <R> R replay(R row, List<UnaryOperator<R>> changes) {

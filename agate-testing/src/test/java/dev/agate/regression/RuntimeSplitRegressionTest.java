@@ -46,7 +46,7 @@ class RuntimeSplitRegressionTest {
         URI queue = URI.create("local://SplitPing");
         Envelope envelope = Envelope.builder().id(UUID.randomUUID()).messageType("SplitPing").contentType("application/json")
                 .destination(queue).source("split").sentAt(Instant.now()).body("{\"n\":7}".getBytes(StandardCharsets.UTF_8)).build();
-        store.deadLetters().moveFromInbox(new DeadLetter(envelope, queue, "failed", null, null, null, 1, Instant.now()), null);
+        store.deadLetters().moveFromInbox(new DeadLetter(envelope, queue, "failed", null, null, null, 1, Instant.now()), null, Instant.now().plusSeconds(60));
 
         assertThat(host.deadLetters().replayAll()).isEqualTo(1);
 

@@ -145,20 +145,64 @@ public final class DurableStorage {
         }
     }
 
+    /** What {@link #persistReceived} stored: envelopes to hand on, and envelopes too old to handle, dead-lettered. */
+    public record Received(List<Envelope> fresh, List<DeadLetter> tooOld) {
+    }
+
     /**
      * Persists a batch a listener received for the queue {@code endpoint}, owned by this node, in one
-     * transaction, and returns the envelopes that were not there already (an envelope sent again after a
-     * lost acknowledgement is stored and handled once).
+     * transaction. An envelope whose id is there already (sent again after a lost acknowledgement, however
+     * late, within the deduplication horizon) is not stored again. An envelope first sent (or scheduled)
+     * longer ago than the horizon, whose id may have been forgotten, is not handled: in the same transaction
+     * it goes to the dead letters, and its id is remembered like a handled one's.
      *
      * @throws StoreUnavailableException when the store failed: nothing was stored
      */
-    public List<Envelope> persistReceived(URI endpoint, List<Envelope> envelopes, Instant now) {
+    public Received persistReceived(URI endpoint, List<Envelope> envelopes, Instant now) {
         Map<UUID, Envelope> unique = new LinkedHashMap<>();
         envelopes.forEach(e -> unique.putIfAbsent(e.id(), e));
         List<Envelope> batch = List.copyOf(unique.values());
-        Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
-                () -> store.inbox().store(null, endpoint, batch, nodeId, now));
-        return duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList();
+        Instant horizon = now.minus(settings.deduplicationHorizon());
+        if (batch.stream().noneMatch(e -> firstSentBefore(e, horizon))) {
+            Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
+                    () -> store.inbox().store(null, endpoint, batch, nodeId, now));
+            return new Received(duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList(), List.of());
+        }
+        return call("storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
+            try (StoreTransaction transaction = store.begin()) {
+                Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId, now);
+                List<Envelope> fresh = new ArrayList<>();
+                List<DeadLetter> tooOld = new ArrayList<>();
+                for (Envelope envelope : batch) {
+                    if (duplicates.contains(envelope.id())) {
+                        continue;
+                    }
+                    if (!firstSentBefore(envelope, horizon)) {
+                        fresh.add(envelope);
+                        continue;
+                    }
+                    DeadLetter letter = new DeadLetter(envelope, endpoint, "older than the deduplication horizon ("
+                            + settings.deduplicationHorizon() + "): first sent " + firstSent(envelope) + ", it may have been"
+                            + " handled already and its id forgotten; replay it if it was not", null, null, null, envelope.attempts(), now);
+                    store.deadLetters().moveFromInbox(transaction, letter, nodeId, expiresAt(letter), now.plus(settings.deduplicationHorizon()));
+                    tooOld.add(letter);
+                }
+                transaction.commit();
+                return new Received(fresh, tooOld);
+            }
+        });
+    }
+
+    /** When the envelope was first sent, or the time it was scheduled for when later: how old it is for deduplication. */
+    private static Instant firstSent(Envelope envelope) {
+        Instant sent = envelope.sentAt();
+        Instant scheduled = envelope.scheduledTime();
+        return scheduled != null && (sent == null || scheduled.isAfter(sent)) ? scheduled : sent;
+    }
+
+    private static boolean firstSentBefore(Envelope envelope, Instant horizon) {
+        Instant first = firstSent(envelope);
+        return first != null && first.isBefore(horizon);
     }
 
     /**
@@ -190,7 +234,7 @@ public final class DurableStorage {
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
     public boolean markHandled(StoreTransaction transaction, UUID id) {
         return call("marking envelope " + id + " handled",
-                () -> store.inbox().markHandled(transaction, id, nodeId, clock.instant().plus(settings.keepHandledFor())));
+                () -> store.inbox().markHandled(transaction, id, nodeId, clock.instant().plus(settings.deduplicationHorizon())));
     }
 
     public void recordAttempts(UUID id, int attempts) {
@@ -205,20 +249,28 @@ public final class DurableStorage {
         return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId, attempts, at));
     }
 
-    /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
+    /**
+     * Moves the envelope to the dead letters, its id kept (like a handled one's) until the deduplication
+     * horizon, so a resend of it is not handled. False when this node no longer owns the envelope: another
+     * node took it over; nothing is changed.
+     */
     public boolean deadLetter(DeadLetter letter) {
         DeadLetter stored = new DeadLetter(bodies.serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
         return call("moving envelope " + letter.id() + " to the dead letters",
-                () -> store.deadLetters().moveFromInbox(stored, nodeId, expiresAt(letter)));
+                () -> store.deadLetters().moveFromInbox(null, stored, nodeId, expiresAt(letter), keepIdUntil()));
     }
 
     /** Writes a dead letter for an envelope that has no incoming row (an outgoing one its destination refused). */
     public void deadLetterOutgoing(DeadLetter letter) {
         call("moving envelope " + letter.id() + " to the dead letters", () -> {
-            store.deadLetters().moveFromInbox(letter, expiresAt(letter));
+            store.deadLetters().moveFromInbox(letter, expiresAt(letter), keepIdUntil());
             return null;
         });
+    }
+
+    private Instant keepIdUntil() {
+        return clock.instant().plus(settings.deduplicationHorizon());
     }
 
     private Instant expiresAt(DeadLetter letter) {

@@ -134,7 +134,7 @@ final class WriteBehind {
             pendingMarks.addAndGet(-batch.size());
             try {
                 health.call("marking " + batch.size() + " envelope(s) handled", () -> {
-                    store.inbox().markHandled(null, batch, clock.instant().plus(settings.keepHandledFor()));
+                    store.inbox().markHandled(null, batch, clock.instant().plus(settings.deduplicationHorizon()));
                     return null;
                 });
             } catch (StoreUnavailableException e) {

@@ -1,5 +1,6 @@
 package dev.agate.internal.transport;
 
+import dev.agate.DeadLetter;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import dev.agate.Listener;
@@ -120,7 +121,13 @@ public final class ListenerReceiver implements BatchReceiver {
         java.time.Instant now = durable.now();
         List<Envelope> fresh;
         try {
-            fresh = durable.persistReceived(queueUri, batch, now);
+            DurableStorage.Received received = durable.persistReceived(queueUri, batch, now);
+            fresh = received.fresh();
+            for (DeadLetter letter : received.tooOld()) {
+                log.error("listener {} dead-lettered envelope {} ({}): {}", settings.uri(), letter.id(), letter.envelope().messageType(),
+                        letter.reason());
+                observers.emit(Kind.DEAD_LETTERED, letter.envelope(), queueUri, null, letter.reason());
+            }
         } catch (StoreUnavailableException e) {
             log.warn("listener {} could not persist a batch of {}; not acknowledged: {}", settings.uri(), batch.size(), e.getMessage());
             return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());

@@ -157,8 +157,12 @@ public class AgateProperties {
 
     /** The durability agent: intervals of its jobs, how long handled envelopes are remembered, dead nodes. */
     public static class Durability {
-        /** How long a handled envelope's id is remembered to recognize late duplicates. Default 5m. */
-        private Duration keepHandledFor;
+        /**
+         * The deduplication horizon: how long the id of a handled or dead-lettered envelope is remembered, so
+         * that the envelope received again is not handled twice; one received older than this is dead-lettered.
+         * Default 7d.
+         */
+        private Duration deduplicationHorizon;
 
         /** How often due scheduled envelopes are looked for. Default 1s. */
         private Duration scheduledPollingInterval;
@@ -187,12 +191,12 @@ public class AgateProperties {
         /** The most rows one job takes in one transaction. Default 500. */
         private Integer batchSize;
 
-        public Duration getKeepHandledFor() {
-            return keepHandledFor;
+        public Duration getDeduplicationHorizon() {
+            return deduplicationHorizon;
         }
 
-        public void setKeepHandledFor(Duration keepHandledFor) {
-            this.keepHandledFor = keepHandledFor;
+        public void setDeduplicationHorizon(Duration deduplicationHorizon) {
+            this.deduplicationHorizon = deduplicationHorizon;
         }
 
         public Duration getScheduledPollingInterval() {

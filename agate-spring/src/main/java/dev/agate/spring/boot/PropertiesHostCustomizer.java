@@ -96,7 +96,7 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
 
     static Durability durability(AgateProperties.Durability settings) {
         Durability durability = Durability.defaults();
-        durability = settings.getKeepHandledFor() == null ? durability : durability.keepHandledFor(settings.getKeepHandledFor());
+        durability = settings.getDeduplicationHorizon() == null ? durability : durability.deduplicationHorizon(settings.getDeduplicationHorizon());
         durability = settings.getScheduledPollingInterval() == null ? durability
                 : durability.scheduledPollingInterval(settings.getScheduledPollingInterval());
         durability = settings.getRecoveryInterval() == null ? durability : durability.recoveryInterval(settings.getRecoveryInterval());

@@ -87,7 +87,7 @@ class AgateAutoConfigurationTest {
                     "agate.local-queues.billing.parallelism=3", "agate.local-queues.billing.capacity=50",
                     "agate.local-queues.audit.durable=false", "agate.local-queues.audit.sequential=true",
                     "agate.routes[" + T + "$Invoice]=local://billing, local://audit",
-                    "agate.durability.keep-handled-for=1h", "agate.durability.batch-size=50",
+                    "agate.durability.deduplication-horizon=1h", "agate.durability.batch-size=50",
                     "agate.durability.dead-letter-retention=7d").run(context -> {
                         assertThat(context).hasNotFailed();
                         AgateHost host = context.getBean(AgateHost.class);
@@ -97,7 +97,7 @@ class AgateAutoConfigurationTest {
                         assertThat(properties.getLocalQueues().get("billing").getCapacity()).isEqualTo(50);
                         assertThat(properties.getRoutes()).containsEntry(T + "$Invoice", List.of("local://billing", "local://audit"));
                         Durability durability = PropertiesHostCustomizer.durability(properties.getDurability());
-                        assertThat(durability.keepHandledFor()).isEqualTo(Duration.ofHours(1));
+                        assertThat(durability.deduplicationHorizon()).isEqualTo(Duration.ofHours(1));
                         assertThat(durability.batchSize()).isEqualTo(50);
                         assertThat(durability.deadLetterRetention()).isEqualTo(Duration.ofDays(7));
                         assertThat(durability.recoveryInterval()).isEqualTo(Duration.ofMillis(100));

@@ -50,7 +50,7 @@ class ConfigurationMetadataTest {
         Map<String, JsonNode> properties = agateProperties();
         Durability defaults = Durability.defaults();
         Map<String, Duration> durations = Map.of(
-                "agate.durability.keep-handled-for", defaults.keepHandledFor(),
+                "agate.durability.deduplication-horizon", defaults.deduplicationHorizon(),
                 "agate.durability.scheduled-polling-interval", defaults.scheduledPollingInterval(),
                 "agate.durability.recovery-interval", defaults.recoveryInterval(),
                 "agate.durability.heartbeat-interval", defaults.heartbeatInterval(),

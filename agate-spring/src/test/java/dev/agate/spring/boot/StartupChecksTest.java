@@ -79,7 +79,7 @@ class StartupChecksTest {
     void everyFormSpringBootBindsOfAKnownSettingIsAccepted() {
         runner.withPropertyValues("agate.durableLocalQueues=false", "agate.shutdown_timeout=3s", "agate.local-queues.orders.parallelism=2",
                         "agate.local-queues.Orders-Two.sequential=true", "agate.routes[" + Invoice.class.getName() + "]=local://billing",
-                        "agate.durability.keep-handled-for=1h", "agate.store.schema-mode=none")
+                        "agate.durability.deduplication-horizon=1h", "agate.store.schema-mode=none")
                 .run(context -> assertThat(context).hasNotFailed());
     }
 
