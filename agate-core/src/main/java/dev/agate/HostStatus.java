@@ -11,17 +11,24 @@ import java.util.List;
  * @param store      the message store's description, or null for a host without one
  * @param storeError why the last call to the store failed, or null when the last call worked (or there is
  *                   no store); while it is set, durable workers pause and retry with backoff
+ * @param failure    why the host stopped taking work while running, or null: a handler, a store call or a
+ *                   background job met a {@link VirtualMachineError} (out of memory, a stack overflow), after
+ *                   which the JVM may be unusable; durable envelopes go back to the store for other nodes,
+ *                   and the process should be restarted
  * @param endpoints  the endpoints this host has opened, with their mode
  */
-public record HostStatus(boolean running, int nodeId, String store, String storeError, List<EndpointStatus> endpoints) {
+public record HostStatus(boolean running, int nodeId, String store, String storeError, String failure, List<EndpointStatus> endpoints) {
 
     public HostStatus {
         endpoints = List.copyOf(endpoints);
     }
 
-    /** True when the host runs and its store (if any) answered its last call; a latched sender is reported, not unhealthy. */
+    /**
+     * True when the host runs, has not stopped taking work after a fatal error, and its store (if any)
+     * answered its last call; a latched sender is reported, not unhealthy.
+     */
     public boolean healthy() {
-        return running && storeError == null;
+        return running && failure == null && storeError == null;
     }
 
     /**

@@ -19,6 +19,8 @@ public final class Lifecycle {
     private volatile State state = State.CREATED;
     /** Set when close() stops the workers: from then on an interrupted attempt is abandoned, not retried. */
     private volatile boolean stopping;
+    /** Why the host stopped taking work while running (a VirtualMachineError), or null. */
+    private volatile String failure;
 
     public Lifecycle(String serviceName) {
         this.serviceName = serviceName;
@@ -76,6 +78,43 @@ public final class Lifecycle {
             awaitClosed(); // outside the lock: the first close() needs it to finish
         }
         return first;
+    }
+
+    /**
+     * Records that part of the host met a {@link VirtualMachineError} (out of memory, a stack overflow, an
+     * internal error of the JVM): the JVM may be unusable, so from now on the host takes no work (see
+     * {@link #isTakingWork()}) and reports itself unhealthy with the reason, for whatever restarts the
+     * process. The first failure is kept; it is logged loudly.
+     */
+    public void fail(String where, VirtualMachineError error) {
+        String reason = error + " in " + where + ": the JVM may be unusable, so host '" + serviceName
+                + "' takes no more work; restart the process";
+        synchronized (lock) {
+            if (failure != null) {
+                return;
+            }
+            failure = reason;
+        }
+        org.slf4j.LoggerFactory.getLogger(Lifecycle.class).error("{}", reason, error);
+    }
+
+    /** Why the host stopped taking work while running, or null when it did not. */
+    public String failure() {
+        return failure;
+    }
+
+    /** Running and not failed: workers, jobs and listeners take new work. */
+    public boolean isTakingWork() {
+        return state == State.RUNNING && failure == null;
+    }
+
+    /** Records {@code error} with {@link #fail} when it is a {@link VirtualMachineError}; true if it was. */
+    public boolean failIfFatal(String where, Throwable error) {
+        if (error instanceof VirtualMachineError fatal) {
+            fail(where, fatal);
+            return true;
+        }
+        return false;
     }
 
     /** Marks that the workers are being stopped. */

@@ -1,6 +1,7 @@
 package dev.agate.internal.durability;
 
 import dev.agate.internal.AgateThreads;
+import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.bus.Dispatcher;
 import dev.agate.internal.bus.Endpoints;
@@ -28,6 +29,7 @@ public final class DurabilityAgent {
     private static final Logger log = LoggerFactory.getLogger(DurabilityAgent.class);
 
     private final List<DurabilityJob> jobs;
+    private final Lifecycle lifecycle;
     /** Run again at once when work for them appeared: a replay, a sender that answers again. */
     private final DurabilityJob incomingRecovery;
     private final DurabilityJob outgoingRecovery;
@@ -39,7 +41,8 @@ public final class DurabilityAgent {
     private volatile boolean started;
     private volatile boolean stopped;
 
-    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery) {
+    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery, Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.jobs = List.copyOf(jobs);
         this.incomingRecovery = incomingRecovery;
         this.outgoingRecovery = outgoingRecovery;
@@ -55,7 +58,7 @@ public final class DurabilityAgent {
      * write-behind flush.
      */
     public static DurabilityAgent forHost(DurableStorage storage, NodeMembership membership, Endpoints endpoints, Dispatcher dispatcher,
-                                   Observers observers) {
+                                   Observers observers, Lifecycle lifecycle) {
         Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers);
         RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::deliverStored);
         RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
@@ -66,7 +69,7 @@ public final class DurabilityAgent {
                 outgoing,
                 new FireScheduledJob(storage, recovery::deliverStored),
                 new CleanupJob(storage),
-                new FlushHandledMarksJob(storage)), incoming, outgoing);
+                new FlushHandledMarksJob(storage)), incoming, outgoing, lifecycle);
     }
 
     public void start() {
@@ -95,7 +98,12 @@ public final class DurabilityAgent {
         schedule(job, Duration.ofNanos(interval + ThreadLocalRandom.current().nextLong(interval / 10 + 1)));
     }
 
-    /** Runs a job once; a claiming job under the claim lock, unless claims have stopped. A failure is logged. */
+    /**
+     * Runs a job once; a claiming job under the claim lock, unless claims have stopped or the host met a
+     * fatal error. A failure is logged and the job runs again at its next time: whatever it throws, an Error
+     * included, must not end its schedule (a scheduled task that throws is never run again, silently). A
+     * VirtualMachineError also makes the host stop taking work, loudly.
+     */
     private void runLogged(DurabilityJob job) {
         try {
             if (!job.claims()) {
@@ -104,7 +112,7 @@ public final class DurabilityAgent {
             }
             claims.lock();
             try {
-                if (claiming) {
+                if (claiming && lifecycle.isTakingWork()) {
                     job.run();
                 }
             } finally {
@@ -113,6 +121,10 @@ public final class DurabilityAgent {
         } catch (RuntimeException e) {
             log.warn("durability job '{}' failed; it runs again in {}: {}", job.name(), job.interval(), e.getMessage());
             log.debug("durability job '{}' failure", job.name(), e);
+        } catch (Error e) {
+            if (!lifecycle.failIfFatal("durability job '" + job.name() + "'", e)) {
+                log.error("durability job '{}' failed with an error; it runs again in {}", job.name(), job.interval(), e);
+            }
         }
     }
 

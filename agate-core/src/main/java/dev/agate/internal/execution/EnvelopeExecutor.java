@@ -95,6 +95,10 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
 
     @Override
     public void handle(Envelope envelope, Endpoint origin) {
+        if (services.lifecycle().failure() != null) {
+            refuseAfterFatalError(envelope, origin);
+            return;
+        }
         EnvelopeExecutor outer = HANDLING.get();
         HANDLING.set(this);
         try {
@@ -105,8 +109,9 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             log.warn("envelope {} ({}) from {} waits for the message store: {}", envelope.id(), envelope.messageType(), origin.uri(),
                     e.getMessage());
             retries.afterStoreFailure(envelope, origin);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // Only an infrastructure failure gets here (the scheduler or a queue already stopped, say).
+            services.lifecycle().failIfFatal("finishing envelope " + envelope.id() + " from " + origin.uri(), e);
             log.error("could not finish envelope {} ({}) from {}; abandoned", envelope.id(), envelope.messageType(), origin.uri(), e);
             observers.emit(Kind.ABANDONED, envelope, origin.uri(), e, e.getMessage());
         } finally {
@@ -159,6 +164,15 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
                 deadLetter(current, origin, outcome.failure.getMessage(), outcome.failure);
                 return;
             }
+            if (outcome.failure instanceof VirtualMachineError fatal) {
+                // Rolled back already. The JVM may be unusable: no policy runs, the attempt is counted, the
+                // envelope goes back to the store for another node (or this one, restarted), and the host
+                // takes no more work.
+                services.lifecycle().fail("handling envelope " + current.id() + " (" + current.messageType() + ") at " + uri, fatal);
+                retries.recordAttempts(current, origin);
+                refuseAfterFatalError(current, origin);
+                return;
+            }
             ErrorPolicy.Action action = chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
             if (!applyAction(action, current, origin, outcome.failure)) {
                 return;
@@ -196,6 +210,10 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
                         throw new AgateException("no handler of " + current.messageType() + " returned a " + responseType.getName());
                     }
                     return outcome.response;
+                }
+                if (outcome.failure instanceof VirtualMachineError fatal) {
+                    services.lifecycle().fail("invoking a handler of " + current.messageType(), fatal);
+                    throw fatal;
                 }
                 ErrorPolicy.Action action = outcome.failure instanceof NoRouteException ? null
                         : chain.decide(outcome.failure, outcome.failedHandler, current.attempts());
@@ -236,13 +254,13 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             context.cascade(cascades);
         } catch (HandlerChain.Failure failure) {
             return failed(context, envelope, uri, failure.getCause(), failure.handler());
-        } catch (RuntimeException | LinkageError | AssertionError routing) {
+        } catch (RuntimeException | Error routing) {
             return failed(context, envelope, uri, routing, null);
         }
         boolean owned;
         try {
             owned = context.complete();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // The store failed (not the handler's fault: tried again later), or writing what the handler sent
             // failed (a message that cannot be serialized, say): a failed attempt like any other.
             observers.emit(Kind.FAILED, envelope, uri, e, e.toString());
@@ -259,7 +277,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
     }
 
     private Outcome failed(ExecutionContext context, Envelope envelope, URI uri, Throwable failure, HandlerMethod handler) {
-        context.discard();
+        context.discardQuietly(failure);
         observers.emit(Kind.FAILED, envelope, uri, failure, failure.toString());
         return new Outcome(failure, handler, null);
     }
@@ -320,6 +338,20 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             }
             default -> throw new IllegalStateException("unknown action " + action);
         }
+    }
+
+    /**
+     * The host met a VirtualMachineError and takes no more work: a durable envelope goes back to the store,
+     * unowned, for another node; one held only in memory is abandoned, and said so.
+     */
+    private void refuseAfterFatalError(Envelope envelope, Endpoint origin) {
+        if (services.isDurable(origin)) {
+            services.storage().release(List.of(envelope.id()));
+            return;
+        }
+        log.error("envelope {} ({}) at {} is abandoned: {}", envelope.id(), envelope.messageType(), origin.uri(),
+                services.lifecycle().failure());
+        observers.emit(Kind.ABANDONED, envelope, origin.uri(), null, services.lifecycle().failure());
     }
 
     private void deadLetter(Envelope envelope, Endpoint origin, String reason, Throwable failure) {

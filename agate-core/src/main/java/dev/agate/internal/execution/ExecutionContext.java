@@ -298,7 +298,7 @@ class ExecutionContext implements MessageContext {
             finish();
             try {
                 parent.hold(owed);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 undoNestedAttempt(); // what was written of the cascades before the failure must not stay
                 throw e;
             }
@@ -339,8 +339,9 @@ class ExecutionContext implements MessageContext {
             } else if (durableOrigin) {
                 durable.markHandledLater(envelope.id());
             }
-        } catch (RuntimeException e) {
-            discard();
+        } catch (RuntimeException | Error e) {
+            // An Error too (out of memory in the driver, say): the transaction must not stay open with its locks.
+            discardQuietly(e);
             throw e;
         }
         finish();
@@ -354,6 +355,15 @@ class ExecutionContext implements MessageContext {
         storedForLater.clear();
         if (!toDeliver.isEmpty()) {
             services.dispatcher().deliverOwed(toDeliver, origin);
+        }
+    }
+
+    /** {@link #discard()} after {@code failure}; a failure of the rollback itself is added to it, not thrown. */
+    void discardQuietly(Throwable failure) {
+        try {
+            discard();
+        } catch (RuntimeException | Error rollback) {
+            failure.addSuppressed(rollback);
         }
     }
 

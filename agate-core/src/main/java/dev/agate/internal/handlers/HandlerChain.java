@@ -54,9 +54,9 @@ public final class HandlerChain {
             Object result;
             try {
                 result = handler.invoke(message, context, envelope);
-            } catch (VirtualMachineError fatal) {
-                throw fatal;
             } catch (Throwable t) {
+                // Errors too, even a VirtualMachineError: the attempt must be rolled back and its connection
+                // returned; the executor decides what an Error means for the host.
                 throw new Failure(handler, t);
             }
             if (results == null) {

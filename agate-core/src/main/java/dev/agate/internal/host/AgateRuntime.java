@@ -115,12 +115,12 @@ public final class AgateRuntime {
         this.membership = storage == null ? null : new NodeMembership(serviceName, storage, config.durability.storeStartTimeout());
         DeadLettering deadLettering = new DeadLettering(storage, config.deadLetterCapacity, observers, config.clock);
         this.endpoints = new Endpoints(serviceName, config.endpointSettings(handlers), transports, storage, work,
-                new SenderServices(work, config.sendTimeout, observers, config.clock, bodies, deadLettering));
+                new SenderServices(work, config.sendTimeout, observers, config.clock, bodies, deadLettering, lifecycle));
         this.dispatcher = new Dispatcher(endpoints, storage, observers, config.clock, work, config.sendTimeout);
         this.addressing = new Addressing(serviceName, config.clock, router, endpoints);
         this.executor = new EnvelopeExecutor(new Collaborators(serviceName, config.clock, observers, lifecycle, addressing, dispatcher,
                 storage), handlers, bodies, deadLettering);
-        this.agent = storage == null ? null : DurabilityAgent.forHost(storage, membership, endpoints, dispatcher, observers);
+        this.agent = storage == null ? null : DurabilityAgent.forHost(storage, membership, endpoints, dispatcher, observers, lifecycle);
         // The two loops of the graph, closed once every part exists: local queues run the executor, which
         // addresses through the endpoints; replayed dead letters go back through the dispatcher.
         Runnable nothing = () -> { };
@@ -128,7 +128,7 @@ public final class AgateRuntime {
         this.deadLetters = deadLettering.view(dispatcher::replay, agent == null ? nothing : agent::wakeIncomingRecovery);
         for (Listener listener : config.listeners) {
             URI queue = URI.create("local://" + listener.queue());
-            listeners.add(new ListenerReceiver(serviceName, listener, () -> endpoints.endpoint(queue), storage, observers));
+            listeners.add(new ListenerReceiver(serviceName, listener, () -> endpoints.endpoint(queue), storage, observers, lifecycle));
         }
         this.bus = new HostBus(lifecycle, addressing, dispatcher, executor, config.clock);
     }
@@ -181,7 +181,7 @@ public final class AgateRuntime {
     /** See {@link dev.agate.AgateHost#status()}. */
     public HostStatus status() {
         return new HostStatus(isRunning(), nodeId(), storage == null ? null : storage.store().description(),
-                storage == null ? null : storage.lastFailure(), endpoints.status());
+                storage == null ? null : storage.lastFailure(), lifecycle.failure(), endpoints.status());
     }
 
     /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */

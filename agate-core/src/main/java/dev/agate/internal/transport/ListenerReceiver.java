@@ -5,6 +5,7 @@ import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import dev.agate.Listener;
 import dev.agate.internal.AgateThreads;
+import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.storage.DurableStorage;
@@ -47,6 +48,7 @@ public final class ListenerReceiver implements BatchReceiver {
 
     private final Listener settings;
     private final URI queueUri;
+    private final Lifecycle lifecycle;
     private final String serviceName;
     private final Supplier<Endpoint> queue;
     /** Null for a host without a store. */
@@ -64,7 +66,9 @@ public final class ListenerReceiver implements BatchReceiver {
     };
 
     /** @param queue the listener's local queue, opened when first asked for */
-    public ListenerReceiver(String serviceName, Listener settings, Supplier<Endpoint> queue, DurableStorage durable, Observers observers) {
+    public ListenerReceiver(String serviceName, Listener settings, Supplier<Endpoint> queue, DurableStorage durable, Observers observers,
+                            Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
         this.serviceName = serviceName;
         this.settings = settings;
         this.queueUri = URI.create("local://" + settings.queue());
@@ -97,6 +101,9 @@ public final class ListenerReceiver implements BatchReceiver {
         if (!open) {
             return answer(Status.CANNOT_PROCESS, "host '" + serviceName + "' is stopping");
         }
+        if (lifecycle.failure() != null) {
+            return answer(Status.CANNOT_PROCESS, lifecycle.failure());
+        }
         Endpoint queue;
         try {
             queue = this.queue.get();
@@ -110,8 +117,14 @@ public final class ListenerReceiver implements BatchReceiver {
             return answer(Status.CANNOT_PROCESS, "the message store is unavailable: " + durable.lastFailure());
         }
         try {
-            return CompletableFuture.supplyAsync(() -> durably ? receiveDurably(queue, readdressed) : receiveBuffered(queue, readdressed),
-                    receiving);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return durably ? receiveDurably(queue, readdressed) : receiveBuffered(queue, readdressed);
+                } catch (Error e) {
+                    lifecycle.failIfFatal("listener " + settings.uri() + " receiving a batch", e);
+                    throw e; // the sender gets no acknowledgement, and sends the batch again
+                }
+            }, receiving);
         } catch (RejectedExecutionException e) {
             return answer(Status.CANNOT_PROCESS, "host '" + serviceName + "' is stopping");
         }

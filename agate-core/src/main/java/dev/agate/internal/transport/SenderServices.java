@@ -1,6 +1,7 @@
 package dev.agate.internal.transport;
 
 import dev.agate.internal.EnvelopeBodies;
+import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.deadletter.DeadLettering;
 import dev.agate.internal.endpoint.WorkTracker;
@@ -16,5 +17,5 @@ import java.time.Duration;
  * @param deadLetters where an envelope its destination refuses for good goes
  */
 public record SenderServices(WorkTracker work, Duration sendTimeout, Observers observers, Clock clock, EnvelopeBodies bodies,
-                      DeadLettering deadLetters) {
+                      DeadLettering deadLetters, Lifecycle lifecycle) {
 }

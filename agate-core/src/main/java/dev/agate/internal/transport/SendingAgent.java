@@ -8,6 +8,7 @@ import dev.agate.Sender;
 import dev.agate.internal.AgateThreads;
 import dev.agate.internal.Backoff;
 import dev.agate.internal.EnvelopeBodies;
+import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.deadletter.DeadLettering;
 import dev.agate.internal.endpoint.Endpoint;
@@ -66,6 +67,7 @@ public final class SendingAgent implements Endpoint {
     private final DurableStorage durable;
     private final WorkTracker work;
     private final Duration sendTimeout;
+    private final Lifecycle lifecycle;
     private final Observers observers;
     private final Clock clock;
     private final EnvelopeBodies bodies;
@@ -100,6 +102,7 @@ public final class SendingAgent implements Endpoint {
         this.durable = durable;
         this.work = services.work();
         this.sendTimeout = services.sendTimeout();
+        this.lifecycle = services.lifecycle();
         this.observers = services.observers();
         this.clock = services.clock();
         this.bodies = services.bodies();
@@ -207,8 +210,12 @@ public final class SendingAgent implements Endpoint {
                 }
             } catch (InterruptedException e) {
                 // signalStop(): the loop ends; what is left is reported by awaitStop
-            } catch (RuntimeException e) {
-                log.error("the sender to {} failed unexpectedly; it goes on", uri, e);
+            } catch (RuntimeException | Error e) {
+                // Whatever it is, the loop must not end silently: it goes on after a pause, and an Error of the
+                // JVM itself also stops the host taking work, loudly.
+                if (!(e instanceof Error error && lifecycle.failIfFatal("the sender to " + uri, error))) {
+                    log.error("the sender to {} failed unexpectedly; it goes on", uri, e);
+                }
                 pauseQuietly(MAX_PAUSE);
             }
         }

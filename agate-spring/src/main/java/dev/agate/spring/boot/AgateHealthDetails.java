@@ -20,6 +20,9 @@ final class AgateHealthDetails {
         if (status.store() != null) {
             details.put("store", status.store());
         }
+        if (status.failure() != null) {
+            details.put("failure", status.failure());
+        }
         if (status.storeError() != null) {
             details.put("storeError", status.storeError());
         }
