@@ -94,8 +94,17 @@ final class Jdbc {
             if (dataSource instanceof com.zaxxer.hikari.HikariDataSource pool) {
                 pool.evictConnection(connection);
             } else {
-                // Another pool's connection: abort ends the physical connection, which a pool then drops.
-                connection.abort(Runnable::run);
+                // Another pool's connection: abort ends the physical connection, which a pool then drops. A
+                // driver may not implement it (sqlite-jdbc leaves the connection open, and after a commit it has
+                // begun the next transaction, holding SQLite's write lock): then close it, which ends it.
+                try {
+                    connection.abort(Runnable::run);
+                } catch (SQLException | RuntimeException | AbstractMethodError unsupported) {
+                    // closed below
+                }
+                if (!connection.isClosed()) {
+                    connection.close();
+                }
             }
         } catch (SQLException | RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(Jdbc.class).debug("discarding a connection to {} failed", description, e);

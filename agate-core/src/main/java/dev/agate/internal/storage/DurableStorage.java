@@ -298,6 +298,11 @@ public final class DurableStorage {
         writeBehind.releaseLater(ids);
     }
 
+    /** Takes back releases that wait for envelopes this node stored again and handles after all. */
+    public void keep(Collection<UUID> ids) {
+        writeBehind.keep(ids);
+    }
+
     /** Gives envelopes back to any node now; never throws (when the store fails they wait for the next flush). */
     public void release(Collection<UUID> ids) {
         writeBehind.release(ids);

@@ -65,6 +65,13 @@ final class WriteBehind {
         pendingReleases.addAll(ids);
     }
 
+    /** Takes back releases that wait: the envelopes are this node's to handle after all. */
+    void keep(Collection<UUID> ids) {
+        if (!pendingReleases.isEmpty()) {
+            pendingReleases.removeAll(ids instanceof java.util.Set<?> ? ids : java.util.Set.copyOf(ids));
+        }
+    }
+
     /**
      * Gives envelopes this node could not take into memory back to any node. Never throws: when the store
      * fails, the ids wait and are released with the next flush, because a row this node owns but does not
