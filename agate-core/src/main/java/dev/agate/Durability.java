@@ -21,10 +21,11 @@ public final class Durability {
     private final Duration deadLetterRetention;
     private final Duration storeStartTimeout;
     private final int batchSize;
+    private final int maxHandlingCrashes;
 
     private Durability(Duration deduplicationHorizon, Duration scheduledPollingInterval, Duration recoveryInterval,
                        Duration heartbeatInterval, Duration nodeTimeout, Duration cleanupInterval,
-                       Duration deadLetterRetention, Duration storeStartTimeout, int batchSize) {
+                       Duration deadLetterRetention, Duration storeStartTimeout, int batchSize, int maxHandlingCrashes) {
         this.deduplicationHorizon = deduplicationHorizon;
         this.scheduledPollingInterval = scheduledPollingInterval;
         this.recoveryInterval = recoveryInterval;
@@ -34,6 +35,7 @@ public final class Durability {
         this.deadLetterRetention = deadLetterRetention;
         this.storeStartTimeout = storeStartTimeout;
         this.batchSize = batchSize;
+        this.maxHandlingCrashes = maxHandlingCrashes;
         if (nodeTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("nodeTimeout (" + nodeTimeout + ") must be at least twice the heartbeatInterval ("
                     + heartbeatInterval + "), or live nodes would be declared dead between two heartbeats");
@@ -48,7 +50,7 @@ public final class Durability {
      */
     public static Durability defaults() {
         return new Durability(Duration.ofDays(7), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(1), null, Duration.ofSeconds(60), 500);
+                Duration.ofSeconds(30), Duration.ofMinutes(1), null, Duration.ofSeconds(60), 500, 3);
     }
 
     /**
@@ -86,41 +88,51 @@ public final class Durability {
     /** The most rows one job takes in one transaction. */
     public int batchSize() { return batchSize; }
 
+    /**
+     * How many times handling one envelope may crash the process (an {@code OutOfMemoryError} that kills it,
+     * a native crash, a library calling {@code System.exit}, a kill while it ran) before the envelope goes to
+     * the dead letters, with the reason "handling crashed the process N times", when it is next claimed.
+     * An envelope whose holder died holding it is suspected: its next attempts run one at a time, each
+     * recorded before it starts, so the envelopes that were only held (or ran beside it) are not blamed.
+     * Default 3.
+     */
+    public int maxHandlingCrashes() { return maxHandlingCrashes; }
+
     public Durability deduplicationHorizon(Duration value) {
         return new Durability(positive(value, "deduplicationHorizon"), scheduledPollingInterval, recoveryInterval, heartbeatInterval,
-                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     public Durability scheduledPollingInterval(Duration value) {
         return new Durability(deduplicationHorizon, positive(value, "scheduledPollingInterval"), recoveryInterval, heartbeatInterval,
-                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     public Durability recoveryInterval(Duration value) {
         return new Durability(deduplicationHorizon, scheduledPollingInterval, positive(value, "recoveryInterval"), heartbeatInterval,
-                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+                nodeTimeout, cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     /** Sets the heartbeat and the node timeout together, which must be at least twice the heartbeat. */
     public Durability heartbeat(Duration interval, Duration timeout) {
         return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, positive(interval, "heartbeatInterval"),
-                positive(timeout, "nodeTimeout"), cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize);
+                positive(timeout, "nodeTimeout"), cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     public Durability cleanupInterval(Duration value) {
         return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
-                positive(value, "cleanupInterval"), deadLetterRetention, storeStartTimeout, batchSize);
+                positive(value, "cleanupInterval"), deadLetterRetention, storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     /** Null keeps dead letters until purged. */
     public Durability deadLetterRetention(Duration value) {
         return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
-                cleanupInterval, value == null ? null : positive(value, "deadLetterRetention"), storeStartTimeout, batchSize);
+                cleanupInterval, value == null ? null : positive(value, "deadLetterRetention"), storeStartTimeout, batchSize, maxHandlingCrashes);
     }
 
     public Durability storeStartTimeout(Duration value) {
         return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
-                cleanupInterval, deadLetterRetention, positive(value, "storeStartTimeout"), batchSize);
+                cleanupInterval, deadLetterRetention, positive(value, "storeStartTimeout"), batchSize, maxHandlingCrashes);
     }
 
     public Durability batchSize(int value) {
@@ -128,7 +140,15 @@ public final class Durability {
             throw new IllegalArgumentException("batchSize must be within 1..10000 but was " + value);
         }
         return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
-                cleanupInterval, deadLetterRetention, storeStartTimeout, value);
+                cleanupInterval, deadLetterRetention, storeStartTimeout, value, maxHandlingCrashes);
+    }
+
+    public Durability maxHandlingCrashes(int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException("maxHandlingCrashes must be at least 1 but was " + value);
+        }
+        return new Durability(deduplicationHorizon, scheduledPollingInterval, recoveryInterval, heartbeatInterval, nodeTimeout,
+                cleanupInterval, deadLetterRetention, storeStartTimeout, batchSize, value);
     }
 
     private static Duration positive(Duration value, String name) {
@@ -143,6 +163,7 @@ public final class Durability {
     public String toString() {
         return "Durability[deduplicationHorizon=" + deduplicationHorizon + ", scheduledPolling=" + scheduledPollingInterval + ", recovery="
                 + recoveryInterval + ", heartbeat=" + heartbeatInterval + ", nodeTimeout=" + nodeTimeout + ", cleanup="
-                + cleanupInterval + ", deadLetterRetention=" + deadLetterRetention + ", batchSize=" + batchSize + "]";
+                + cleanupInterval + ", deadLetterRetention=" + deadLetterRetention + ", batchSize=" + batchSize + ", maxHandlingCrashes="
+                + maxHandlingCrashes + "]";
     }
 }

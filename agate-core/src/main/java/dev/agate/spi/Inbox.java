@@ -48,7 +48,10 @@ public interface Inbox {
      */
     boolean remove(StoreTransaction transaction, UUID id, int ownerId);
 
-    /** Records that an attempt started, so attempts survive a crash in the middle of one. */
+    /**
+     * Records the attempts of an envelope whose attempt failed and that its node keeps handling (a retry in
+     * memory), so attempts survive a crash; its takes are 1 again: the node holds it, one attempt ended.
+     */
     void recordAttempts(UUID id, int attempts);
 
     /**
@@ -59,10 +62,40 @@ public interface Inbox {
     boolean scheduleRetry(UUID id, int ownerId, int attempts, Instant at);
 
     /**
-     * Claims up to {@code limit} unowned incoming envelopes of {@code endpoint} for {@code ownerId}, oldest
-     * first. Two nodes claiming at once never get the same envelope.
+     * An envelope a claim took, with what its row tells of earlier takes: how a poison message (one whose
+     * handling crashes the process) is told from the envelopes that were only held when it did.
+     *
+     * @param envelope        the envelope, its attempts as stored
+     * @param unfinishedTakes how often a node took it before (stored it owned, or claimed it) and no attempt
+     *                        of that take ended: the holder died (or was declared dead) holding it, maybe while
+     *                        handling it. 0 for an envelope nobody held, or whose last attempt ended.
+     * @param crashes         how many attempts of it started once it was suspected, each recorded before it
+     *                        ran ({@link #recordSuspectStart}), and never ended ({@link #recordSuspectEnd})
      */
-    List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit);
+    record Claimed(Envelope envelope, int unfinishedTakes, int crashes) {
+    }
+
+    /**
+     * Claims up to {@code limit} unowned incoming envelopes of {@code endpoint} for {@code ownerId}, oldest
+     * first, each with its history of takes; counts this take (in the claim's own statement). Two nodes
+     * claiming at once never get the same envelope. Storing an envelope owned by a node counts as its first take.
+     */
+    List<Claimed> take(URI endpoint, int ownerId, int limit);
+
+    /** The envelopes of {@link #take}, without their history. */
+    default List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
+        return take(endpoint, ownerId, limit).stream().map(Claimed::envelope).toList();
+    }
+
+    /**
+     * Records, before an attempt of a suspected envelope starts, that it may crash the process: its crashes
+     * grow by one, committed before the handler runs. False, changing nothing, when the envelope is not
+     * incoming and owned by {@code ownerId}.
+     */
+    boolean recordSuspectStart(UUID id, int ownerId);
+
+    /** Records that the attempt of a suspected envelope ended without crashing the process: its crashes shrink by one. */
+    void recordSuspectEnd(UUID id);
 
     /**
      * Claims up to {@code limit} scheduled envelopes due at {@code now}: they become incoming and owned by
@@ -70,10 +103,13 @@ public interface Inbox {
      */
     List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit);
 
-    /** Gives claimed incoming envelopes back to any node (owner 0). */
+    /** Gives claimed incoming envelopes back to any node (owner 0), as not taken: the node did not start them, or ended its attempt. */
     void release(Collection<UUID> ids);
 
-    /** Gives every incoming and scheduled envelope of {@code ownerId} back to any node; returns how many. */
+    /**
+     * Gives every incoming and scheduled envelope of {@code ownerId} back to any node; returns how many. Their
+     * takes stay: the node is taken for dead, so the next claim sees takes that never ended.
+     */
     int releaseOwnedBy(int ownerId);
 
     /** Deletes up to {@code limit} handled envelopes kept until before {@code now}; returns how many. */

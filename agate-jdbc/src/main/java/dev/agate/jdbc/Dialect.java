@@ -87,6 +87,14 @@ abstract class Dialect {
     abstract String claimLockClause();
 
     /**
+     * Adds a column to a table; re-runnable where DDL commits on its own (PostgreSQL and MariaDB know
+     * {@code IF NOT EXISTS}; SQLite, which does not, runs the step in its transaction).
+     */
+    String addColumn(String table, String column, String definition) {
+        return "ALTER TABLE " + table + " ADD COLUMN IF NOT EXISTS " + column + " " + definition;
+    }
+
+    /**
      * Runs first in a claim's transaction, before any statement: where the database's default isolation
      * makes claimers deadlock, sets a lighter one for this transaction only.
      */

@@ -46,7 +46,7 @@ final class JdbcInbox implements Inbox {
      * the envelope is dropped as it is marked and the row kept small until the deduplication horizon.
      */
     static final byte[] NO_BODY = new byte[0];
-    private static final int COLUMNS = 8;
+    private static final int COLUMNS = 9;
     /** How often a claim runs before a deadlock fails it. */
     private static final int CLAIM_TRIES = 12;
 
@@ -74,7 +74,7 @@ final class JdbcInbox implements Inbox {
 
     private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now) throws SQLException {
         StringBuilder sql = new StringBuilder(jdbc.dialect.insertIgnoringDuplicates()).append(' ').append(table)
-                .append(" (id, status, owner_id, execution_time, attempts, message_type, received_at, body) VALUES ");
+                .append(" (id, status, owner_id, execution_time, attempts, message_type, received_at, body, takes) VALUES ");
         for (int i = 0; i < chunk.size(); i++) {
             sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
         }
@@ -93,6 +93,7 @@ final class JdbcInbox implements Inbox {
                 insert.setString(p++, envelope.messageType());
                 insert.setString(p++, endpoint.toString());
                 insert.setBytes(p++, EnvelopeCodec.encode(envelope));
+                insert.setInt(p++, later || ownerId == 0 ? 0 : 1); // stored owned: its node has taken it
             }
             try (ResultSet inserted = insert.executeQuery()) {
                 while (inserted.next()) {
@@ -153,7 +154,7 @@ final class JdbcInbox implements Inbox {
     @Override
     public void recordAttempts(UUID id, int attempts) {
         jdbc.inTransaction("recording attempt " + attempts + " of envelope " + id, c -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ? WHERE id = ?")) {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ?, takes = 1 WHERE id = ?")) {
                 update.setInt(1, attempts);
                 jdbc.dialect.setUuid(update, 2, id);
                 update.executeUpdate();
@@ -165,7 +166,7 @@ final class JdbcInbox implements Inbox {
     @Override
     public boolean scheduleRetry(UUID id, int ownerId, int attempts, Instant at) {
         return jdbc.inTransaction("scheduling a retry of envelope " + id, c -> {
-            String sql = "UPDATE " + table + " SET status = '" + SCHEDULED + "', owner_id = 0, execution_time = ?, attempts = ?"
+            String sql = "UPDATE " + table + " SET status = '" + SCHEDULED + "', owner_id = 0, takes = 0, execution_time = ?, attempts = ?"
                     + " WHERE id = ? AND status = '" + INCOMING + "' AND " + OWNED_BY;
             try (PreparedStatement update = c.prepareStatement(sql)) {
                 jdbc.dialect.setTime(update, 1, at);
@@ -178,17 +179,41 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
+    public List<Claimed> take(URI endpoint, int ownerId, int limit) {
         return claim("claiming incoming envelopes of " + endpoint,
                 "status = '" + INCOMING + "' AND owner_id = 0 AND received_at = ? ORDER BY id",
-                query -> query.setString(1, endpoint.toString()), "owner_id = ?", ownerId, limit);
+                query -> query.setString(1, endpoint.toString()), "takes = takes + 1, owner_id = ?", ownerId, limit);
     }
 
     @Override
     public List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit) {
         return claim("claiming due scheduled envelopes",
                 "status = '" + SCHEDULED + "' AND execution_time <= ? ORDER BY execution_time, id",
-                query -> jdbc.dialect.setTime(query, 1, now), "status = '" + INCOMING + "', owner_id = ?", ownerId, limit);
+                query -> jdbc.dialect.setTime(query, 1, now), "status = '" + INCOMING + "', takes = takes + 1, owner_id = ?", ownerId, limit)
+                .stream().map(Claimed::envelope).toList();
+    }
+
+    @Override
+    public boolean recordSuspectStart(UUID id, int ownerId) {
+        return jdbc.inTransaction("recording that a suspected attempt of envelope " + id + " starts", c -> {
+            String sql = "UPDATE " + table + " SET crashes = crashes + 1 WHERE id = ? AND status = '" + INCOMING + "' AND " + OWNED_BY;
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                jdbc.dialect.setUuid(update, 1, id);
+                update.setInt(2, ownerId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public void recordSuspectEnd(UUID id) {
+        jdbc.inTransaction("recording that a suspected attempt of envelope " + id + " ended", c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET crashes = crashes - 1 WHERE id = ? AND crashes > 0")) {
+                jdbc.dialect.setUuid(update, 1, id);
+                update.executeUpdate();
+            }
+            return null;
+        });
     }
 
     private interface Binder {
@@ -200,20 +225,26 @@ final class JdbcInbox implements Inbox {
      * binds) with the dialect's claim lock, then sets {@code assignments} (ending with the owner) on them,
      * in one transaction.
      */
-    private List<Envelope> claim(String operation, String filterAndOrder, Binder binder, String assignments, int ownerId, int limit) {
-        String select = "SELECT id, attempts, received_at, body FROM " + table + " WHERE " + filterAndOrder + " LIMIT ?"
+    private List<Claimed> claim(String operation, String filterAndOrder, Binder binder, String assignments, int ownerId, int limit) {
+        String select = "SELECT id, attempts, received_at, body, takes, crashes FROM " + table + " WHERE " + filterAndOrder + " LIMIT ?"
                 + jdbc.dialect.claimLockClause();
         return claimRetrying(jdbc, operation, c -> {
-            List<Envelope> claimed;
+            List<Claimed> claimed = new ArrayList<>();
             try (PreparedStatement query = c.prepareStatement(select)) {
                 binder.bindFirst(query);
                 query.setInt(2, limit);
-                claimed = readEnvelopes(query);
+                try (ResultSet rows = query.executeQuery()) {
+                    while (rows.next()) {
+                        claimed.add(new Claimed(readEnvelope(rows), rows.getInt("takes"), rows.getInt("crashes")));
+                    }
+                }
             }
-            setOwner(c, claimed, assignments, ownerId);
+            setOwner(c, claimed.stream().map(Claimed::envelope).toList(), assignments, ownerId);
             return claimed;
         });
     }
+
+
 
     /**
      * Runs a claim in a transaction of its own, again when the database rolled it back as a deadlock
@@ -271,7 +302,7 @@ final class JdbcInbox implements Inbox {
         }
         jdbc.inTransaction("releasing " + ids.size() + " envelope(s)", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
-                String sql = "UPDATE " + table + " SET owner_id = 0 WHERE status = '" + INCOMING + "' AND id IN ("
+                String sql = "UPDATE " + table + " SET owner_id = 0, takes = 0 WHERE status = '" + INCOMING + "' AND id IN ("
                         + Jdbc.placeholders(chunk.size()) + ")";
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     jdbc.bindIds(update, 1, chunk);
@@ -319,16 +350,9 @@ final class JdbcInbox implements Inbox {
         });
     }
 
-    /** Reads rows of (id, attempts, received_at, body): the body decoded, attempts and destination from their columns. */
-    private List<Envelope> readEnvelopes(PreparedStatement query) throws SQLException {
-        List<Envelope> envelopes = new ArrayList<>();
-        try (ResultSet rows = query.executeQuery()) {
-            while (rows.next()) {
-                Envelope stored = EnvelopeCodec.decode(rows.getBytes("body"));
-                envelopes.add(stored.toBuilder().attempts(rows.getInt("attempts"))
-                        .destination(URI.create(rows.getString("received_at"))).build());
-            }
-        }
-        return envelopes;
+    /** Reads a row of (attempts, received_at, body): the body decoded, attempts and destination from their columns. */
+    private static Envelope readEnvelope(ResultSet rows) throws SQLException {
+        Envelope stored = EnvelopeCodec.decode(rows.getBytes("body"));
+        return stored.toBuilder().attempts(rows.getInt("attempts")).destination(URI.create(rows.getString("received_at"))).build();
     }
 }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class Migrations {
     /** The version this build of Agate writes and expects. */
-    static final int CURRENT = 1;
+    static final int CURRENT = 2;
 
     private Migrations() {
     }
@@ -19,6 +19,9 @@ final class Migrations {
     static List<String> step(int version, Dialect d, SchemaNames n) {
         if (version == 1) {
             return initial(d, n);
+        }
+        if (version == 2) {
+            return crashCounts(d, n);
         }
         throw new IllegalArgumentException("no schema step " + version + "; this build knows 1.." + CURRENT);
     }
@@ -88,6 +91,17 @@ final class Migrations {
         ddl.add(index(d, n, n.deadLetters(), "dead_letters_type", "message_type", null));
         ddl.add(index(d, n, n.deadLetters(), "dead_letters_expiry", "expires_at", "expires_at IS NOT NULL"));
         return ddl;
+    }
+
+    /**
+     * Step 2: what tells a message that crashes the process (a poison message) from the others. takes: how
+     * often a node took the envelope to handle it (stored it owned, or claimed it) since its last attempt
+     * ended; above 1 at a claim, a holder died holding it. crashes: how many attempts, each run alone
+     * because of that, started and never ended.
+     */
+    private static List<String> crashCounts(Dialect d, SchemaNames n) {
+        return List.of(d.addColumn(n.incoming(), "takes", "INTEGER NOT NULL DEFAULT 0"),
+                d.addColumn(n.incoming(), "crashes", "INTEGER NOT NULL DEFAULT 0"));
     }
 
     /** A partial index, or where the database has none, a composite one led by the filtered column. */

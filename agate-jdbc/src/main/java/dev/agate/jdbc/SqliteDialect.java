@@ -85,6 +85,11 @@ final class SqliteDialect extends Dialect {
     }
 
     @Override
+    String addColumn(String table, String column, String definition) {
+        return "ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition;
+    }
+
+    @Override
     void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
         if (time == null) {
             statement.setNull(index, Types.BIGINT);

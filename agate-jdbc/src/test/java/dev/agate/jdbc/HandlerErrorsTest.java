@@ -194,8 +194,18 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
-                    return inbox.claimIncoming(endpoint, ownerId, limit);
+                public List<Claimed> take(URI endpoint, int ownerId, int limit) {
+                    return inbox.take(endpoint, ownerId, limit);
+                }
+
+                @Override
+                public boolean recordSuspectStart(UUID id, int ownerId) {
+                    return inbox.recordSuspectStart(id, ownerId);
+                }
+
+                @Override
+                public void recordSuspectEnd(UUID id) {
+                    inbox.recordSuspectEnd(id);
                 }
 
                 @Override

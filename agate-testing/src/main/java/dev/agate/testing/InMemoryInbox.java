@@ -120,7 +120,7 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {
+    public List<Claimed> take(URI endpoint, int ownerId, int limit) {
         String where = endpoint.toString();
         return claim(row -> row.status() == Status.INCOMING && row.owner() == 0 && row.endpoint().equals(where),
                 OLDEST_FIRST, ownerId, limit);
@@ -128,25 +128,43 @@ final class InMemoryInbox implements Inbox {
 
     @Override
     public List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit) {
-        return claim(row -> row.status() == Status.SCHEDULED && !row.executionTime().isAfter(now), DUE_FIRST, ownerId, limit);
+        return claim(row -> row.status() == Status.SCHEDULED && !row.executionTime().isAfter(now), DUE_FIRST, ownerId, limit)
+                .stream().map(Claimed::envelope).toList();
     }
 
-    private List<Envelope> claim(Predicate<IncomingRow> filter, Comparator<IncomingRow> order, int ownerId, int limit) {
+    private List<Claimed> claim(Predicate<IncomingRow> filter, Comparator<IncomingRow> order, int ownerId, int limit) {
         if (limit < 0) {
             throw new IllegalArgumentException("limit must be >= 0 but was " + limit);
         }
         return store.withTables(tables -> {
-            List<IncomingRow> claimed = tables.incoming.values().stream().filter(filter).sorted(order).limit(limit)
-                    .map(row -> row.incomingOwnedBy(ownerId)).toList();
-            claimed.forEach(row -> tables.incoming.put(row.id(), row));
-            return claimed.stream().map(IncomingRow::envelope).toList();
+            List<IncomingRow> found = tables.incoming.values().stream().filter(filter).sorted(order).limit(limit).toList();
+            found.forEach(row -> tables.incoming.put(row.id(), row.incomingOwnedBy(ownerId)));
+            return found.stream().map(row -> new Claimed(row.incomingOwnedBy(ownerId).envelope(), row.takes(), row.crashes())).toList();
         });
+    }
+
+    @Override
+    public boolean recordSuspectStart(UUID id, int ownerId) {
+        boolean[] changed = new boolean[1];
+        change(id, row -> {
+            if (!row.isIncomingOwnedBy(ownerId)) {
+                return row;
+            }
+            changed[0] = true;
+            return row.withCrashes(row.crashes() + 1);
+        });
+        return changed[0];
+    }
+
+    @Override
+    public void recordSuspectEnd(UUID id) {
+        change(id, row -> row.crashes() > 0 ? row.withCrashes(row.crashes() - 1) : row);
     }
 
     @Override
     public void release(Collection<UUID> ids) {
         for (UUID id : ids) {
-            change(id, row -> row.status() == Status.INCOMING ? row.owned(0) : row);
+            change(id, row -> row.status() == Status.INCOMING ? row.released() : row);
         }
     }
 

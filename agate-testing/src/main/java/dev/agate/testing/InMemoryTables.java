@@ -27,36 +27,49 @@ final class InMemoryTables {
         return high != 0 ? high : Long.compareUnsigned(a.getLeastSignificantBits(), b.getLeastSignificantBits());
     };
 
+    /** A row of the inbox; takes and crashes as {@link dev.agate.spi.Inbox.Claimed} describes them. */
     record IncomingRow(UUID id, String endpoint, Status status, int owner, Instant executionTime, int attempts,
-                       Instant keepUntil, byte[] body) {
+                       Instant keepUntil, byte[] body, int takes, int crashes) {
 
-        /** A received envelope: scheduled and unowned when its time is after {@code now}, else incoming and owned. */
+        /** A received envelope: scheduled and unowned when its time is after {@code now}, else incoming and owned (taken once). */
         static IncomingRow received(Envelope envelope, URI endpoint, int owner, Instant now) {
             boolean later = envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);
             return new IncomingRow(envelope.id(), endpoint.toString(), later ? Status.SCHEDULED : Status.INCOMING,
                     later ? 0 : owner, later ? envelope.scheduledTime() : null, envelope.attempts(), null,
-                    EnvelopeCodec.encode(envelope));
+                    EnvelopeCodec.encode(envelope), later || owner == 0 ? 0 : 1, 0);
         }
 
+        /** Another owner, the takes kept (a dead node's envelopes given back). */
         IncomingRow owned(int newOwner) {
-            return new IncomingRow(id, endpoint, status, newOwner, executionTime, attempts, keepUntil, body);
+            return new IncomingRow(id, endpoint, status, newOwner, executionTime, attempts, keepUntil, body, takes, crashes);
         }
 
+        /** Given back by a live node: owned by nobody, not taken. */
+        IncomingRow released() {
+            return new IncomingRow(id, endpoint, status, 0, executionTime, attempts, keepUntil, body, 0, crashes);
+        }
+
+        /** Claimed: incoming, owned by {@code newOwner}, one more take. */
         IncomingRow incomingOwnedBy(int newOwner) {
-            return new IncomingRow(id, endpoint, Status.INCOMING, newOwner, executionTime, attempts, keepUntil, body);
+            return new IncomingRow(id, endpoint, Status.INCOMING, newOwner, executionTime, attempts, keepUntil, body, takes + 1, crashes);
         }
 
         /** Handled: only the id is kept (until {@code until}), to recognize a duplicate; the body is dropped. */
         IncomingRow handled(Instant until) {
-            return new IncomingRow(id, endpoint, Status.HANDLED, 0, executionTime, attempts, until, new byte[0]);
+            return new IncomingRow(id, endpoint, Status.HANDLED, 0, executionTime, attempts, until, new byte[0], takes, crashes);
         }
 
+        /** A failed attempt recorded: its node still holds it, one attempt ended. */
         IncomingRow withAttempts(int newAttempts) {
-            return new IncomingRow(id, endpoint, status, owner, executionTime, newAttempts, keepUntil, body);
+            return new IncomingRow(id, endpoint, status, owner, executionTime, newAttempts, keepUntil, body, 1, crashes);
+        }
+
+        IncomingRow withCrashes(int newCrashes) {
+            return new IncomingRow(id, endpoint, status, owner, executionTime, attempts, keepUntil, body, takes, newCrashes);
         }
 
         IncomingRow scheduled(Instant at, int newAttempts) {
-            return new IncomingRow(id, endpoint, Status.SCHEDULED, 0, at, newAttempts, keepUntil, body);
+            return new IncomingRow(id, endpoint, Status.SCHEDULED, 0, at, newAttempts, keepUntil, body, 0, crashes);
         }
 
         boolean isIncomingOwnedBy(int node) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agate.AgateException;
 import dev.agate.DeadLetter;
 import dev.agate.Envelope;
+import dev.agate.spi.Inbox;
 import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
@@ -373,6 +374,50 @@ public abstract class MessageStoreCompliance {
 
         assertCounts(0, 0, 1);
         assertThat(store.inbox().store(null, QUEUE, List.of(owned), 6, now)).as("a new envelope now").isEmpty();
+    }
+
+    @Test
+    void takesThatNeverEndedAndSuspectedAttemptsAreCountedSoAPoisonMessageIsToldFromTheRest() {
+        Envelope held = envelope("Charge", 1);
+        Envelope unowned = envelope("Charge", 2);
+        store.inbox().store(null, QUEUE, List.of(held), 5, now); // stored owned: taken once
+        store.inbox().store(null, QUEUE, List.of(unowned), 0, now);
+
+        assertThat(store.inbox().releaseOwnedBy(5)).as("node 5 died holding it").isEqualTo(1);
+        Map<UUID, Inbox.Claimed> first = byId(store.inbox().take(QUEUE, 6, 10));
+        assertThat(first.get(held.id()).unfinishedTakes()).isEqualTo(1);
+        assertThat(first.get(unowned.id()).unfinishedTakes()).isZero();
+        assertThat(first.get(held.id()).crashes()).isZero();
+
+        assertThat(store.inbox().recordSuspectStart(held.id(), 7)).as("not node 7's").isFalse();
+        assertThat(store.inbox().recordSuspectStart(held.id(), 6)).isTrue();
+        assertThat(store.inbox().releaseOwnedBy(6)).as("node 6 died too, in the suspected attempt").isEqualTo(2);
+        Map<UUID, Inbox.Claimed> second = byId(store.inbox().take(QUEUE, 8, 10));
+        assertThat(second.get(held.id()).unfinishedTakes()).isEqualTo(2);
+        assertThat(second.get(held.id()).crashes()).isEqualTo(1);
+        assertThat(second.get(unowned.id()).unfinishedTakes()).isEqualTo(1);
+
+        // An attempt that ended, a failure recorded and a live node's release end the takes; crashes stay counted.
+        assertThat(store.inbox().recordSuspectStart(held.id(), 8)).isTrue();
+        store.inbox().recordSuspectEnd(held.id());
+        store.inbox().recordAttempts(held.id(), 1);
+        store.inbox().release(List.of(held.id(), unowned.id()));
+        Map<UUID, Inbox.Claimed> third = byId(store.inbox().take(QUEUE, 9, 10));
+        assertThat(third.get(held.id()).unfinishedTakes()).isZero();
+        assertThat(third.get(held.id()).crashes()).isEqualTo(1);
+        assertThat(third.get(unowned.id()).unfinishedTakes()).isZero();
+        store.inbox().recordSuspectEnd(held.id());
+        store.inbox().recordSuspectEnd(held.id());
+        assertThat(store.inbox().scheduleRetry(held.id(), 9, 1, now)).isTrue();
+        assertThat(store.inbox().claimDueScheduled(now, 10, 10)).hasSize(1);
+        store.inbox().releaseOwnedBy(10);
+        Inbox.Claimed retried = byId(store.inbox().take(QUEUE, 11, 10)).get(held.id());
+        assertThat(retried.unfinishedTakes()).as("a scheduled retry starts its takes over").isEqualTo(1);
+        assertThat(retried.crashes()).as("never below 0").isZero();
+    }
+
+    private static Map<UUID, Inbox.Claimed> byId(List<Inbox.Claimed> claimed) {
+        return claimed.stream().collect(java.util.stream.Collectors.toMap(c -> c.envelope().id(), c -> c));
     }
 
     @Test

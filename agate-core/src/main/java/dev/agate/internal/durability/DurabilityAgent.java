@@ -5,6 +5,7 @@ import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.bus.Dispatcher;
 import dev.agate.internal.bus.Endpoints;
+import dev.agate.internal.deadletter.DeadLettering;
 import dev.agate.internal.storage.DurableStorage;
 import java.time.Duration;
 import java.util.List;
@@ -58,9 +59,9 @@ public final class DurabilityAgent {
      * write-behind flush.
      */
     public static DurabilityAgent forHost(DurableStorage storage, NodeMembership membership, Endpoints endpoints, Dispatcher dispatcher,
-                                   Observers observers, Lifecycle lifecycle) {
-        Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers);
-        RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::deliverStored);
+                                   Observers observers, Lifecycle lifecycle, DeadLettering deadLetters) {
+        Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers, deadLetters);
+        RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::claimIncoming, recovery::deliverStored);
         RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
         return new DurabilityAgent(List.of(
                 new HeartbeatJob(storage, membership),

@@ -42,10 +42,10 @@ final class RecoverJob extends DurabilityJob {
         this.deliver = deliver;
     }
 
-    /** Incoming envelopes, for the local queues that know their endpoint. */
-    static RecoverJob incoming(DurableStorage storage, ToIntFunction<URI> room, Consumer<Envelope> deliver) {
-        return new RecoverJob(storage, "incoming", () -> storage.store().inbox().endpointsWithUnowned(), room,
-                (uri, limit) -> storage.store().inbox().claimIncoming(uri, storage.nodeId(), limit), deliver);
+    /** Incoming envelopes, for the local queues that know their endpoint; {@code claim} screens them for poison messages. */
+    static RecoverJob incoming(DurableStorage storage, ToIntFunction<URI> room, BiFunction<URI, Integer, List<Envelope>> claim,
+                               Consumer<Envelope> deliver) {
+        return new RecoverJob(storage, "incoming", () -> storage.store().inbox().endpointsWithUnowned(), room, claim, deliver);
     }
 
     /** Outgoing envelopes (written by an outbox whose node stopped, or handed back), for the senders of their destinations. */

@@ -5,12 +5,15 @@ import dev.agate.Envelope;
 import dev.agate.internal.Observers;
 import dev.agate.internal.bus.Dispatcher;
 import dev.agate.internal.bus.Endpoints;
+import dev.agate.internal.deadletter.DeadLettering;
 import dev.agate.internal.endpoint.Delivery;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.storage.DurableStorage;
+import dev.agate.spi.Inbox;
 import dev.agate.spi.MessageEvent.Kind;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,10 +33,12 @@ final class Recovery {
     private final Endpoints endpoints;
     private final Dispatcher dispatcher;
     private final Observers observers;
+    private final DeadLettering deadLetters;
     /** Destinations whose stored outgoing envelopes this host leaves alone, its sender there being buffered (warned once). */
     private final Set<String> bufferedWithRows = ConcurrentHashMap.newKeySet();
 
-    Recovery(DurableStorage storage, Endpoints endpoints, Dispatcher dispatcher, Observers observers) {
+    Recovery(DurableStorage storage, Endpoints endpoints, Dispatcher dispatcher, Observers observers, DeadLettering deadLetters) {
+        this.deadLetters = deadLetters;
         this.storage = storage;
         this.endpoints = endpoints;
         this.dispatcher = dispatcher;
@@ -50,6 +55,38 @@ final class Recovery {
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    /**
+     * Claims unowned incoming envelopes of {@code endpoint} and screens them for poison messages. An envelope
+     * whose holder died holding it (an unfinished take) may have crashed the process: when its crashes reach
+     * {@link dev.agate.Durability#maxHandlingCrashes()} it goes to the dead letters instead of to a handler
+     * (the first crash is the one that left its first take unfinished, before anything was recorded);
+     * else it is suspected, so its next attempts run alone and are counted. Returns what is to be delivered.
+     */
+    List<Envelope> claimIncoming(URI endpoint, int limit) {
+        List<Inbox.Claimed> claimed = storage.store().inbox().take(endpoint, storage.nodeId(), limit);
+        List<Envelope> deliver = new ArrayList<>(claimed.size());
+        int max = storage.settings().maxHandlingCrashes();
+        for (Inbox.Claimed claim : claimed) {
+            Envelope envelope = claim.envelope();
+            if (claim.unfinishedTakes() == 0) {
+                deliver.add(envelope);
+                continue;
+            }
+            int crashes = claim.crashes() + 1;
+            if (crashes >= max) {
+                deadLetters.deadLetter(envelope, endpoint, true, "handling crashed the process " + crashes + " time(s)"
+                        + " (Durability.maxHandlingCrashes is " + max + ")", null);
+                continue;
+            }
+            log.warn("envelope {} ({}) at {} was held by a node that died holding it ({} time(s)); it may crash the process,"
+                    + " so its next attempts run one at a time and are counted", envelope.id(), envelope.messageType(), endpoint,
+                    claim.unfinishedTakes());
+            storage.suspect(envelope.id());
+            deliver.add(envelope);
+        }
+        return deliver;
     }
 
     /**

@@ -102,7 +102,15 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         EnvelopeExecutor outer = HANDLING.get();
         HANDLING.set(this);
         try {
-            process(envelope, origin);
+            if (services.isDurable(origin) && services.storage().isSuspected(envelope.id())) {
+                // Its holder died holding it: maybe it crashed the process. Its attempts run alone, counted.
+                if (!services.storage().runSuspected(envelope.id(), () -> process(envelope, origin))) {
+                    log.info("suspected envelope {} ({}) at {} is no longer this node's; not handled here", envelope.id(),
+                            envelope.messageType(), origin.uri());
+                }
+            } else {
+                process(envelope, origin);
+            }
         } catch (StoreUnavailableException e) {
             // The store failed while finishing the envelope (dead-lettering it, say): it is still in the store,
             // owned by this node; try it again when the store has had a rest.

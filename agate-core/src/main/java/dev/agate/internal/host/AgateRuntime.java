@@ -120,7 +120,7 @@ public final class AgateRuntime {
         this.addressing = new Addressing(serviceName, config.clock, router, endpoints);
         this.executor = new EnvelopeExecutor(new Collaborators(serviceName, config.clock, observers, lifecycle, addressing, dispatcher,
                 storage), handlers, bodies, deadLettering);
-        this.agent = storage == null ? null : DurabilityAgent.forHost(storage, membership, endpoints, dispatcher, observers, lifecycle);
+        this.agent = storage == null ? null : DurabilityAgent.forHost(storage, membership, endpoints, dispatcher, observers, lifecycle, deadLettering);
         // The two loops of the graph, closed once every part exists: local queues run the executor, which
         // addresses through the endpoints; replayed dead letters go back through the dispatcher.
         Runnable nothing = () -> { };

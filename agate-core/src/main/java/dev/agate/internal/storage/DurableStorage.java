@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +47,9 @@ public final class DurableStorage {
     private final EnvelopeBodies bodies;
     private final StoreHealth health;
     private final WriteBehind writeBehind;
+    /** Envelopes claimed after a holder died holding them: each of their next attempts runs alone, recorded first. */
+    private final Set<UUID> suspects = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock suspectAttempts = new ReentrantLock();
     private volatile int nodeId;
 
     public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
@@ -286,6 +291,59 @@ public final class DurableStorage {
         return store.enlist(Objects.requireNonNull(connection, "connection"));
     }
 
+    // ---- poison messages: suspects run alone, their crashes counted
+
+    /** Marks a claimed envelope as suspected of crashing the process; see {@link #runSuspected}. */
+    public void suspect(UUID id) {
+        suspects.add(id);
+    }
+
+    public boolean isSuspected(UUID id) {
+        return !suspects.isEmpty() && suspects.contains(id);
+    }
+
+    /**
+     * Runs {@code attempts} of a suspected envelope alone among suspects (so an envelope that merely ran
+     * beside a poison message is not blamed), with the store told before it starts that it may crash the
+     * process, and told after it ended that it did not. A VirtualMachineError is taken for a crash: the count
+     * stays. False, running nothing, when this node no longer owns the envelope.
+     */
+    public boolean runSuspected(UUID id, Runnable attempts) {
+        suspectAttempts.lock();
+        try {
+            suspects.remove(id);
+            if (!call("recording that a suspected attempt of envelope " + id + " starts", () -> store.inbox().recordSuspectStart(id, nodeId))) {
+                return false;
+            }
+            boolean crashed = false;
+            try {
+                attempts.run();
+            } catch (VirtualMachineError e) {
+                crashed = true;
+                throw e;
+            } finally {
+                if (!crashed) {
+                    endSuspected(id);
+                }
+            }
+            return true;
+        } finally {
+            suspectAttempts.unlock();
+        }
+    }
+
+    private void endSuspected(UUID id) {
+        try {
+            call("recording that a suspected attempt of envelope " + id + " ended", () -> {
+                store.inbox().recordSuspectEnd(id);
+                return null;
+            });
+        } catch (StoreUnavailableException e) {
+            // Counted one crash too many: the envelope may reach the dead letters a crash early, never later.
+            log.warn("envelope {}: {}", id, e.getMessage());
+        }
+    }
+
     // ---- writes that may wait: see WriteBehind
 
     /** Marks an envelope handled in the next batch. */
@@ -295,7 +353,14 @@ public final class DurableStorage {
 
     /** Gives envelopes back to any node with the next flush, not on the calling thread. */
     public void releaseLater(Collection<UUID> ids) {
+        forgetSuspects(ids);
         writeBehind.releaseLater(ids);
+    }
+
+    private void forgetSuspects(Collection<UUID> ids) {
+        if (!suspects.isEmpty()) {
+            suspects.removeAll(ids);
+        }
     }
 
     /** Takes back releases that wait for envelopes this node stored again and handles after all. */
@@ -305,6 +370,7 @@ public final class DurableStorage {
 
     /** Gives envelopes back to any node now; never throws (when the store fails they wait for the next flush). */
     public void release(Collection<UUID> ids) {
+        forgetSuspects(ids);
         writeBehind.release(ids);
     }
 

@@ -69,6 +69,11 @@ public final class ChildNode implements AutoCloseable {
         return Integer.parseInt(await("NODE ", 60_000).substring(5).trim());
     }
 
+    /** The exit code once the process ended, or null while it runs. */
+    public Integer exitCode() {
+        return process.isAlive() ? null : process.exitValue();
+    }
+
     /** SIGKILL: no shutdown hook, no finally block, nothing released. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -191,6 +191,20 @@ public class AgateProperties {
         /** The most rows one job takes in one transaction. Default 500. */
         private Integer batchSize;
 
+        /**
+         * How many times handling one envelope may crash the process before the envelope goes to the dead
+         * letters ("handling crashed the process N times"). Default 3.
+         */
+        private Integer maxHandlingCrashes;
+
+        public Integer getMaxHandlingCrashes() {
+            return maxHandlingCrashes;
+        }
+
+        public void setMaxHandlingCrashes(Integer maxHandlingCrashes) {
+            this.maxHandlingCrashes = maxHandlingCrashes;
+        }
+
         public Duration getDeduplicationHorizon() {
             return deduplicationHorizon;
         }

@@ -109,6 +109,7 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
         durability = settings.getDeadLetterRetention() == null ? durability
                 : durability.deadLetterRetention(settings.getDeadLetterRetention());
         durability = durability.storeStartTimeout(settings.getStoreStartTimeout() != null ? settings.getStoreStartTimeout() : STORE_START_TIMEOUT);
+        durability = settings.getMaxHandlingCrashes() == null ? durability : durability.maxHandlingCrashes(settings.getMaxHandlingCrashes());
         return settings.getBatchSize() == null ? durability : durability.batchSize(settings.getBatchSize());
     }
 

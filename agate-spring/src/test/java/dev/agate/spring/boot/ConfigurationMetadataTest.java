@@ -60,6 +60,7 @@ class ConfigurationMetadataTest {
         durations.forEach((name, value) -> assertThat(DurationStyle.detectAndParse(properties.get(name).path("defaultValue").asText()))
                 .as("default of %s", name).isEqualTo(value));
         assertThat(properties.get("agate.durability.batch-size").path("defaultValue").asInt()).isEqualTo(defaults.batchSize());
+        assertThat(properties.get("agate.durability.max-handling-crashes").path("defaultValue").asInt()).isEqualTo(defaults.maxHandlingCrashes());
 
         AgateProperties.Store store = new AgateProperties().getStore();
         assertThat(properties.get("agate.store.table-prefix").path("defaultValue").asText()).isEqualTo(store.getTablePrefix());

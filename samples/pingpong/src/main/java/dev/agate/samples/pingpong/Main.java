@@ -6,7 +6,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * The Ping/Pong sample's command line:
  * <pre>
- * ponger --db JDBC_URL --listen PORT
+ * ponger --db JDBC_URL --listen PORT [--poison PING_ID]
  * pinger --db JDBC_URL --listen PORT --ponger tcp://HOST:PORT --pings N [--interval-ms M]
  * demo [--pings N]
  * </pre>
@@ -24,8 +24,9 @@ public final class Main {
         try {
             switch (args[0]) {
                 case "ponger" -> {
-                    Options options = new Options(args, 1, "--db", "--listen");
-                    runUntilTerminated(Ponger.start(options.required("--db"), options.port("--listen")));
+                    Options options = new Options(args, 1, "--db", "--listen", "--poison");
+                    runUntilTerminated(Ponger.start(options.required("--db"), options.port("--listen"),
+                            Long.parseLong(options.get("--poison", "-1"))));
                 }
                 case "pinger" -> {
                     Options options = new Options(args, 1, "--db", "--listen", "--ponger", "--pings", "--interval-ms");
@@ -57,7 +58,7 @@ public final class Main {
 
     private static void usage(String problem) {
         System.err.println("pingpong: " + problem);
-        System.err.println("usage: ponger --db JDBC_URL --listen PORT");
+        System.err.println("usage: ponger --db JDBC_URL --listen PORT [--poison PING_ID]");
         System.err.println("       pinger --db JDBC_URL --listen PORT --ponger tcp://HOST:PORT --pings N [--interval-ms M]");
         System.err.println("       demo [--pings N] [--dir DIR]");
         System.exit(2);
