@@ -32,7 +32,7 @@ class AgateSchemaTest {
             assertThat(schema.apply(db.dataSource)).isEqualTo(AgateSchema.currentVersion());
 
             schema.validate(db.dataSource);
-            assertThat(db.queryLong("SELECT COUNT(*) FROM agate_schema_version")).isEqualTo(1);
+            assertThat(db.queryLong("SELECT COUNT(*) FROM agate_schema_version")).as("one row per step").isEqualTo(AgateSchema.currentVersion());
             for (String table : List.of("agate_incoming_envelopes", "agate_outgoing_envelopes", "agate_dead_letters", "agate_nodes")) {
                 assertThat(db.queryLong("SELECT COUNT(*) FROM " + table)).as(table).isZero();
             }
@@ -75,8 +75,35 @@ class AgateSchemaTest {
 
             System.out.printf("%s: %d racing applies saw versions %s%n", kind, nodes, before);
             assertThat(before).containsOnlyOnce(0);
-            assertThat(db.queryLong("SELECT COUNT(*) FROM agate_schema_version")).isEqualTo(1);
+            assertThat(db.queryLong("SELECT COUNT(*) FROM agate_schema_version")).as("one row per step").isEqualTo(AgateSchema.currentVersion());
             schema.validate(db.dataSource);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aVersionOneDatabaseIsUpgradedKeepingItsRows(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            Dialect dialect = Dialect.forUrl(db.url);
+            SchemaNames names = SchemaNames.defaults();
+            for (String statement : Migrations.versionTable(dialect, names)) {
+                db.execute(statement);
+            }
+            for (String statement : Migrations.step(1, dialect, names)) {
+                db.execute(statement);
+            }
+            db.execute("INSERT INTO agate_schema_version (version, applied_at) VALUES (1, "
+                    + (kind == TestDatabase.Kind.SQLITE ? "0" : "CURRENT_TIMESTAMP") + ")");
+            db.execute("INSERT INTO agate_incoming_envelopes (id, status, owner_id, attempts, message_type, received_at, body)"
+                    + " VALUES ('" + java.util.UUID.randomUUID() + "', 'Incoming', 3, 1, 'Charge', 'local://charges', "
+                    + (kind == TestDatabase.Kind.POSTGRES ? "'\\x7b7d'::bytea" : "'{}'") + ")");
+
+            assertThat(schemaFor(db).apply(db.dataSource)).as("the version it was at").isEqualTo(1);
+
+            schemaFor(db).validate(db.dataSource);
+            assertThat(db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE takes = 0 AND crashes = 0 AND owner_id = 3"))
+                    .as("the row, with the new counts at 0").isEqualTo(1);
+            assertThat(schemaFor(db).apply(db.dataSource)).isEqualTo(AgateSchema.currentVersion());
         }
     }
 
@@ -118,7 +145,7 @@ class AgateSchemaTest {
         try (TestDatabase db = TestDatabase.create(kind)) {
             AgateSchema schema = schemaFor(db);
             String script = schema.print();
-            assertThat(script).startsWith("-- Agate schema version 1 for " + schema.dialect());
+            assertThat(script).startsWith("-- Agate schema version " + AgateSchema.currentVersion() + " for " + schema.dialect());
 
             List<String> statements = new ArrayList<>();
             for (String part : script.split(";\n")) {
