@@ -276,6 +276,19 @@ public final class AgateHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * How long a sender this host opened on demand (to answer a reply-to address, say; not declared and not
+         * named by a route) may stay latched, its destination unreachable, before it closes: so peers that went
+         * away for good do not keep a thread, a connection and a retry loop each. A durable sender's envelopes
+         * stay in the outbox, unowned, and go out when the destination answers again (recovery tries it again
+         * after as long again, and a new send to it opens a sender at once); a buffered sender's envelopes, held
+         * only in memory, go to the dead letters with the reason. Default 10 min.
+         */
+        public Builder unreachableSenderTimeout(Duration timeout) {
+            config.unreachableSenderTimeout = positive(timeout, "unreachableSenderTimeout");
+            return this;
+        }
+
         /** Makes every sender that is not declared otherwise {@link EndpointMode#DURABLE}: sent through the outbox. */
         public Builder durableSenders() {
             config.durableSenders = true;

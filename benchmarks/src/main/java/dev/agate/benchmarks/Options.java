@@ -13,7 +13,7 @@ import java.util.Set;
  * [--output FILE] [--in-process]}.
  *
  * @param quick     smaller message counts, for a run of about a minute
- * @param scenarios the scenarios to run, in the order of {@link Scenarios#names()}; all when none is named
+ * @param scenarios the scenarios to run, in the order of {@link Scenarios#names()}; when none is named, {@link Scenarios#byDefault()}
  * @param store     the message store for durable scenarios; empty for their default (SQLite, then PostgreSQL)
  * @param output    where the JSON report goes
  * @param inProcess run every scenario in this JVM instead of one fresh JVM per scenario
@@ -89,7 +89,7 @@ record Options(boolean quick, List<String> scenarios, Optional<String> store, Pa
     }
 
     private static List<String> inRunOrder(Set<String> chosen) {
-        List<String> ordered = new ArrayList<>(Scenarios.names());
+        List<String> ordered = new ArrayList<>(chosen.isEmpty() ? Scenarios.byDefault() : Scenarios.names());
         if (!chosen.isEmpty()) {
             ordered.retainAll(chosen);
         }

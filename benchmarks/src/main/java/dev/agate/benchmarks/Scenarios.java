@@ -7,13 +7,20 @@ import java.util.NoSuchElementException;
 final class Scenarios {
     private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
             new OutboxLocalScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
-            TcpScenario.lightweight());
+            TcpScenario.lightweight(), new SoakScenario());
+    /** Run only when named: minutes long. */
+    private static final List<String> ON_REQUEST = List.of(SoakScenario.NAME);
 
     private Scenarios() {
     }
 
     static List<String> names() {
         return ALL.stream().map(Scenario::name).toList();
+    }
+
+    /** What a run without {@code --scenario} measures: all but the long ones. */
+    static List<String> byDefault() {
+        return names().stream().filter(name -> !ON_REQUEST.contains(name)).toList();
     }
 
     static Scenario named(String name) {

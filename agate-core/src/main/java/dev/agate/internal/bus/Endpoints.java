@@ -47,7 +47,7 @@ public final class Endpoints {
      */
     public record Settings(Map<String, LocalQueue> queues, Map<String, Sender> senders, Map<String, EndpointMode> listenerQueueModes,
                     Set<String> routedUris, Set<String> knownQueues, boolean durableLocalQueues, boolean durableSenders,
-                    Duration idleSenderTimeout, Duration sendTimeout) {
+                    Duration idleSenderTimeout, Duration unreachableSenderTimeout, Duration sendTimeout) {
     }
 
     private final String serviceName;
@@ -63,6 +63,8 @@ public final class Endpoints {
      * Strings, not URIs: URI.equals ignores the case of the host part, and queue names are case-sensitive.
      */
     private final Map<String, Endpoint> byUri = new ConcurrentHashMap<>();
+    /** Destinations whose on-demand sender gave up, with when recovery may try them again (System.nanoTime). */
+    private final Map<String, Long> parked = new ConcurrentHashMap<>();
     /** The configured known queues, and every queue opened since. */
     private final Set<String> knownQueues = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
@@ -160,6 +162,40 @@ public final class Endpoints {
         return name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
     }
 
+    /**
+     * An on-demand sender whose destination stayed unreachable past the unreachable sender timeout closed
+     * itself: it is forgotten (its thread and memory go), and its destination is parked for as long again,
+     * so that recovery does not open a sender for the rows it left unowned in the outbox at once. A send to
+     * the destination opens a new sender at any time; after the parking, recovery tries it again.
+     */
+    private void abandoned(SendingAgent agent) {
+        synchronized (lock) {
+            byName.values().remove(agent);
+            byUri.values().removeIf(e -> e == agent);
+            parked.put(agent.uri().toString(), System.nanoTime() + settings.unreachableSenderTimeout().toNanos());
+        }
+        log.warn("closed the sender to {}: unreachable for over {}; rows it held wait, unowned, in the outbox, and recovery tries"
+                + " the destination again in {}", agent.uri(), settings.unreachableSenderTimeout(), settings.unreachableSenderTimeout());
+    }
+
+    /** Whether {@code destination} is parked after its sender gave up on it (see {@link #abandoned}); forgets it once the time is up. */
+    public boolean isParked(URI destination) {
+        if (parked.isEmpty()) {
+            return false;
+        }
+        synchronized (lock) {
+            Long until = parked.get(destination.toString());
+            if (until == null) {
+                return false;
+            }
+            if (System.nanoTime() - until >= 0) {
+                parked.remove(destination.toString());
+                return false;
+            }
+            return true;
+        }
+    }
+
     /** The names of the open endpoints, for the log. */
     public Set<String> names() {
         return new TreeSet<>(byName.keySet());
@@ -191,6 +227,9 @@ public final class Endpoints {
                 throw new AgateException("host '" + serviceName + "' is closing; cannot open " + uri);
             }
             evicted = local || byName.containsKey(name) ? List.of() : evictIdleSenders();
+            if (!local) {
+                parked.remove(uri.toString()); // a send to it: try it again now
+            }
             endpoint = byName.computeIfAbsent(name, n -> local ? openQueue(queueSettings(n)) : openSender(uri));
             byUri.put(uri.toString(), endpoint);
             knownQueues.add(endpoint.uri().toString());
@@ -232,8 +271,10 @@ public final class Endpoints {
         if (mode == EndpointMode.DURABLE && storage == null) {
             throw new IllegalStateException("the sender to " + destination + " is durable but host '" + serviceName + "' has no message store");
         }
+        boolean onDemand = declared == null && !settings.routedUris().contains(destination.toString());
         SendingAgent agent = new SendingAgent(sender, transports.of(destination).sender(destination),
-                mode == EndpointMode.DURABLE ? storage : null, senderServices, () -> wakeOutgoingRecovery.run());
+                mode == EndpointMode.DURABLE ? storage : null, senderServices, () -> wakeOutgoingRecovery.run(),
+                onDemand ? settings.unreachableSenderTimeout() : null, this::abandoned);
         agent.start();
         log.debug("opened {}", agent);
         return agent;

@@ -138,6 +138,9 @@ final class Recovery {
         if (!endpoints.canSendTo(destination)) {
             return -1;
         }
+        if (endpoints.isParked(destination)) {
+            return 0; // its sender gave up on it moments ago; tried again later
+        }
         try {
             Endpoint sender = endpoints.endpoint(destination);
             if (sender.mode() != EndpointMode.DURABLE) {

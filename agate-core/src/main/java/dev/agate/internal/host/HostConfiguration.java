@@ -56,6 +56,7 @@ public final class HostConfiguration {
     public boolean durableLocalQueues;
     public boolean durableSenders;
     public Duration idleSenderTimeout = Duration.ofMinutes(5);
+    public Duration unreachableSenderTimeout = Duration.ofMinutes(10);
     public final List<dev.agate.spi.Transport> transports = new ArrayList<>();
     public final List<dev.agate.Listener> listeners = new ArrayList<>();
     public final Map<String, dev.agate.Sender> senders = new LinkedHashMap<>();
@@ -109,7 +110,7 @@ public final class HostConfiguration {
         }
         return new Endpoints.Settings(Map.copyOf(localQueues), Map.copyOf(senders), Map.copyOf(listenerQueueModes),
                 routedUris, Set.copyOf(knownQueues), durableLocalQueues, durableSenders, idleSenderTimeout,
-                sendTimeout);
+                unreachableSenderTimeout, sendTimeout);
     }
 
     /** Whether anything is durable, so the host needs a message store. */

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +76,9 @@ public final class SendingAgent implements Endpoint {
     private final LinkedBlockingQueue<Envelope> buffer;
     private final Runnable onResume;
     private final List<Envelope> batch = new ArrayList<>();
+    private final Duration abandonAfter;
+    private final Consumer<SendingAgent> onAbandon;
+    private volatile long latchedAtNanos;
     private Thread thread;
     private volatile boolean running;
     private volatile boolean latched;
@@ -95,7 +99,15 @@ public final class SendingAgent implements Endpoint {
      * @param durable the store whose outbox holds what it sends; null for a buffered sender
      * @param onResume called when a latched durable sender's destination answers again: its rows wait to be recovered
      */
-    public SendingAgent(Sender settings, TransportSender transport, DurableStorage durable, SenderServices services, Runnable onResume) {
+    /**
+     * @param abandonAfter how long it may stay latched before it closes itself (an on-demand sender), or null
+     *                     to ping its destination for ever (a declared or routed one)
+     * @param onAbandon    told when it closed itself, to forget it
+     */
+    public SendingAgent(Sender settings, TransportSender transport, DurableStorage durable, SenderServices services, Runnable onResume,
+                        Duration abandonAfter, Consumer<SendingAgent> onAbandon) {
+        this.abandonAfter = abandonAfter;
+        this.onAbandon = onAbandon;
         this.settings = settings;
         this.uri = settings.destination();
         this.transport = transport;
@@ -389,6 +401,7 @@ public final class SendingAgent implements Endpoint {
 
     private void latch(String reason) {
         latched = true;
+        latchedAtNanos = System.nanoTime();
         log.warn("the sender to {} latched after {} failed attempts in a row ({}); it pings the destination until it answers{}",
                 uri, failuresInARow, reason, durable == null ? "; " + (batch.size() + buffer.size()) + " envelope(s) wait in memory"
                         : "; what it held waits in the store");
@@ -414,6 +427,10 @@ public final class SendingAgent implements Endpoint {
 
     private void pingUntilAnswered() throws InterruptedException {
         while (running) {
+            if (abandonAfter != null && System.nanoTime() - latchedAtNanos > abandonAfter.toNanos()) {
+                abandon();
+                return;
+            }
             int pings = ++pingsSinceAcknowledged;
             Thread.sleep(FAILED.after(pings).toMillis()); // before each ping too: a destination that answers pings but not batches is not hammered
             try {
@@ -431,6 +448,29 @@ public final class SendingAgent implements Endpoint {
                 log.debug("ping {} to {} failed: {}", pings, uri, e.getCause());
             }
         }
+    }
+
+    /**
+     * Closes this on-demand sender, latched longer than it may be: a durable one holds nothing (latching gave
+     * its rows back to the store); a buffered one's envelopes go to the dead letters, said why, since nothing
+     * else keeps them. Then the endpoints forget it, and its thread ends.
+     */
+    private void abandon() {
+        synchronized (this) {
+            if (!running) {
+                return;
+            }
+            running = false;
+        }
+        String reason = "the destination " + uri + " was unreachable for over " + abandonAfter + "; its sender was closed";
+        List<Envelope> held = new ArrayList<>(batch);
+        batch.clear();
+        buffer.drainTo(held);
+        for (Envelope envelope : held) {
+            deadLetter(envelope, reason); // ends its work
+        }
+        transport.close();
+        onAbandon.accept(this);
     }
 
     private java.util.concurrent.CompletableFuture<Void> pingOnce() {
