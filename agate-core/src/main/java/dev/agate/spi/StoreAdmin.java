@@ -39,4 +39,13 @@ public interface StoreAdmin {
 
     /** Deletes every envelope, dead letter and node: for tests. */
     void clearAll();
+
+    /**
+     * Told by the cleanup after each run how many rows it deleted, so a store whose database does not reclaim
+     * deleted rows' space on its own can do it: the JDBC store vacuums its tables on a PostgreSQL whose
+     * autovacuum is off, or the tables would grow by every message that went through them. Default: nothing.
+     * Must not throw for a failure to reclaim; it is retried after the next run.
+     */
+    default void afterCleanup(long deletedRows) {
+    }
 }

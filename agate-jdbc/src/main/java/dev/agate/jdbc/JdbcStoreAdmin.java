@@ -1,20 +1,71 @@
 package dev.agate.jdbc;
 
 import dev.agate.spi.StoreAdmin;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Counts, a release of everything, and a clear-out for tests, over the store's tables. */
+/** Counts, a release of everything, a clear-out for tests, and reclaiming deleted rows' space, over the store's tables. */
 final class JdbcStoreAdmin implements StoreAdmin {
+    private static final Logger log = LoggerFactory.getLogger(JdbcStoreAdmin.class);
+    /** Deleted rows between two vacuums: a few seconds of a busy node's cleanup, a small share of a vacuum's cost. */
+    private static final long VACUUM_EVERY = 20_000;
+
     private final Jdbc jdbc;
     private final SchemaNames names;
+    private final AtomicLong deletedSinceVacuum = new AtomicLong();
+    /** Whether this database leaves vacuuming to Agate (PostgreSQL with autovacuum off); null until asked. */
+    private volatile Boolean vacuumsItself;
 
     JdbcStoreAdmin(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.names = jdbc.names;
+    }
+
+    /**
+     * A PostgreSQL row that is updated or deleted leaves a dead version behind until a VACUUM; the inbox
+     * and outbox see every message inserted, updated and deleted, so with autovacuum off (a setting some
+     * installations use) their tables grow without bound although their rows do not. Agate then vacuums
+     * them itself, after every {@value #VACUUM_EVERY} rows cleanup deleted (plain VACUUM: reads and writes
+     * go on), and ANALYZE keeps the planner's statistics of these fast-changing tables fresh.
+     */
+    @Override
+    public void afterCleanup(long deletedRows) {
+        if (jdbc.dialect != Dialect.POSTGRES || deletedSinceVacuum.addAndGet(deletedRows) < VACUUM_EVERY) {
+            return;
+        }
+        try (Connection connection = jdbc.dataSource.getConnection()) {
+            if (vacuumsItself == null) {
+                try (Statement show = connection.createStatement(); ResultSet setting = show.executeQuery("SHOW autovacuum")) {
+                    vacuumsItself = setting.next() && "off".equalsIgnoreCase(setting.getString(1));
+                }
+                if (vacuumsItself) {
+                    log.info("autovacuum is off on {}: Agate vacuums its inbox and outbox tables after cleanup", jdbc);
+                }
+            }
+            if (!vacuumsItself) {
+                deletedSinceVacuum.set(0);
+                return;
+            }
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(true); // VACUUM cannot run in a transaction block
+            try (Statement vacuum = connection.createStatement()) {
+                vacuum.execute("VACUUM (ANALYZE) " + names.incoming() + ", " + names.outgoing());
+            } finally {
+                connection.setAutoCommit(autoCommit);
+            }
+            deletedSinceVacuum.set(0);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("vacuuming Agate's tables on {} failed; tried again after the next cleanup: {}", jdbc, e.getMessage());
+        }
     }
 
     @Override

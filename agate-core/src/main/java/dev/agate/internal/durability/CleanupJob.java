@@ -37,7 +37,9 @@ final class CleanupJob extends DurabilityJob {
         int handled = inBatches("deleting expired handled envelopes", () -> storage.store().inbox().deleteExpiredHandled(now, limit), deadline);
         int deadLetters = inBatches("deleting expired dead letters", () -> storage.store().deadLetters().deleteExpired(now, limit), deadline);
         int outgoing = inBatches("deleting expired outgoing envelopes", () -> storage.store().outbox().deleteExpired(now, limit), deadline);
-        if (handled + deadLetters + outgoing > 0) {
+        int deleted = handled + deadLetters + outgoing;
+        storage.store().admin().afterCleanup(deleted + storage.takeDeletedOutgoing());
+        if (deleted > 0) {
             log.debug("cleanup deleted {} handled envelope(s), {} dead letter(s), {} expired outgoing envelope(s)", handled,
                     deadLetters, outgoing);
         }

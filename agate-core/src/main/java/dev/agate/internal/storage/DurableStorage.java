@@ -50,6 +50,8 @@ public final class DurableStorage {
     /** Envelopes claimed after a holder died holding them: each of their next attempts runs alone, recorded first. */
     private final Set<UUID> suspects = ConcurrentHashMap.newKeySet();
     private final ReentrantLock suspectAttempts = new ReentrantLock();
+    /** Outgoing rows deleted since cleanup last asked: churn of the outbox table, for {@link dev.agate.spi.StoreAdmin#afterCleanup}. */
+    private final java.util.concurrent.atomic.LongAdder deletedOutgoing = new java.util.concurrent.atomic.LongAdder();
     private volatile int nodeId;
 
     public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
@@ -293,6 +295,11 @@ public final class DurableStorage {
 
     // ---- poison messages: suspects run alone, their crashes counted
 
+    /** How many outgoing rows were deleted (acknowledged) since the last call. */
+    public long takeDeletedOutgoing() {
+        return deletedOutgoing.sumThenReset();
+    }
+
     /** Marks a claimed envelope as suspected of crashing the process; see {@link #runSuspected}. */
     public void suspect(UUID id) {
         suspects.add(id);
@@ -381,6 +388,7 @@ public final class DurableStorage {
 
     /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
     public void deleteOutgoing(Collection<UUID> ids) {
+        deletedOutgoing.add(ids.size());
         writeBehind.deleteOutgoing(ids);
     }
 

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,6 +35,7 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
@@ -209,6 +211,34 @@ class StarterOnThisBootLineTest {
         assertThat(output).contains("APPLICATION FAILED TO START")
                 .contains("Description:" + System.lineSeparator() + System.lineSeparator() + "FATAL: role \"agate_no_such_role\" does not exist")
                 .contains("agate.durability.store-start-timeout");
+    }
+
+    /** Two DataSources, neither @Primary: which one holds the application's data is not Agate's guess. */
+    @Configuration(proxyBeanMethods = false)
+    @EnableAutoConfiguration
+    static class TwoDatabases {
+        @Bean
+        DataSource ordersDataSource() {
+            return new DriverManagerDataSource(ADMIN);
+        }
+
+        @Bean
+        DataSource reportsDataSource() {
+            return new DriverManagerDataSource(ADMIN);
+        }
+    }
+
+    @Test
+    void twoDataSourcesAndNonePrimaryStopTheStartAtOnceInsteadOfAStoreBesideThem(CapturedOutput output) {
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> new SpringApplicationBuilder(TwoDatabases.class).web(WebApplicationType.NONE)
+                .properties("agate.shutdown-timeout=3s").run()).isInstanceOf(Exception.class);
+        long millis = (System.nanoTime() - started) / 1_000_000;
+        System.out.println("two DataSources, none primary: the start failed after " + millis + " ms");
+        assertThat(millis).isLessThan(10_000);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("2 DataSources (ordersDataSource, reportsDataSource) and none is @Primary")
+                .contains("@Primary").contains("agate.store.url");
     }
 
     @Test
