@@ -125,6 +125,35 @@ class HandlerErrorsTest {
 
     @ParameterizedTest
     @EnumSource(value = TestDatabase.Kind.class, names = {"SQLITE", "POSTGRES"})
+    void anEnvelopeThatAlwaysRunsOutOfMemoryStopsThreeHostsAtMostThenGoesToTheDeadLetters(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            db.execute("CREATE TABLE ledger (n INTEGER NOT NULL)");
+            int stopped = 0;
+            for (int host = 1; host <= 3; host++) {
+                Bank bank = new Bank();
+                bank.failWith = "memory";
+                try (AgateHost node = host(JdbcMessageStore.builder(db.url).build(), bank).start()) {
+                    if (host == 1) {
+                        node.bus().send(new Deposit(1));
+                    }
+                    await().atMost(Duration.ofSeconds(15)).until(() -> node.status().failure() != null);
+                    stopped++;
+                    if (host == 3) {
+                        await().atMost(Duration.ofSeconds(10)).until(() -> node.deadLetters().list().size() == 1);
+                        DeadLetter letter = node.deadLetters().list().get(0);
+                        System.out.printf("%s: %d hosts stopped; dead letter: %s%n", kind, stopped, letter.reason());
+                        assertThat(letter.reason()).startsWith("java.lang.OutOfMemoryError").contains("in 3 attempt(s)");
+                        assertThat(letter.exceptionType()).isEqualTo(OutOfMemoryError.class.getName());
+                    }
+                }
+            }
+            assertThat(counts(db).incoming()).isZero();
+            assertThat(db.queryLong("SELECT COUNT(*) FROM ledger")).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.Kind.class, names = {"SQLITE", "POSTGRES"})
     void anErrorThatIsNotTheJvmsIsAHandlerFailureUnderTheErrorPolicies(TestDatabase.Kind kind) throws Exception {
         try (TestDatabase db = TestDatabase.create(kind)) {
             db.execute("CREATE TABLE ledger (n INTEGER NOT NULL)");

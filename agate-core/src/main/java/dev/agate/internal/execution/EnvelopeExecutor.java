@@ -173,10 +173,16 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
                 return;
             }
             if (outcome.failure instanceof VirtualMachineError fatal) {
-                // Rolled back already. The JVM may be unusable: no policy runs, the attempt is counted, the
-                // envelope goes back to the store for another node (or this one, restarted), and the host
-                // takes no more work.
+                // Rolled back already. The JVM may be unusable: no policy runs and the host takes no more work.
+                // The envelope goes back to the store for another node (or this one, restarted), its attempt
+                // counted; after as many attempts as a poison message may crash the process, it goes to the dead
+                // letters instead, so it cannot take down one node after another.
                 services.lifecycle().fail("handling envelope " + current.id() + " (" + current.messageType() + ") at " + uri, fatal);
+                int limit = services.storage() == null ? 1 : services.storage().settings().maxHandlingCrashes();
+                if (current.attempts() >= limit) {
+                    deadLetter(current, origin, fatal + " in " + current.attempts() + " attempt(s), the JVM's own error", fatal);
+                    return;
+                }
                 retries.recordAttempts(current, origin);
                 refuseAfterFatalError(current, origin);
                 return;
