@@ -41,8 +41,8 @@ class SameDatabaseTest {
                     await().atMost(Duration.ofSeconds(15)).until(() -> ponger.counter.distinct() == 1);
                     await().atMost(Duration.ofSeconds(5)).until(() -> store.admin().counts().outgoing() == 0
                             && store.admin().counts().scheduled() == 0);
-                    Thread.sleep(500); // time for a second delivery, were there one
-                    assertThat(ponger.counter.total()).as("handled once").isEqualTo(1);
+                    // A second delivery, were there one, would show within half a second.
+                    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> ponger.counter.total() == 1);
                     assertThat(store.deadLetters().list(null, 10)).isEmpty();
                 }
             }
