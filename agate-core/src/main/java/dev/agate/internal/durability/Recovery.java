@@ -68,6 +68,7 @@ final class Recovery {
         List<Inbox.Claimed> claimed = storage.store().inbox().take(endpoint, storage.nodeId(), limit);
         List<Envelope> deliver = new ArrayList<>(claimed.size());
         int max = storage.settings().maxHandlingCrashes();
+        int suspected = 0;
         for (Inbox.Claimed claim : claimed) {
             Envelope envelope = claim.envelope();
             if (claim.unfinishedTakes() == 0) {
@@ -80,11 +81,16 @@ final class Recovery {
                         + " (Durability.maxHandlingCrashes is " + max + ")", null);
                 continue;
             }
-            log.warn("envelope {} ({}) at {} was held by a node that died holding it ({} time(s)); it may crash the process,"
-                    + " so its next attempts run one at a time and are counted", envelope.id(), envelope.messageType(), endpoint,
-                    claim.unfinishedTakes());
+            log.debug("envelope {} ({}) at {} was held by a node that died holding it ({} time(s))", envelope.id(),
+                    envelope.messageType(), endpoint, claim.unfinishedTakes());
             storage.suspect(envelope.id());
+            suspected++;
             deliver.add(envelope);
+        }
+        if (suspected > 0) {
+            // One line per claim, not per envelope: a crash leaves every envelope its node held suspected.
+            log.warn("{} of {} envelope(s) claimed at {} were held by a node that died holding them; each may have crashed the"
+                    + " process, so their attempts run one at a time and are counted", suspected, claimed.size(), endpoint);
         }
         return deliver;
     }

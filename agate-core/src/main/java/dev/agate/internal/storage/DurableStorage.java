@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -51,7 +52,7 @@ public final class DurableStorage {
     private final Set<UUID> suspects = ConcurrentHashMap.newKeySet();
     private final ReentrantLock suspectAttempts = new ReentrantLock();
     /** Outgoing rows deleted since cleanup last asked: churn of the outbox table, for {@link dev.agate.spi.StoreAdmin#afterCleanup}. */
-    private final java.util.concurrent.atomic.LongAdder deletedOutgoing = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder deletedOutgoing = new LongAdder();
     private volatile int nodeId;
 
     public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
@@ -241,7 +242,7 @@ public final class DurableStorage {
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
     public boolean markHandled(StoreTransaction transaction, UUID id) {
         return call("marking envelope " + id + " handled",
-                () -> store.inbox().markHandled(transaction, id, nodeId, clock.instant().plus(settings.deduplicationHorizon())));
+                () -> store.inbox().markHandled(transaction, id, nodeId, keepIdUntil()));
     }
 
     public void recordAttempts(UUID id, int attempts) {
@@ -276,6 +277,7 @@ public final class DurableStorage {
         });
     }
 
+    /** Until when an id marked handled or dead-lettered now is remembered: the deduplication horizon from now. */
     private Instant keepIdUntil() {
         return clock.instant().plus(settings.deduplicationHorizon());
     }
