@@ -44,13 +44,13 @@ public final class Durability {
 
     /**
      * Handled and dead-lettered ids remembered 7 days, scheduled envelopes polled every second, unowned ones recovered
-     * every 2 seconds, heartbeats every 5 seconds, nodes dead after 30 seconds of silence, cleanup every
-     * minute, dead letters kept until purged, the store given 60 seconds to be reachable at start, 500 rows
-     * per batch.
+     * every 2 seconds, leases renewed every second, nodes dead after 5 seconds without a renewal (so the work of a
+     * killed, frozen or cut-off node is taken over within about 7 seconds), cleanup every minute, dead letters kept
+     * until purged, the store given 60 seconds to be reachable at start, 500 rows per batch.
      */
     public static Durability defaults() {
-        return new Durability(Duration.ofDays(7), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), Duration.ofMinutes(1), null, Duration.ofSeconds(60), 500, 3);
+        return new Durability(Duration.ofDays(7), Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(1),
+                Duration.ofSeconds(5), Duration.ofMinutes(1), null, Duration.ofSeconds(60), 500, 3);
     }
 
     /**
@@ -70,10 +70,20 @@ public final class Durability {
     /** How often unowned incoming envelopes (a dead node's, or those a full queue left in the store) are claimed. */
     public Duration recoveryInterval() { return recoveryInterval; }
 
-    /** How often this node tells the store it is alive. */
+    /**
+     * How often this node renews its lease in the store (one short update each time), and how often the leader
+     * renews its own and looks for dead nodes. Default 1 second.
+     */
     public Duration heartbeatInterval() { return heartbeatInterval; }
 
-    /** How long a node may stay silent before the leader declares it dead and gives its envelopes to any node. */
+    /**
+     * How long a node's lease lasts: a node that renewed nothing for this long, by the store's clock, is declared
+     * dead by the leader and its envelopes go to any node; the leader's own lease lasts as long. The node itself
+     * stops handling, sending and receiving a tenth earlier, on its own clock, so that it never acts on work that
+     * may already be another's. Shorter means a faster takeover, and more risk that a long pause (a garbage
+     * collection, a starved machine) costs the node its lease; it then drops what it held and rejoins, and
+     * nothing is lost or handled twice. Default 5 seconds.
+     */
     public Duration nodeTimeout() { return nodeTimeout; }
 
     /** How often expired handled envelopes and dead letters are deleted. */

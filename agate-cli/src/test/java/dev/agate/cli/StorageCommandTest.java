@@ -23,14 +23,14 @@ class StorageCommandTest {
     private static int seed(String url) {
         AtomicInteger node = new AtomicInteger();
         Seed.into(url, store -> {
-            node.set(store.nodes().register("billing", "test node", Seed.NOW));
+            node.set(store.nodes().register("billing", "test node"));
             store.inbox().store(null, Seed.QUEUE, List.of(Seed.envelope("Charge", 1), Seed.envelope("Charge", 2)), node.get(), Seed.NOW);
             store.inbox().store(null, Seed.QUEUE, List.of(Seed.envelope("Charge", 3)), 0, Seed.NOW);
             Envelope later = Seed.envelope("Reminder", 4).withScheduledTime(Seed.NOW.plus(Duration.ofHours(1)));
             store.inbox().store(null, Seed.QUEUE, List.of(later), 0, Seed.NOW);
             Envelope done = Seed.envelope("Charge", 5);
             store.inbox().store(null, Seed.QUEUE, List.of(done), node.get(), Seed.NOW);
-            store.inbox().markHandled(null, List.of(done.id()), Seed.NOW.plus(Duration.ofDays(1)));
+            store.inbox().markHandled(null, List.of(done.id()), node.get(), Seed.NOW.plus(Duration.ofDays(1)));
             Envelope out = Seed.envelope("Receipt", 6).withDestination(URI.create("tcp://127.0.0.1:2201"));
             store.outbox().store(null, List.of(out), node.get());
             Seed.deadLetter(store, Seed.envelope("Charge", 7));

@@ -56,10 +56,6 @@ public abstract class ForwardingMessageStore implements MessageStore {
         return delegate.admin();
     }
 
-    @Override
-    public LeaderLock leaderLock() {
-        return delegate.leaderLock();
-    }
 
     @Override
     public StoreTransaction begin() {

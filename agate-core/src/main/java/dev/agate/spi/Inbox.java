@@ -30,8 +30,12 @@ public interface Inbox {
      */
     Set<UUID> store(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, int ownerId, Instant now);
 
-    /** Marks incoming envelopes handled, kept until {@code keepUntil}. Missing ids are ignored. */
-    void markHandled(StoreTransaction transaction, Collection<UUID> ids, Instant keepUntil);
+    /**
+     * Marks incoming envelopes owned by {@code ownerId} handled, kept until {@code keepUntil}. Ids that are
+     * missing, not incoming or owned by another node (it was declared dead and its work taken over) are
+     * left as they are.
+     */
+    void markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil);
 
     /**
      * Marks one envelope handled if it is still incoming and owned by {@code ownerId}, in the handler's
@@ -51,8 +55,9 @@ public interface Inbox {
     /**
      * Records the attempts of an envelope whose attempt failed and that its node keeps handling (a retry in
      * memory), so attempts survive a crash; its takes are 1 again: the node holds it, one attempt ended.
+     * Changes nothing when the envelope is not owned by {@code ownerId}.
      */
-    void recordAttempts(UUID id, int attempts);
+    void recordAttempts(UUID id, int ownerId, int attempts);
 
     /**
      * Makes an incoming envelope owned by {@code ownerId} scheduled again for {@code at}, with its attempts,
@@ -94,8 +99,11 @@ public interface Inbox {
      */
     boolean recordSuspectStart(UUID id, int ownerId);
 
-    /** Records that the attempt of a suspected envelope ended without crashing the process: its crashes shrink by one. */
-    void recordSuspectEnd(UUID id);
+    /**
+     * Records that the attempt of a suspected envelope ended without crashing the process: its crashes shrink
+     * by one. Changes nothing when the envelope is not owned by {@code ownerId}.
+     */
+    void recordSuspectEnd(UUID id, int ownerId);
 
     /**
      * Claims up to {@code limit} scheduled envelopes due at {@code now}: they become incoming and owned by
@@ -103,8 +111,11 @@ public interface Inbox {
      */
     List<Envelope> claimDueScheduled(Instant now, int ownerId, int limit);
 
-    /** Gives claimed incoming envelopes back to any node (owner 0), as not taken: the node did not start them, or ended its attempt. */
-    void release(Collection<UUID> ids);
+    /**
+     * Gives incoming envelopes that {@code ownerId} claimed back to any node (owner 0), as not taken: the node
+     * did not start them, or ended its attempt. Envelopes another node owns are left as they are.
+     */
+    void release(Collection<UUID> ids, int ownerId);
 
     /**
      * Gives every incoming and scheduled envelope of {@code ownerId} back to any node; returns how many. Their

@@ -2,7 +2,7 @@ package dev.agate.spi;
 
 /**
  * Where a host keeps its durable envelopes: the inbox, the outbox, the dead letters, the node registry,
- * an admin view and a leader lock, all on one database, so that one transaction spans the application's
+ * and an admin view, all on one database, so that one transaction spans the application's
  * writes and Agate's. Implementations are thread-safe.
  *
  * <p>Life: the host calls {@link #start()} once before anything else (connect, create or check the
@@ -34,9 +34,6 @@ public interface MessageStore extends AutoCloseable {
     NodeRegistry nodes();
 
     StoreAdmin admin();
-
-    /** A new leader lock: each call its own, so a node holds at most the one it asked for. */
-    LeaderLock leaderLock();
 
     /**
      * Opens a transaction, for a durable handler's unit of work.

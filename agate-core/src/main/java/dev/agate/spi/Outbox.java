@@ -27,8 +27,11 @@ public interface Outbox {
      */
     Set<UUID> store(StoreTransaction transaction, List<Envelope> envelopes, int ownerId);
 
-    /** Deletes envelopes the receiver confirmed, or that expired; missing ids are ignored. */
-    void delete(StoreTransaction transaction, Collection<UUID> ids);
+    /**
+     * Deletes envelopes owned by {@code ownerId} that the receiver confirmed, or that expired; missing ids and
+     * envelopes another node owns are left as they are.
+     */
+    void delete(StoreTransaction transaction, Collection<UUID> ids, int ownerId);
 
     /**
      * Claims up to {@code limit} unowned envelopes for {@code destination} for {@code ownerId}, oldest first.
@@ -39,8 +42,8 @@ public interface Outbox {
     /** The destinations that have unowned envelopes, for recovery. */
     Set<URI> destinationsWithUnowned();
 
-    /** Gives envelopes back to any node (owner 0), with the attempts made so far. */
-    void release(Collection<UUID> ids, int attempts);
+    /** Gives envelopes owned by {@code ownerId} back to any node (owner 0), with the attempts made so far. */
+    void release(Collection<UUID> ids, int ownerId, int attempts);
 
     /** Gives every envelope of {@code ownerId} back to any node; returns how many. */
     int releaseOwnedBy(int ownerId);

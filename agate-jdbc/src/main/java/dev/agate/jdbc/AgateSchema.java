@@ -146,7 +146,7 @@ public final class AgateSchema {
                         + " but this build expects " + Migrations.CURRENT
                         + (installed < Migrations.CURRENT ? ": upgrade them with `agate schema apply --db URL`" : ": upgrade Agate"));
             }
-            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes())) {
+            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.leader(), names.nodeIds())) {
                 if (!tableExists(connection, table)) {
                     throw new SchemaException("table " + table + " is missing at " + describe(connection)
                             + " although the version table says " + installed + ": run `agate schema apply --db URL`");
@@ -171,7 +171,8 @@ public final class AgateSchema {
     public void rebuild(DataSource dataSource) {
         underLock(dataSource, "rebuild", connection -> {
             List<String> drops = new ArrayList<>();
-            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.schemaVersion())) {
+            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.leader(), names.nodeIds(),
+                    names.schemaVersion())) {
                 drops.add("DROP TABLE IF EXISTS " + table);
             }
             execute(connection, drops);

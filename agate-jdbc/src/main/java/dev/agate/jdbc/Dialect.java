@@ -116,34 +116,37 @@ abstract class Dialect {
     }
 
     /**
-     * Takes the session-scoped leader lock named {@code key} on this connection without waiting; true
-     * when taken. Databases without session locks (SQLite) throw {@link UnsupportedOperationException}.
+     * The database's own current time as an SQL expression, in the type of {@link #timestampType()}: leases
+     * are timed by it, so that the clocks of the nodes do not matter. (SQLite's is the clock of the machine
+     * whose processes share the file.)
      */
-    boolean tryLeaderLock(Connection connection, String key) throws SQLException {
-        throw new UnsupportedOperationException(name() + " has no session locks");
+    abstract String currentTime();
+
+    /**
+     * Ends the server sessions whose connections call themselves {@code sessionTag} (other than this one),
+     * waiting a moment for them to end, so that the locks a frozen or cut-off node holds die with its lease.
+     * Databases that cannot do it (SQLite has no sessions; MariaDB does not show a connection's name) do
+     * nothing: there, a server-side idle timeout on the store's own connections bounds the locks instead.
+     */
+    void endSessions(Connection connection, String sessionTag) throws SQLException {
     }
 
-    /** Whether this connection's session still holds the leader lock {@code key}. */
-    boolean holdsLeaderLock(Connection connection, String key) throws SQLException {
-        throw new UnsupportedOperationException(name() + " has no session locks");
+    /**
+     * Runs first in the leader's transactions: their first statement locks the lease's row, which a frozen
+     * leader may hold locked; the wait is bounded ({@link #LEASE_LOCK_WAIT_SECONDS}) so that the next leader
+     * finds out instead of waiting with it.
+     */
+    void beginLeaderWork(Connection connection) throws SQLException {
+        beginClaim(connection);
     }
 
-    /** Lets go of the leader lock {@code key} held by this connection's session. */
-    void releaseLeaderLock(Connection connection, String key) throws SQLException {
-        throw new UnsupportedOperationException(name() + " has no session locks");
+    /** {@code sql}, with its wait for locks bounded where the database bounds it per statement. */
+    String boundedLockWait(String sql) {
+        return sql;
     }
 
-    /** Runs a query of one boolean-like column and reads it. */
-    static boolean queryFlag(Connection connection, String sql, Object... parameters) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement(sql)) {
-            for (int i = 0; i < parameters.length; i++) {
-                query.setObject(i + 1, parameters[i]);
-            }
-            try (ResultSet result = query.executeQuery()) {
-                return result.next() && result.getInt(1) == 1;
-            }
-        }
-    }
+    /** How long a leader's statement waits for the lease row's lock. */
+    static final int LEASE_LOCK_WAIT_SECONDS = 2;
 
     /** {@code INSERT} that skips rows whose id exists, up to the column list: e.g. {@code INSERT OR IGNORE INTO}. */
     abstract String insertIgnoringDuplicates();

@@ -4,6 +4,7 @@ import dev.agate.AgateException;
 import dev.agate.spi.StoreTransaction;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -24,13 +25,73 @@ final class Jdbc {
     final DataSource dataSource;
     final Dialect dialect;
     final SchemaNames names;
+    /**
+     * What this store's own connections call themselves on the database server (PostgreSQL's
+     * application_name), so that the leader can end the sessions of a node it declared dead; null when the
+     * connections are the application's, which Agate does not name.
+     */
+    final String sessionTag;
     private final String description;
 
-    Jdbc(DataSource dataSource, Dialect dialect, SchemaNames names, String description) {
+    Jdbc(DataSource dataSource, Dialect dialect, SchemaNames names, String description, String sessionTag) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.names = names;
         this.description = description;
+        this.sessionTag = sessionTag;
+    }
+
+    /**
+     * Gives the rows of {@code table} matching {@code where} (its one parameter: {@code ownerId}) that no other
+     * session holds locked to owner 0, in the caller's transaction; returns how many.
+     */
+    int releaseUnlocked(Connection c, String table, String where, int ownerId) throws SQLException {
+        List<UUID> ids = new ArrayList<>();
+        try (PreparedStatement query = c.prepareStatement("SELECT id FROM " + table + " WHERE " + where + dialect.claimLockClause())) {
+            query.setInt(1, ownerId);
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    ids.add(dialect.getUuid(rows, "id"));
+                }
+            }
+        }
+        int released = 0;
+        for (List<UUID> chunk : chunks(ids)) {
+            String sql = "UPDATE " + table + " SET owner_id = 0 WHERE id IN (" + placeholders(chunk.size()) + ") AND owner_id = ?";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                bindIds(update, 1, chunk);
+                update.setInt(1 + chunk.size(), ownerId);
+                released += update.executeUpdate();
+            }
+        }
+        return released;
+    }
+
+    /** How long a lease statement may wait for the server's answer before its connection is given up. */
+    static final int LEASE_NETWORK_TIMEOUT_MILLIS = 10_000;
+
+    /**
+     * Runs {@code work} with the connection's network timeout bounded (then set back): a lease statement on
+     * a network that stopped forwarding must fail, not wait for TCP to give up, which takes minutes or hours.
+     * Drivers that cannot bound it (SQLite has no network) run it as it is.
+     */
+    <T> Work<T> bounded(Work<T> work) {
+        return c -> {
+            int before;
+            try {
+                before = c.getNetworkTimeout();
+                c.setNetworkTimeout(Runnable::run, LEASE_NETWORK_TIMEOUT_MILLIS);
+            } catch (java.sql.SQLFeatureNotSupportedException | UnsupportedOperationException | AbstractMethodError e) {
+                return work.run(c);
+            }
+            try {
+                return work.run(c);
+            } finally {
+                if (!c.isClosed()) {
+                    c.setNetworkTimeout(Runnable::run, before);
+                }
+            }
+        };
     }
 
     interface Work<T> {

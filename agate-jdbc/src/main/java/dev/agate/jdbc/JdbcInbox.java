@@ -105,18 +105,19 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, Instant keepUntil) {
+    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
         if (ids.isEmpty()) {
             return;
         }
         jdbc.inTransaction(transaction, "marking " + ids.size() + " envelope(s) handled", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
                 String sql = "UPDATE " + table + " SET status = '" + HANDLED + "', owner_id = 0, keep_until = ?, body = ? WHERE id IN ("
-                        + Jdbc.placeholders(chunk.size()) + ")";
+                        + Jdbc.placeholders(chunk.size()) + ") AND status = '" + INCOMING + "' AND " + OWNED_BY;
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     jdbc.dialect.setTime(update, 1, keepUntil);
                     update.setBytes(2, NO_BODY);
                     jdbc.bindIds(update, 3, chunk);
+                    update.setInt(3 + chunk.size(), ownerId);
                     update.executeUpdate();
                 }
             }
@@ -152,11 +153,12 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public void recordAttempts(UUID id, int attempts) {
+    public void recordAttempts(UUID id, int ownerId, int attempts) {
         jdbc.inTransaction("recording attempt " + attempts + " of envelope " + id, c -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ?, takes = 1 WHERE id = ?")) {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET attempts = ?, takes = 1 WHERE id = ? AND " + OWNED_BY)) {
                 update.setInt(1, attempts);
                 jdbc.dialect.setUuid(update, 2, id);
+                update.setInt(3, ownerId);
                 update.executeUpdate();
             }
             return null;
@@ -206,10 +208,12 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public void recordSuspectEnd(UUID id) {
+    public void recordSuspectEnd(UUID id, int ownerId) {
         jdbc.inTransaction("recording that a suspected attempt of envelope " + id + " ended", c -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET crashes = crashes - 1 WHERE id = ? AND crashes > 0")) {
+            String sql = "UPDATE " + table + " SET crashes = crashes - 1 WHERE id = ? AND crashes > 0 AND " + OWNED_BY;
+            try (PreparedStatement update = c.prepareStatement(sql)) {
                 jdbc.dialect.setUuid(update, 1, id);
+                update.setInt(2, ownerId);
                 update.executeUpdate();
             }
             return null;
@@ -296,16 +300,17 @@ final class JdbcInbox implements Inbox {
     }
 
     @Override
-    public void release(Collection<UUID> ids) {
+    public void release(Collection<UUID> ids, int ownerId) {
         if (ids.isEmpty()) {
             return;
         }
         jdbc.inTransaction("releasing " + ids.size() + " envelope(s)", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
                 String sql = "UPDATE " + table + " SET owner_id = 0, takes = 0 WHERE status = '" + INCOMING + "' AND id IN ("
-                        + Jdbc.placeholders(chunk.size()) + ")";
+                        + Jdbc.placeholders(chunk.size()) + ") AND " + OWNED_BY;
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     jdbc.bindIds(update, 1, chunk);
+                    update.setInt(1 + chunk.size(), ownerId);
                     update.executeUpdate();
                 }
             }
@@ -315,13 +320,17 @@ final class JdbcInbox implements Inbox {
 
     @Override
     public int releaseOwnedBy(int ownerId) {
-        return jdbc.inTransaction("releasing the incoming envelopes of node " + ownerId, c -> {
-            String sql = "UPDATE " + table + " SET owner_id = 0 WHERE owner_id = ? AND status <> '" + HANDLED + "'";
-            try (PreparedStatement update = c.prepareStatement(sql)) {
-                update.setInt(1, ownerId);
-                return update.executeUpdate();
-            }
-        });
+        return jdbc.inTransaction("releasing the incoming envelopes of node " + ownerId, c -> releaseOwnedBy(c, ownerId));
+    }
+
+    /**
+     * {@link #releaseOwnedBy(int)} in the caller's transaction (the leader's, fenced by its lease), skipping
+     * rows another session holds locked: a frozen node may be in the middle of committing one, and the
+     * leader must not wait for it. A skipped row keeps the dead owner, and the next sweep for orphans
+     * releases it once its lock is gone.
+     */
+    int releaseOwnedBy(Connection c, int ownerId) throws SQLException {
+        return jdbc.releaseUnlocked(c, table, "owner_id = ? AND status <> '" + HANDLED + "'", ownerId);
     }
 
     @Override

@@ -5,7 +5,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.agate.AgateException;
 import dev.agate.spi.DeadLetterStore;
 import dev.agate.spi.Inbox;
-import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.Outbox;
@@ -63,14 +62,17 @@ public final class JdbcMessageStore implements MessageStore {
         this.schemaMode = builder.schemaMode;
         this.dialect = Dialect.forUrl(builder.jdbcUrl);
         this.sqliteFile = dialect == Dialect.SQLITE ? sqlitePath(builder.jdbcUrl) : null;
-        this.ownPool = builder.dataSource == null ? pool(builder, dialect) : null;
+        // Only the store's own connections are named: an application's pool is the application's.
+        String sessionTag = builder.dataSource == null && dialect == Dialect.POSTGRES
+                ? "agate-" + java.util.UUID.randomUUID().toString().substring(0, 13) : null;
+        this.ownPool = builder.dataSource == null ? pool(builder, dialect, sessionTag) : null;
         this.dataSource = builder.dataSource != null ? builder.dataSource : ownPool;
         this.description = describe(dialect, builder.jdbcUrl, sqliteFile);
-        this.jdbc = new Jdbc(dataSource, dialect, names, description);
+        this.jdbc = new Jdbc(dataSource, dialect, names, description, sessionTag);
         this.inbox = new JdbcInbox(jdbc);
         this.outbox = new JdbcOutbox(jdbc);
         this.deadLetters = new JdbcDeadLetters(jdbc);
-        this.nodes = new JdbcNodes(jdbc);
+        this.nodes = new JdbcNodes(jdbc, inbox, outbox);
         this.admin = new JdbcStoreAdmin(jdbc);
     }
 
@@ -142,7 +144,10 @@ public final class JdbcMessageStore implements MessageStore {
         }
     }
 
-    private static HikariDataSource pool(Builder builder, Dialect dialect) {
+    /** How long MariaDB lets one of the store's own connections sit idle inside a transaction. */
+    static final int MARIADB_IDLE_TRANSACTION_SECONDS = 10;
+
+    private static HikariDataSource pool(Builder builder, Dialect dialect, String sessionTag) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("agate-" + dialect.name());
         config.setConnectionTimeout(builder.connectionTimeout.toMillis());
@@ -162,6 +167,14 @@ public final class JdbcMessageStore implements MessageStore {
             config.setJdbcUrl(builder.jdbcUrl);
             config.setMaximumPoolSize(builder.maximumPoolSize);
             config.setMinimumIdle(1);
+            if (sessionTag != null) {
+                config.addDataSourceProperty("ApplicationName", sessionTag);
+            }
+            if (dialect == Dialect.MARIADB) {
+                // The server rolls back a transaction left idle this long, and its locks go with it: a node frozen
+                // or cut off in the middle of one cannot keep its rows from the others for longer.
+                config.setConnectionInitSql("SET SESSION idle_transaction_timeout = " + MARIADB_IDLE_TRANSACTION_SECONDS);
+            }
         }
         return new HikariDataSource(config);
     }
@@ -287,11 +300,6 @@ public final class JdbcMessageStore implements MessageStore {
     @Override
     public StoreAdmin admin() {
         return admin;
-    }
-
-    @Override
-    public LeaderLock leaderLock() {
-        return sqliteFile != null ? new FileLeaderLock(sqliteFile) : new SessionLeaderLock(jdbc);
     }
 
     @Override

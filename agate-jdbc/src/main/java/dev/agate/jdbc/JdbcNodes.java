@@ -5,82 +5,79 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
 
 /**
- * The node registry on a relational database. A node id is the highest registered id plus one,
- * inserted under the primary key: when two nodes register at once, one insert fails on the key and
- * that node tries again with the next id, so ids stay unique without a sequence or a lock that every
- * database spells differently.
+ * The node registry and the leader's lease on a relational database, timed by the database's clock.
+ *
+ * <p>Ids come from a one-row counter ({@code node_ids}) incremented in the registering transaction: its
+ * row lock serializes registrations, and an id once counted is never counted again, whatever nodes are
+ * registered. The leader's lease is a one-row table: taking it over is one conditional {@code UPDATE}
+ * (only when it ran out or its holder is gone), and the leader's work begins by renewing it in the same
+ * transaction, so the row stays locked until that work commits: a deposed leader's work changes nothing,
+ * and no one takes the lease over while a leader's work is under way.
  */
 final class JdbcNodes implements NodeRegistry {
-    private static final int MAX_TRIES = 20;
+    private static final String LEADER_ROW = "lease = 'leader'";
 
     private final Jdbc jdbc;
+    private final JdbcInbox inbox;
+    private final JdbcOutbox outbox;
     private final String table;
+    private final String leader;
+    private final String nodeIds;
 
-    JdbcNodes(Jdbc jdbc) {
+    JdbcNodes(Jdbc jdbc, JdbcInbox inbox, JdbcOutbox outbox) {
         this.jdbc = jdbc;
+        this.inbox = inbox;
+        this.outbox = outbox;
         this.table = jdbc.names.nodes();
+        this.leader = jdbc.names.leader();
+        this.nodeIds = jdbc.names.nodeIds();
     }
 
     @Override
-    public int register(String serviceName, String description, Instant now) {
-        SQLException last = null;
-        for (int attempt = 1; attempt <= MAX_TRIES; attempt++) {
-            try {
-                return jdbc.inTransactionOrThrow(c -> insertNext(c, serviceName, description, now));
-            } catch (SQLException e) {
-                // Another node took the same id first: try again with the next one, after a short random pause.
-                last = e;
-                pause(attempt);
-            }
-        }
-        throw jdbc.failure("registering node of " + serviceName + " (" + MAX_TRIES + " tries)", last);
-    }
-
-    private int insertNext(Connection c, String serviceName, String description, Instant now) throws SQLException {
-        int id;
-        try (PreparedStatement query = c.prepareStatement("SELECT COALESCE(MAX(node_id), 0) + 1 FROM " + table);
-             ResultSet result = query.executeQuery()) {
-            result.next();
-            id = result.getInt(1);
-        }
-        String sql = "INSERT INTO " + table + " (node_id, service_name, description, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)";
-        try (PreparedStatement insert = c.prepareStatement(sql)) {
-            insert.setInt(1, id);
-            insert.setString(2, serviceName);
-            insert.setString(3, description);
-            jdbc.dialect.setTime(insert, 4, now);
-            jdbc.dialect.setTime(insert, 5, now);
-            insert.executeUpdate();
-        }
-        return id;
-    }
-
-    private static void pause(int attempt) {
-        try {
-            Thread.sleep(ThreadLocalRandom.current().nextInt(1, 5 * attempt + 2));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    @Override
-    public void heartbeat(int nodeId, Instant now) {
-        jdbc.inTransaction("heartbeat of node " + nodeId, c -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET heartbeat_at = ? WHERE node_id = ?")) {
-                jdbc.dialect.setTime(update, 1, now);
-                update.setInt(2, nodeId);
-                if (update.executeUpdate() == 0) {
-                    throw new SQLException("node " + nodeId + " is not registered (another node may have declared it dead)");
+    public int register(String serviceName, String description) {
+        return jdbc.inTransaction("registering a node of " + serviceName, c -> {
+            try (PreparedStatement count = c.prepareStatement("UPDATE " + nodeIds + " SET last_id = last_id + 1 WHERE counter = 'nodes'")) {
+                if (count.executeUpdate() != 1) {
+                    throw new SQLException(nodeIds + " has no row 'nodes': the schema is damaged; run `agate schema apply --db URL`");
                 }
             }
-            return null;
+            int id;
+            try (PreparedStatement query = c.prepareStatement("SELECT last_id FROM " + nodeIds + " WHERE counter = 'nodes'");
+                 ResultSet result = query.executeQuery()) {
+                result.next();
+                id = result.getInt(1);
+            }
+            String now = jdbc.dialect.currentTime();
+            String sql = "INSERT INTO " + table + " (node_id, service_name, description, started_at, heartbeat_at, session_tag) VALUES (?, ?, ?, "
+                    + now + ", " + now + ", ?)";
+            try (PreparedStatement insert = c.prepareStatement(sql)) {
+                insert.setInt(1, id);
+                insert.setString(2, serviceName);
+                insert.setString(3, description);
+                insert.setString(4, jdbc.sessionTag);
+                insert.executeUpdate();
+            }
+            return id;
         });
+    }
+
+    @Override
+    public boolean renew(int nodeId) {
+        return jdbc.inTransaction("renewing the lease of node " + nodeId, jdbc.bounded(c -> {
+            String sql = "UPDATE " + table + " SET heartbeat_at = " + jdbc.dialect.currentTime() + " WHERE node_id = ?";
+            try (PreparedStatement update = c.prepareStatement(sql)) {
+                update.setInt(1, nodeId);
+                return update.executeUpdate() == 1;
+            }
+        }));
     }
 
     @Override
@@ -96,16 +93,189 @@ final class JdbcNodes implements NodeRegistry {
 
     @Override
     public List<Node> nodes() {
-        return jdbc.inTransaction("listing nodes", c -> {
-            List<Node> nodes = new ArrayList<>();
-            String sql = "SELECT node_id, service_name, description, started_at, heartbeat_at FROM " + table + " ORDER BY node_id";
-            try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    nodes.add(new Node(rows.getInt("node_id"), rows.getString("service_name"), rows.getString("description"),
-                            jdbc.dialect.getTime(rows, "started_at"), jdbc.dialect.getTime(rows, "heartbeat_at")));
+        return jdbc.inTransaction("listing nodes", this::nodes);
+    }
+
+    private List<Node> nodes(Connection c) throws SQLException {
+        List<Node> nodes = new ArrayList<>();
+        String sql = "SELECT node_id, service_name, description, started_at, heartbeat_at FROM " + table + " ORDER BY node_id";
+        try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                nodes.add(new Node(rows.getInt("node_id"), rows.getString("service_name"), rows.getString("description"),
+                        jdbc.dialect.getTime(rows, "started_at"), jdbc.dialect.getTime(rows, "heartbeat_at")));
+            }
+        }
+        return nodes;
+    }
+
+    @Override
+    public long lead(int nodeId, Duration lease) {
+        String operation = "taking or renewing the leader's lease for node " + nodeId;
+        try {
+            return jdbc.inTransactionOrThrow(jdbc.bounded(c -> lead(c, nodeId, lease)));
+        } catch (SQLException e) {
+            if (!jdbc.dialect.isTransactionRollback(e)) {
+                // The lease row stayed locked past the bounded wait: a leader froze (or lost its network) in the
+                // middle of its work. Once its lease ran out, its sessions are ended, so that the next try gets the row.
+                endStuckLeader(nodeId);
+            }
+            throw jdbc.failure(operation, e);
+        }
+    }
+
+    private long lead(Connection c, int nodeId, Duration lease) throws SQLException {
+        jdbc.dialect.beginLeaderWork(c);
+        Instant now = now(c);
+        // term first: MariaDB assigns left to right, and the CASE must see the holder before it changes.
+        String sql = "UPDATE " + leader + " SET term = CASE WHEN node_id = ? THEN term ELSE term + 1 END, node_id = ?, expires_at = ?"
+                + " WHERE " + LEADER_ROW + " AND (node_id = ? OR expires_at IS NULL OR expires_at < ?"
+                + " OR node_id NOT IN (SELECT node_id FROM " + table + "))"
+                + " AND EXISTS (SELECT 1 FROM " + table + " WHERE node_id = ?)";
+        try (PreparedStatement update = c.prepareStatement(jdbc.dialect.boundedLockWait(sql))) {
+            update.setInt(1, nodeId);
+            update.setInt(2, nodeId);
+            jdbc.dialect.setTime(update, 3, now.plus(lease));
+            update.setInt(4, nodeId);
+            jdbc.dialect.setTime(update, 5, now);
+            update.setInt(6, nodeId);
+            if (update.executeUpdate() == 0) {
+                return 0L;
+            }
+        }
+        Leader holder = leader(c);
+        return holder != null && holder.nodeId() == nodeId ? holder.term() : 0L;
+    }
+
+    /** Ends the sessions of a lease holder whose lease ran out while it holds the lease's row locked. */
+    private void endStuckLeader(int nodeId) {
+        try {
+            jdbc.inTransactionOrThrow(c -> {
+                Leader holder = leader(c); // a plain read: not blocked by the lock
+                if (holder != null && holder.nodeId() != nodeId && holder.expiresAt() != null && holder.expiresAt().isBefore(now(c))) {
+                    endSessions(c, holder.nodeId());
+                }
+                return null;
+            });
+        } catch (SQLException e) {
+            // the next try of lead() comes back here
+        }
+    }
+
+    @Override
+    public void resign(int nodeId, long term) {
+        jdbc.inTransaction("giving up the leader's lease of node " + nodeId, c -> {
+            try (PreparedStatement update = c.prepareStatement("UPDATE " + leader + " SET expires_at = NULL WHERE " + LEADER_ROW
+                    + " AND node_id = ? AND term = ?")) {
+                update.setInt(1, nodeId);
+                update.setLong(2, term);
+                update.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Leader leader() {
+        return jdbc.inTransaction("reading the leader's lease", this::leader);
+    }
+
+    private Leader leader(Connection c) throws SQLException {
+        try (PreparedStatement query = c.prepareStatement("SELECT node_id, term, expires_at FROM " + leader + " WHERE " + LEADER_ROW);
+             ResultSet row = query.executeQuery()) {
+            if (!row.next() || row.getLong("term") == 0) {
+                return null;
+            }
+            return new Leader(row.getInt("node_id"), row.getLong("term"), jdbc.dialect.getTime(row, "expires_at"));
+        }
+    }
+
+    @Override
+    public Released releaseDead(int nodeId, long term, Duration nodeTimeout, Duration lease, boolean orphans) {
+        return JdbcInbox.claimRetrying(jdbc, "releasing the envelopes of dead nodes", jdbc.bounded(c -> {
+            jdbc.dialect.beginLeaderWork(c);
+            Instant now = now(c);
+            // The fence: renews this leader's lease only if it still holds it, and keeps its row locked until commit.
+            try (PreparedStatement renew = c.prepareStatement(jdbc.dialect.boundedLockWait("UPDATE " + leader + " SET expires_at = ? WHERE "
+                    + LEADER_ROW + " AND node_id = ? AND term = ? AND expires_at >= ?"))) {
+                jdbc.dialect.setTime(renew, 1, now.plus(lease));
+                renew.setInt(2, nodeId);
+                renew.setLong(3, term);
+                jdbc.dialect.setTime(renew, 4, now);
+                if (renew.executeUpdate() == 0) {
+                    return null;
                 }
             }
-            return nodes;
-        });
+            // Read before the nodes: an id handed out after this read may own rows before the list below shows it.
+            int lastId;
+            try (PreparedStatement query = c.prepareStatement("SELECT last_id FROM " + nodeIds + " WHERE counter = 'nodes'");
+                 ResultSet result = query.executeQuery()) {
+                result.next();
+                lastId = result.getInt(1);
+            }
+            Instant deadline = now.minus(nodeTimeout);
+            List<DeadNode> dead = new ArrayList<>();
+            Set<Integer> registered = new HashSet<>();
+            for (Node node : nodes(c)) {
+                if (node.id() == nodeId || !node.heartbeatAt().isBefore(deadline)) {
+                    registered.add(node.id());
+                    continue;
+                }
+                endSessions(c, node.id());
+                int incoming = inbox.releaseOwnedBy(c, node.id());
+                int outgoing = outbox.releaseOwnedBy(c, node.id());
+                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE node_id = ?")) {
+                    delete.setInt(1, node.id());
+                    delete.executeUpdate();
+                }
+                dead.add(new DeadNode(node, incoming, outgoing));
+            }
+            int orphanIncoming = 0;
+            int orphanOutgoing = 0;
+            for (int owner : orphans ? owners(c) : Set.<Integer>of()) {
+                if (owner != 0 && owner <= lastId && !registered.contains(owner)) {
+                    orphanIncoming += inbox.releaseOwnedBy(c, owner);
+                    orphanOutgoing += outbox.releaseOwnedBy(c, owner);
+                }
+            }
+            return new Released(dead, orphanIncoming, orphanOutgoing);
+        }));
+    }
+
+    /** Ends the server sessions of a dead node's own connections, when it named them: their locks go with them. */
+    private void endSessions(Connection c, int nodeId) throws SQLException {
+        String tag;
+        try (PreparedStatement query = c.prepareStatement("SELECT session_tag FROM " + table + " WHERE node_id = ?")) {
+            query.setInt(1, nodeId);
+            try (ResultSet row = query.executeQuery()) {
+                tag = row.next() ? row.getString(1) : null;
+            }
+        }
+        if (tag != null && !tag.equals(jdbc.sessionTag)) {
+            jdbc.dialect.endSessions(c, tag);
+        }
+    }
+
+    /** The owners of incoming (not yet handled) and outgoing rows. */
+    private Set<Integer> owners(Connection c) throws SQLException {
+        Set<Integer> owners = new HashSet<>();
+        // Scheduled rows are nobody's: only incoming rows have owners (and the recovery index holds only those).
+        for (String sql : List.of("SELECT DISTINCT owner_id FROM " + jdbc.names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
+                "SELECT DISTINCT owner_id FROM " + jdbc.names.outgoing())) {
+            try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    owners.add(rows.getInt(1));
+                }
+            }
+        }
+        return owners;
+    }
+
+    /** The database's clock. */
+    private Instant now(Connection c) throws SQLException {
+        try (PreparedStatement query = c.prepareStatement("SELECT " + jdbc.dialect.currentTime() + " AS store_time");
+             ResultSet result = query.executeQuery()) {
+            result.next();
+            return jdbc.dialect.getTime(result, "store_time");
+        }
     }
 }

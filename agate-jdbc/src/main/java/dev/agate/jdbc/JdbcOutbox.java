@@ -81,15 +81,16 @@ final class JdbcOutbox implements Outbox {
     }
 
     @Override
-    public void delete(StoreTransaction transaction, Collection<UUID> ids) {
+    public void delete(StoreTransaction transaction, Collection<UUID> ids, int ownerId) {
         if (ids.isEmpty()) {
             return;
         }
         jdbc.inTransaction(transaction, "deleting " + ids.size() + " outgoing envelope(s)", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
                 try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE id IN ("
-                        + Jdbc.placeholders(chunk.size()) + ")")) {
+                        + Jdbc.placeholders(chunk.size()) + ") AND " + JdbcInbox.OWNED_BY)) {
                     jdbc.bindIds(delete, 1, chunk);
+                    delete.setInt(1 + chunk.size(), ownerId);
                     delete.executeUpdate();
                 }
             }
@@ -141,16 +142,18 @@ final class JdbcOutbox implements Outbox {
     }
 
     @Override
-    public void release(Collection<UUID> ids, int attempts) {
+    public void release(Collection<UUID> ids, int ownerId, int attempts) {
         if (ids.isEmpty()) {
             return;
         }
         jdbc.inTransaction("releasing " + ids.size() + " outgoing envelope(s)", c -> {
             for (List<UUID> chunk : Jdbc.chunks(ids)) {
-                String sql = "UPDATE " + table + " SET owner_id = 0, attempts = ? WHERE id IN (" + Jdbc.placeholders(chunk.size()) + ")";
+                String sql = "UPDATE " + table + " SET owner_id = 0, attempts = ? WHERE id IN (" + Jdbc.placeholders(chunk.size()) + ") AND "
+                        + JdbcInbox.OWNED_BY;
                 try (PreparedStatement update = c.prepareStatement(sql)) {
                     update.setInt(1, attempts);
                     jdbc.bindIds(update, 2, chunk);
+                    update.setInt(2 + chunk.size(), ownerId);
                     update.executeUpdate();
                 }
             }
@@ -160,12 +163,12 @@ final class JdbcOutbox implements Outbox {
 
     @Override
     public int releaseOwnedBy(int ownerId) {
-        return jdbc.inTransaction("releasing the outgoing envelopes of node " + ownerId, c -> {
-            try (PreparedStatement update = c.prepareStatement("UPDATE " + table + " SET owner_id = 0 WHERE owner_id = ?")) {
-                update.setInt(1, ownerId);
-                return update.executeUpdate();
-            }
-        });
+        return jdbc.inTransaction("releasing the outgoing envelopes of node " + ownerId, c -> releaseOwnedBy(c, ownerId));
+    }
+
+    /** {@link #releaseOwnedBy(int)} in the caller's transaction, skipping locked rows: see {@link JdbcInbox#releaseOwnedBy(Connection, int)}. */
+    int releaseOwnedBy(Connection c, int ownerId) throws SQLException {
+        return jdbc.releaseUnlocked(c, table, "owner_id = ?", ownerId);
     }
 
     @Override

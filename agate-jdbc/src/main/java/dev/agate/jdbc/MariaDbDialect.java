@@ -84,25 +84,14 @@ final class MariaDbDialect extends Dialect {
         }
     }
 
-    /**
-     * GET_LOCK names are server-wide, while each database on the server has its own nodes and leader: the
-     * name is the key with the current database, hashed to stay within the 64 characters a name may have.
-     */
-    private static final String LEADER_LOCK_NAME = "SHA1(CONCAT(?, '@', COALESCE(DATABASE(), '')))";
-
     @Override
-    boolean tryLeaderLock(Connection connection, String key) throws SQLException {
-        return queryFlag(connection, "SELECT GET_LOCK(" + LEADER_LOCK_NAME + ", 0)", key);
+    String boundedLockWait(String sql) {
+        return "SET STATEMENT innodb_lock_wait_timeout = " + LEASE_LOCK_WAIT_SECONDS + " FOR " + sql;
     }
 
     @Override
-    boolean holdsLeaderLock(Connection connection, String key) throws SQLException {
-        return queryFlag(connection, "SELECT CASE WHEN IS_USED_LOCK(" + LEADER_LOCK_NAME + ") = CONNECTION_ID() THEN 1 ELSE 0 END", key);
-    }
-
-    @Override
-    void releaseLeaderLock(Connection connection, String key) throws SQLException {
-        queryFlag(connection, "SELECT RELEASE_LOCK(" + LEADER_LOCK_NAME + ")", key);
+    String currentTime() {
+        return "UTC_TIMESTAMP(6)";
     }
 
     @Override

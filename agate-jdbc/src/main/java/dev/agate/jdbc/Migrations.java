@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class Migrations {
     /** The version this build of Agate writes and expects. */
-    static final int CURRENT = 2;
+    static final int CURRENT = 3;
 
     private Migrations() {
     }
@@ -22,6 +22,9 @@ final class Migrations {
         }
         if (version == 2) {
             return crashCounts(d, n);
+        }
+        if (version == 3) {
+            return leases(d, n);
         }
         throw new IllegalArgumentException("no schema step " + version + "; this build knows 1.." + CURRENT);
     }
@@ -102,6 +105,31 @@ final class Migrations {
     private static List<String> crashCounts(Dialect d, SchemaNames n) {
         return List.of(d.addColumn(n.incoming(), "takes", "INTEGER NOT NULL DEFAULT 0"),
                 d.addColumn(n.incoming(), "crashes", "INTEGER NOT NULL DEFAULT 0"));
+    }
+
+    /**
+     * Step 3: leases timed by the database's clock instead of sessions and locks a frozen process keeps. The
+     * leader table holds one row, the leader's lease; node_ids holds one row, the last node id handed out,
+     * seeded above every id already in use, so that an id (an incarnation) is never handed out twice. A node's
+     * session_tag names its own connections on the server, so that the leader can end them when it dies.
+     */
+    private static List<String> leases(Dialect d, SchemaNames n) {
+        String once = " FROM (SELECT 1 AS one) seed WHERE NOT EXISTS (SELECT 1 FROM ";
+        return List.of("CREATE TABLE IF NOT EXISTS " + n.leader() + " (\n"
+                        + "  lease VARCHAR(32) NOT NULL PRIMARY KEY,\n"
+                        + "  node_id INTEGER NOT NULL,\n"
+                        + "  term BIGINT NOT NULL,\n"
+                        + "  expires_at " + d.timestampType() + " NULL\n"
+                        + ")",
+                "INSERT INTO " + n.leader() + " (lease, node_id, term, expires_at) SELECT 'leader', 0, 0, NULL" + once + n.leader() + ")",
+                "CREATE TABLE IF NOT EXISTS " + n.nodeIds() + " (\n"
+                        + "  counter VARCHAR(32) NOT NULL PRIMARY KEY,\n"
+                        + "  last_id INTEGER NOT NULL\n"
+                        + ")",
+                "INSERT INTO " + n.nodeIds() + " (counter, last_id) SELECT 'nodes', (SELECT COALESCE(MAX(id), 0) FROM ("
+                        + "SELECT MAX(node_id) AS id FROM " + n.nodes() + " UNION ALL SELECT MAX(owner_id) FROM " + n.incoming()
+                        + " UNION ALL SELECT MAX(owner_id) FROM " + n.outgoing() + ") used)" + once + n.nodeIds() + ")",
+                d.addColumn(n.nodes(), "session_tag", "VARCHAR(64) NULL"));
     }
 
     /** A partial index, or where the database has none, a composite one led by the filtered column. */

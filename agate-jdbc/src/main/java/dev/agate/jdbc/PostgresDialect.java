@@ -20,8 +20,6 @@ import java.util.List;
 final class PostgresDialect extends Dialect {
     /** An arbitrary, fixed key: "agate" in ASCII. Every Agate node on the database uses it for schema changes. */
     static final long SCHEMA_LOCK_KEY = 0x6167617465L;
-    /** The first key of the leader\'s advisory lock: "AGAT". */
-    private static final int LEADER_LOCK_CLASS = 0x41474154;
 
     @Override
     String name() {
@@ -135,23 +133,24 @@ final class PostgresDialect extends Dialect {
      * stores with different prefixes or schemas on one database elect their leaders apart.
      */
     @Override
-    boolean tryLeaderLock(Connection connection, String key) throws SQLException {
-        return queryFlag(connection, "SELECT CASE WHEN pg_try_advisory_lock(?, ?) THEN 1 ELSE 0 END", LEADER_LOCK_CLASS, leaderKey(key));
+    void beginLeaderWork(Connection connection) throws SQLException {
+        try (PreparedStatement set = connection.prepareStatement("SET LOCAL lock_timeout = '" + LEASE_LOCK_WAIT_SECONDS + "s'")) {
+            set.execute();
+        }
     }
 
     @Override
-    boolean holdsLeaderLock(Connection connection, String key) throws SQLException {
-        return queryFlag(connection, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
-                + " AND classid = ?::int8::oid AND objid = ?::int8::oid AND objsubid = 2", LEADER_LOCK_CLASS, leaderKey(key));
+    void endSessions(Connection connection, String sessionTag) throws SQLException {
+        String sql = "SELECT pg_terminate_backend(pid, 2000) FROM pg_stat_activity WHERE application_name = ? AND pid <> pg_backend_pid()";
+        try (PreparedStatement end = connection.prepareStatement(sql)) {
+            end.setString(1, sessionTag);
+            end.executeQuery().close();
+        }
     }
 
     @Override
-    void releaseLeaderLock(Connection connection, String key) throws SQLException {
-        queryFlag(connection, "SELECT CASE WHEN pg_advisory_unlock(?, ?) THEN 1 ELSE 0 END", LEADER_LOCK_CLASS, leaderKey(key));
-    }
-
-    private static int leaderKey(String key) {
-        return key.hashCode() & Integer.MAX_VALUE;
+    String currentTime() {
+        return "clock_timestamp()";
     }
 
     @Override

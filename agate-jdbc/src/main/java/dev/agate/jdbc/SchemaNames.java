@@ -47,6 +47,16 @@ public record SchemaNames(String schema, String prefix) {
         return qualify("nodes");
     }
 
+    /** One row: the leader's lease (which node holds it, its term, when it runs out). */
+    public String leader() {
+        return qualify("leader");
+    }
+
+    /** One row: the last node id handed out, so that no id is handed out twice. */
+    public String nodeIds() {
+        return qualify("node_ids");
+    }
+
     public String schemaVersion() {
         return qualify("schema_version");
     }

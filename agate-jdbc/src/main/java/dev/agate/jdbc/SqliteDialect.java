@@ -89,6 +89,12 @@ final class SqliteDialect extends Dialect {
         return "ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition;
     }
 
+    /** Milliseconds since the epoch, as Agate stores times in SQLite. */
+    @Override
+    String currentTime() {
+        return "CAST(ROUND((julianday('now') - 2440587.5) * 86400000.0) AS INTEGER)";
+    }
+
     @Override
     void setTime(PreparedStatement statement, int index, Instant time) throws SQLException {
         if (time == null) {

@@ -38,7 +38,7 @@ class CleanupKeepsUpTest {
                         batch.add(Envelope.builder().messageType("Payment").body("{}".getBytes(StandardCharsets.UTF_8)).build());
                     }
                     store.inbox().store(null, QUEUE, batch, 1, past);
-                    store.inbox().markHandled(null, batch.stream().map(Envelope::id).toList(), past);
+                    store.inbox().markHandled(null, batch.stream().map(Envelope::id).toList(), 1, past);
                 }
                 assertThat(store.admin().counts().handled()).isEqualTo(ROWS);
             }

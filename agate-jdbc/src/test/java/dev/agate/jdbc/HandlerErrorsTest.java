@@ -194,8 +194,8 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public void markHandled(StoreTransaction t, Collection<UUID> ids, Instant keepUntil) {
-                    inbox.markHandled(t, ids, keepUntil);
+                public void markHandled(StoreTransaction t, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+                    inbox.markHandled(t, ids, ownerId, keepUntil);
                 }
 
                 @Override
@@ -212,8 +212,8 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public void recordAttempts(UUID id, int attempts) {
-                    inbox.recordAttempts(id, attempts);
+                public void recordAttempts(UUID id, int ownerId, int attempts) {
+                    inbox.recordAttempts(id, ownerId, attempts);
                 }
 
                 @Override
@@ -232,8 +232,8 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public void recordSuspectEnd(UUID id) {
-                    inbox.recordSuspectEnd(id);
+                public void recordSuspectEnd(UUID id, int ownerId) {
+                    inbox.recordSuspectEnd(id, ownerId);
                 }
 
                 @Override
@@ -245,8 +245,8 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public void release(Collection<UUID> ids) {
-                    inbox.release(ids);
+                public void release(Collection<UUID> ids, int ownerId) {
+                    inbox.release(ids, ownerId);
                 }
 
                 @Override

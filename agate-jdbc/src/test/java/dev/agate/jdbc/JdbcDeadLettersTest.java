@@ -22,7 +22,7 @@ class JdbcDeadLettersTest {
 
     private static JdbcDeadLetters deadLettersOn(TestDatabase db) {
         AgateSchema.forUrl(db.url, SchemaNames.defaults()).apply(db.dataSource);
-        return new JdbcDeadLetters(new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString()));
+        return new JdbcDeadLetters(new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString(), null));
     }
 
     private static Envelope envelope(int n) {

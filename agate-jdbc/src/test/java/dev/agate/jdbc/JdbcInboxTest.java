@@ -23,7 +23,7 @@ class JdbcInboxTest {
 
     private static JdbcInbox inboxOn(TestDatabase db) {
         AgateSchema.forUrl(db.url, SchemaNames.defaults()).apply(db.dataSource);
-        return new JdbcInbox(new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString()));
+        return new JdbcInbox(new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString(), null));
     }
 
     private static List<Envelope> envelopes(int count) {
@@ -49,7 +49,7 @@ class JdbcInboxTest {
             inbox.store(null, QUEUE, everyOther, 1, NOW);
 
             assertThat(inbox.store(null, QUEUE, first, 1, NOW)).containsExactlyInAnyOrderElementsOf(everyOther.stream().map(Envelope::id).toList());
-            inbox.markHandled(null, first.stream().map(Envelope::id).toList(), NOW.plusSeconds(60));
+            inbox.markHandled(null, first.stream().map(Envelope::id).toList(), 1, NOW.plusSeconds(60));
 
             assertThat(db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE status = 'Handled'")).isEqualTo(size);
             assertThat(inbox.deleteExpiredHandled(NOW.plusSeconds(120), size)).isEqualTo(size);

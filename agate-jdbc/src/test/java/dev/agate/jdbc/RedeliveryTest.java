@@ -128,7 +128,8 @@ class RedeliveryTest {
                 UUID id = slow.handling;
                 try (JdbcMessageStore store = JdbcMessageStore.builder(db.url).build()) {
                     store.start();
-                    store.inbox().release(List.of(id));
+                    int owner = store.admin().counts().incomingByOwner().keySet().stream().filter(o -> o != 0).findFirst().orElseThrow();
+                    store.inbox().release(List.of(id), owner);
                 }
                 try (AgateHost b = host(db, fast)) {
                     await().atMost(Duration.ofSeconds(20)).until(() -> fast.attempts.get() == 1);

@@ -181,7 +181,7 @@ class JpaMessageStoreTest {
             });
             assertThat(entered.await(20, TimeUnit.SECONDS)).isTrue();
 
-            first.store.inbox().release(List.of(handling.get().id()));
+            first.store.inbox().release(List.of(handling.get().id()), first.store.nodes().nodes().get(0).id());
             second.start(quick);
             await().atMost(Duration.ofSeconds(20)).until(() -> first.counts().handled() == 1);
             assertThat(handledBySecond.get()).isEqualTo(1);

@@ -55,10 +55,11 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, Instant keepUntil) {
+    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
         store.write(transaction, writes -> {
             for (UUID id : ids) {
-                if (writes.incoming(id) != null) {
+                IncomingRow row = writes.incoming(id);
+                if (row != null && row.isIncomingOwnedBy(ownerId)) {
                     writes.changeIncoming(id, current -> current == null ? null : current.handled(keepUntil));
                 }
             }
@@ -102,8 +103,8 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public void recordAttempts(UUID id, int attempts) {
-        change(id, row -> row.withAttempts(attempts));
+    public void recordAttempts(UUID id, int ownerId, int attempts) {
+        change(id, row -> row.owner() == ownerId ? row.withAttempts(attempts) : row);
     }
 
     @Override
@@ -157,14 +158,14 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public void recordSuspectEnd(UUID id) {
-        change(id, row -> row.crashes() > 0 ? row.withCrashes(row.crashes() - 1) : row);
+    public void recordSuspectEnd(UUID id, int ownerId) {
+        change(id, row -> row.crashes() > 0 && row.owner() == ownerId ? row.withCrashes(row.crashes() - 1) : row);
     }
 
     @Override
-    public void release(Collection<UUID> ids) {
+    public void release(Collection<UUID> ids, int ownerId) {
         for (UUID id : ids) {
-            change(id, row -> row.status() == Status.INCOMING ? row.released() : row);
+            change(id, row -> row.isIncomingOwnedBy(ownerId) ? row.released() : row);
         }
     }
 

@@ -3,7 +3,6 @@ package dev.agate.testing;
 import dev.agate.AgateException;
 import dev.agate.spi.DeadLetterStore;
 import dev.agate.spi.Inbox;
-import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.Outbox;
@@ -18,8 +17,7 @@ import java.util.function.Function;
  * <p><b>What it promises.</b> Duplicates are recognized by id in any state; owner 0 means unowned; a claim
  * never hands one envelope to two claimers; scheduled envelopes become incoming when claimed; handled ones
  * are kept until their keep-until time; dead letters move, replay, purge and expire; node ids are unique
- * and never 0 (and, unlike a database's, never reused); one {@link #leaderLock()} of this store holds at a
- * time. Envelopes are kept encoded, so what comes back is a copy with a body and no message object, as
+ * and never 0, never reused; leases are timed by the system clock, and one node at a time holds the leader's. Envelopes are kept encoded, so what comes back is a copy with a body and no message object, as
  * from a database. Writes made through a {@link #begin() transaction} are invisible to everyone else until
  * {@link StoreTransaction#commit()}, which applies them all at once, and are dropped on rollback or close.
  * A commit fails with an {@link AgateException}, writing nothing, when an owner-checked
@@ -47,10 +45,9 @@ public final class InMemoryMessageStore implements MessageStore {
     private final InMemoryInbox inbox = new InMemoryInbox(this);
     private final InMemoryOutbox outbox = new InMemoryOutbox(this);
     private final InMemoryDeadLetters deadLetters = new InMemoryDeadLetters(this);
-    private final InMemoryNodes nodes = new InMemoryNodes(this);
     private final InMemoryStoreAdmin admin = new InMemoryStoreAdmin(this);
+    private final InMemoryNodes nodes = new InMemoryNodes(this, inbox, outbox, admin);
     private Life life = Life.NEW;
-    private InMemoryLeaderLock leader;
 
     /** A store named "in-memory message store". */
     public InMemoryMessageStore() {
@@ -106,11 +103,6 @@ public final class InMemoryMessageStore implements MessageStore {
         return admin;
     }
 
-    @Override
-    public LeaderLock leaderLock() {
-        return new InMemoryLeaderLock(this);
-    }
-
     /** A transaction whose writes are applied at commit; its {@code connection()} is empty. */
     @Override
     public StoreTransaction begin() {
@@ -126,7 +118,6 @@ public final class InMemoryMessageStore implements MessageStore {
         synchronized (lock) {
             life = Life.CLOSED;
             tables.clear();
-            leader = null;
         }
     }
 
@@ -160,26 +151,6 @@ public final class InMemoryMessageStore implements MessageStore {
         synchronized (lock) {
             checkRunning();
             writes.applyTo(tables);
-        }
-    }
-
-    boolean takeLeadership(InMemoryLeaderLock candidate) {
-        synchronized (lock) {
-            if (life != Life.STARTED) {
-                return false;
-            }
-            if (leader == null) {
-                leader = candidate;
-            }
-            return leader == candidate;
-        }
-    }
-
-    void giveUpLeadership(InMemoryLeaderLock holder) {
-        synchronized (lock) {
-            if (leader == holder) {
-                leader = null;
-            }
         }
     }
 

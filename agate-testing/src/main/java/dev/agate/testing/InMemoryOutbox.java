@@ -48,10 +48,10 @@ final class InMemoryOutbox implements Outbox {
     }
 
     @Override
-    public void delete(StoreTransaction transaction, Collection<UUID> ids) {
+    public void delete(StoreTransaction transaction, Collection<UUID> ids, int ownerId) {
         store.write(transaction, writes -> {
             for (UUID id : ids) {
-                if (writes.outgoing(id) != null) {
+                if (writes.outgoing(id) != null && writes.outgoing(id).owner() == ownerId) {
                     writes.changeOutgoing(id, current -> null);
                 }
             }
@@ -82,9 +82,9 @@ final class InMemoryOutbox implements Outbox {
     }
 
     @Override
-    public void release(Collection<UUID> ids, int attempts) {
+    public void release(Collection<UUID> ids, int ownerId, int attempts) {
         store.withTables(tables -> {
-            ids.forEach(id -> tables.outgoing.computeIfPresent(id, (any, row) -> row.owned(0, attempts)));
+            ids.forEach(id -> tables.outgoing.computeIfPresent(id, (any, row) -> row.owner() == ownerId ? row.owned(0, attempts) : row));
             return null;
         });
     }

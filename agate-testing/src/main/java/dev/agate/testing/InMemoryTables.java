@@ -110,6 +110,10 @@ final class InMemoryTables {
     final Map<Integer, NodeRegistry.Node> nodes = new TreeMap<>();
     /** The last node id given out: ids are never reused, so no row can be mistaken for a new node's. */
     int lastNodeId;
+    /** The leader's lease: holder (0: nobody), term, and when it runs out. */
+    int leaderNode;
+    long leaderTerm;
+    Instant leaderExpiresAt;
 
     void clear() {
         incoming.clear();

@@ -79,8 +79,8 @@ class InMemoryMessageStoreTest extends MessageStoreCompliance {
         StoreTransaction ended = store().begin();
         ended.rollback();
 
-        assertThatThrownBy(() -> store().inbox().markHandled(foreign, List.of(), now)).isInstanceOf(AgateException.class);
-        assertThatThrownBy(() -> store().outbox().delete(ended, List.of())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> store().inbox().markHandled(foreign, List.of(), 1, now)).isInstanceOf(AgateException.class);
+        assertThatThrownBy(() -> store().outbox().delete(ended, List.of(), 1)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
@@ -91,6 +91,6 @@ class InMemoryMessageStoreTest extends MessageStoreCompliance {
         fresh.close();
         fresh.close();
         assertThatThrownBy(() -> fresh.inbox().endpointsWithUnowned()).isInstanceOf(AgateException.class);
-        assertThat(fresh.leaderLock().tryAcquire()).isFalse();
+        assertThatThrownBy(() -> fresh.nodes().lead(1, java.time.Duration.ofSeconds(1))).isInstanceOf(AgateException.class);
     }
 }

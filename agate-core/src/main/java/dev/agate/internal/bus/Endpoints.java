@@ -196,6 +196,11 @@ public final class Endpoints {
         }
     }
 
+    /** Drops, unhandled, the stored envelopes the open endpoints hold in memory: see {@link Endpoint#dropStored()}. */
+    public int dropStored() {
+        return byName.values().stream().mapToInt(Endpoint::dropStored).sum();
+    }
+
     /** The names of the open endpoints, for the log. */
     public Set<String> names() {
         return new TreeSet<>(byName.keySet());

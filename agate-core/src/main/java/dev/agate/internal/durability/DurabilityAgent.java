@@ -18,8 +18,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the durability jobs of one host, each at its own interval plus up to 10% jitter, on two threads
- * named {@code agate-durability-N} (so a slow recovery never delays a heartbeat for long). A job's
- * failure is logged and the job runs again at its next turn; each job keeps its own transactions small.
+ * named {@code agate-durability-N}, and the heartbeat on one of its own, {@code agate-lease}, so that no
+ * slow store call of another job delays the renewal of the lease. A job's failure is logged and the job
+ * runs again at its next turn; each job keeps its own transactions small. Claiming jobs run only while
+ * this node's lease is live.
  *
  * <p>Shutdown is in two steps, in the order the host needs: {@link #stopClaiming()} first (no more
  * envelopes are taken from the store while the host drains), {@link #stop()} at the very end, after the
@@ -35,15 +37,24 @@ public final class DurabilityAgent {
     private final DurabilityJob incomingRecovery;
     private final DurabilityJob outgoingRecovery;
     private final ScheduledExecutorService threads;
+    private final ScheduledExecutorService leaseThread;
+    private final java.util.function.BooleanSupplier leaseLive;
     private volatile boolean claiming = true;
     /** Held while a claiming job runs: stopClaiming() waits on it. */
-    private final java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.locks.ReentrantLock claims;
     /** Set by start(): before it, a wake-up runs nothing (a host built but not started has no node id to claim with). */
     private volatile boolean started;
     private volatile boolean stopped;
 
-    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery, Lifecycle lifecycle) {
+    private DurabilityAgent(List<DurabilityJob> jobs, DurabilityJob incomingRecovery, DurabilityJob outgoingRecovery, Lifecycle lifecycle,
+                            java.util.concurrent.locks.ReentrantLock claims, java.util.function.BooleanSupplier leaseLive) {
         this.lifecycle = lifecycle;
+        this.claims = claims;
+        this.leaseLive = leaseLive;
+        ScheduledThreadPoolExecutor lease = new ScheduledThreadPoolExecutor(1, AgateThreads.named("agate-lease"));
+        lease.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        lease.setRemoveOnCancelPolicy(true);
+        this.leaseThread = lease;
         this.jobs = List.copyOf(jobs);
         this.incomingRecovery = incomingRecovery;
         this.outgoingRecovery = outgoingRecovery;
@@ -63,14 +74,30 @@ public final class DurabilityAgent {
         Recovery recovery = new Recovery(storage, endpoints, dispatcher, observers, deadLetters);
         RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::claimIncoming, recovery::deliverStored);
         RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
-        return new DurabilityAgent(List.of(
-                new HeartbeatJob(storage, membership),
-                new ReleaseDeadNodesJob(storage, membership),
+        java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
+        // Dropping what a dead incarnation held excludes claims: nothing claimed under it may slip into memory meanwhile.
+        java.util.function.IntSupplier dropInMemory = () -> {
+            claims.lock();
+            try {
+                return recovery.dropInMemory();
+            } finally {
+                claims.unlock();
+            }
+        };
+        DurabilityAgent[] agent = new DurabilityAgent[1];
+        Runnable wakeRecovery = () -> {
+            agent[0].wakeIncomingRecovery();
+            agent[0].wakeOutgoingRecovery();
+        };
+        agent[0] = new DurabilityAgent(List.of(
+                new HeartbeatJob(storage, membership, dropInMemory),
+                new LeaderJob(storage, membership, wakeRecovery),
                 incoming,
                 outgoing,
                 new FireScheduledJob(storage, recovery::deliverStored),
                 new CleanupJob(storage),
-                new FlushHandledMarksJob(storage)), incoming, outgoing, lifecycle);
+                new FlushHandledMarksJob(storage)), incoming, outgoing, lifecycle, claims, storage.lease()::isLive);
+        return agent[0];
     }
 
     public void start() {
@@ -84,7 +111,7 @@ public final class DurabilityAgent {
             return;
         }
         try {
-            threads.schedule(() -> runOnce(job), delay.toNanos(), TimeUnit.NANOSECONDS);
+            (job.ownThread() ? leaseThread : threads).schedule(() -> runOnce(job), delay.toNanos(), TimeUnit.NANOSECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             // stopping
         }
@@ -113,7 +140,7 @@ public final class DurabilityAgent {
             }
             claims.lock();
             try {
-                if (claiming && lifecycle.isTakingWork()) {
+                if (claiming && lifecycle.isTakingWork() && leaseLive.getAsBoolean()) {
                     job.run();
                 }
             } finally {
@@ -167,8 +194,9 @@ public final class DurabilityAgent {
     public void stop() {
         stopped = true;
         threads.shutdownNow();
+        leaseThread.shutdownNow();
         try {
-            if (!threads.awaitTermination(5, TimeUnit.SECONDS)) {
+            if (!threads.awaitTermination(5, TimeUnit.SECONDS) || !leaseThread.awaitTermination(1, TimeUnit.SECONDS)) {
                 log.warn("a durability job did not end within 5 s of the host closing");
             }
         } catch (InterruptedException e) {

@@ -27,6 +27,11 @@ abstract class DurabilityJob {
         return claims;
     }
 
+    /** Whether the job runs on a thread of its own, so that no other job's slow store call delays it. */
+    boolean ownThread() {
+        return false;
+    }
+
     /** One run; a failure is logged by the agent and the job runs again at its next turn. */
     abstract void run();
 }

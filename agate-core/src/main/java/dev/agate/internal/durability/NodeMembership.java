@@ -4,7 +4,6 @@ import dev.agate.AgateException;
 import dev.agate.MessageStoreStartException;
 import dev.agate.internal.AgateThreads;
 import dev.agate.internal.storage.DurableStorage;
-import dev.agate.spi.LeaderLock;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.StoreSetupException;
 import java.io.IOException;
@@ -19,9 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This host as a node of its store: {@link #join()} starts the store (trying again with backoff while it
- * fails) and registers the node; {@link #leave} gives back what the node owns and deregisters it;
- * {@link #close()} lets go of the leader lock and closes the store. The host calls them in its order:
- * leave only after draining, close only after the durability agent stopped.
+ * fails) and registers the node; {@link #leave} gives back what the node owns, gives up the leader's lease
+ * and deregisters the node; {@link #close()} closes the store. The host calls them in its order: leave
+ * only after draining, close only after the durability agent stopped.
  */
 public final class NodeMembership {
     private static final Logger log = LoggerFactory.getLogger(NodeMembership.class);
@@ -31,7 +30,8 @@ public final class NodeMembership {
     private final Duration startTimeout;
     /** How this node names itself in the registry: service, pid and host (looked up once: it can be slow). */
     private volatile String description;
-    private volatile LeaderLock leaderLock;
+    /** The term this node leads in, 0 when it does not lead: kept by the leader job. */
+    private volatile long term;
 
     public NodeMembership(String serviceName, DurableStorage storage, Duration startTimeout) {
         this.serviceName = serviceName;
@@ -48,9 +48,24 @@ public final class NodeMembership {
         return description;
     }
 
-    /** The lock of the store's leader, who declares nodes dead; null before {@link #join()}. */
-    LeaderLock leaderLock() {
-        return leaderLock;
+    /** The term this node leads the store in, 0 when another node leads (or none). */
+    public long term() {
+        return term;
+    }
+
+    void term(long term) {
+        this.term = term;
+    }
+
+    /**
+     * Registers this node as a new incarnation and makes its lease live. The store hands out an id never
+     * used before, so nothing an earlier incarnation wrote or still writes can pass for this one's.
+     */
+    int register() {
+        long sentAt = System.nanoTime();
+        int id = storage.call("registering this node", () -> storage.store().nodes().register(serviceName, description));
+        storage.lease().registered(id, sentAt);
+        return id;
     }
 
     /**
@@ -101,8 +116,7 @@ public final class NodeMembership {
         }
         description = serviceName + " pid " + ProcessHandle.current().pid() + " on " + localHostName();
         try {
-            storage.nodeId(storage.call("registering this node", () -> store.nodes().register(serviceName, description, storage.now())));
-            leaderLock = store.leaderLock();
+            register();
         } catch (RuntimeException e) {
             store.close();
             throw new AgateException("host '" + serviceName + "' could not register as a node of " + store.description() + ": "
@@ -160,6 +174,14 @@ public final class NodeMembership {
             }
             int released = storage.call("releasing what node " + node + " owns", () -> store.inbox().releaseOwnedBy(node)
                     + store.outbox().releaseOwnedBy(node));
+            long leading = term;
+            if (leading != 0) {
+                term = 0;
+                storage.call("giving up the leader's lease", () -> {
+                    store.nodes().resign(node, leading); // the next leader need not wait for it to run out
+                    return null;
+                });
+            }
             storage.call("deregistering node " + node, () -> {
                 store.nodes().deregister(node);
                 return null;
@@ -173,15 +195,9 @@ public final class NodeMembership {
         }
     }
 
-    /** Lets go of the leader lock and closes the store. */
+    /** Closes the store. */
     public void close() {
-        try {
-            if (leaderLock != null) {
-                leaderLock.release();
-            }
-        } finally {
-            storage.store().close();
-        }
+        storage.store().close();
     }
 
     /** A try at starting the store that was still waiting at the deadline. */

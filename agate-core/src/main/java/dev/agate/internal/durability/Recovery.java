@@ -45,6 +45,11 @@ final class Recovery {
         this.observers = observers;
     }
 
+    /** Drops the stored envelopes this host holds in memory, unhandled: this node's incarnation was declared dead. */
+    int dropInMemory() {
+        return endpoints.dropStored();
+    }
+
     /** Room for recovered incoming envelopes in the endpoint of {@code uri}; -1 when this host does not take them. */
     int roomFor(URI uri) {
         if (!endpoints.takesFromStore(uri)) {

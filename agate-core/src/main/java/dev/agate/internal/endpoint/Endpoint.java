@@ -40,6 +40,14 @@ public interface Endpoint {
      */
     boolean offer(Envelope envelope, Duration wait);
 
+    /**
+     * Drops, unhandled, the stored envelopes it holds in memory and has not started: this node's lease was
+     * lost and other nodes own them now. Returns how many; 0 for an endpoint that holds none.
+     */
+    default int dropStored() {
+        return 0;
+    }
+
     /** How many more envelopes it can take into memory now, for the durability agent's recovery. */
     int room();
 

@@ -150,6 +150,7 @@ final class LocalQueueEndpoint implements Endpoint {
             // Only signalStop() may end a worker: clear an interrupt that a handler left behind.
             Thread.interrupted();
             Envelope envelope;
+            int incarnation = durable != null ? durable.nodeId() : 0;
             try {
                 if (durable != null && durable.isPaused()) {
                     Thread.sleep(100); // the store failed moments ago: let it rest
@@ -162,6 +163,10 @@ final class LocalQueueEndpoint implements Endpoint {
             if (envelope == null) {
                 continue;
             }
+            if (durable != null && !leaseHolds(incarnation)) {
+                work.end(); // the incarnation that took it was declared dead: other nodes own it now
+                continue;
+            }
             try {
                 handler.handle(envelope, this);
             } catch (Throwable t) {
@@ -171,6 +176,37 @@ final class LocalQueueEndpoint implements Endpoint {
                 work.end();
             }
         }
+    }
+
+    /**
+     * Waits while this node's lease is not live (frozen, cut off, rejoining); false when the incarnation that
+     * took the envelope is gone, or the queue stops meanwhile (what this node owns is released when it closes).
+     */
+    private boolean leaseHolds(int incarnation) {
+        while (running) {
+            try {
+                if (durable.lease().awaitLive(incarnation, Duration.ofSeconds(1))) {
+                    return true;
+                }
+            } catch (InterruptedException e) {
+                continue; // only signalStop() ends a worker
+            }
+            if (durable.nodeId() != incarnation) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public int dropStored() {
+        if (durable == null) {
+            return 0;
+        }
+        List<Envelope> dropped = new ArrayList<>();
+        buffer.drainTo(dropped);
+        dropped.forEach(e -> work.end());
+        return dropped.size();
     }
 
     @Override

@@ -53,7 +53,7 @@ public final class DurableStorage {
     private final ReentrantLock suspectAttempts = new ReentrantLock();
     /** Outgoing rows deleted since cleanup last asked: churn of the outbox table, for {@link dev.agate.spi.StoreAdmin#afterCleanup}. */
     private final LongAdder deletedOutgoing = new LongAdder();
-    private volatile int nodeId;
+    private final NodeLease lease;
 
     public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
         this.store = store;
@@ -61,7 +61,8 @@ public final class DurableStorage {
         this.clock = clock;
         this.bodies = bodies;
         this.health = new StoreHealth(store.description());
-        this.writeBehind = new WriteBehind(store, settings, clock, health);
+        this.lease = new NodeLease(settings.nodeTimeout());
+        this.writeBehind = new WriteBehind(store, settings, clock, health, lease::incarnation);
     }
 
     public MessageStore store() {
@@ -76,12 +77,23 @@ public final class DurableStorage {
         return clock.instant();
     }
 
+    /** This node's current incarnation: the owner id its writes carry and check. */
     public int nodeId() {
-        return nodeId;
+        return lease.incarnation();
     }
 
-    public void nodeId(int id) {
-        this.nodeId = id;
+    /** This node's lease: whether it may act, and under which incarnation. */
+    public NodeLease lease() {
+        return lease;
+    }
+
+    /**
+     * Forgets what this node meant to write and suspected under an incarnation that was declared dead: its
+     * rows belong to other nodes now.
+     */
+    public void forgetIncarnation() {
+        writeBehind.forget();
+        suspects.clear();
     }
 
     /** Whether the store keeps this envelope as scheduled rather than incoming, at {@code now}. */
@@ -109,7 +121,7 @@ public final class DurableStorage {
                            boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
         Set<UUID> duplicates = write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
-                () -> store.inbox().store(transaction, endpoint, serialized, nodeId, now), applicationTransaction);
+                () -> store.inbox().store(transaction, endpoint, serialized, nodeId(), now), applicationTransaction);
         return withoutDuplicates(serialized, duplicates);
     }
 
@@ -122,7 +134,7 @@ public final class DurableStorage {
     public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
         Set<UUID> duplicates = write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(),
-                () -> store.outbox().store(transaction, serialized, nodeId), applicationTransaction);
+                () -> store.outbox().store(transaction, serialized, nodeId()), applicationTransaction);
         return withoutDuplicates(serialized, duplicates);
     }
 
@@ -173,12 +185,12 @@ public final class DurableStorage {
         Instant horizon = now.minus(settings.deduplicationHorizon());
         if (batch.stream().noneMatch(e -> firstSentBefore(e, horizon))) {
             Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
-                    () -> store.inbox().store(null, endpoint, batch, nodeId, now));
+                    () -> store.inbox().store(null, endpoint, batch, nodeId(), now));
             return new Received(duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList(), List.of());
         }
         return call("storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
             try (StoreTransaction transaction = store.begin()) {
-                Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId, now);
+                Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId(), now);
                 List<Envelope> fresh = new ArrayList<>();
                 List<DeadLetter> tooOld = new ArrayList<>();
                 for (Envelope envelope : batch) {
@@ -192,7 +204,7 @@ public final class DurableStorage {
                     DeadLetter letter = new DeadLetter(envelope, endpoint, "older than the deduplication horizon ("
                             + settings.deduplicationHorizon() + "): first sent " + firstSent(envelope) + ", it may have been"
                             + " handled already and its id forgotten; replay it if it was not", null, null, null, envelope.attempts(), now);
-                    store.deadLetters().moveFromInbox(transaction, letter, nodeId, expiresAt(letter), now.plus(settings.deduplicationHorizon()));
+                    store.deadLetters().moveFromInbox(transaction, letter, nodeId(), expiresAt(letter), now.plus(settings.deduplicationHorizon()));
                     tooOld.add(letter);
                 }
                 transaction.commit();
@@ -224,10 +236,10 @@ public final class DurableStorage {
     public boolean moveToOutbox(Envelope envelope) {
         return call("moving envelope " + envelope.id() + " to the outbox", () -> {
             try (StoreTransaction transaction = store.begin()) {
-                if (!store.inbox().remove(transaction, envelope.id(), nodeId)) {
+                if (!store.inbox().remove(transaction, envelope.id(), nodeId())) {
                     return false;
                 }
-                boolean moved = store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId).isEmpty();
+                boolean moved = store.outbox().store(transaction, List.of(bodies.serialized(envelope)), nodeId()).isEmpty();
                 transaction.commit();
                 return moved;
             }
@@ -236,25 +248,25 @@ public final class DurableStorage {
 
     /** Deletes an incoming envelope this node claimed and sent on from memory; false when it no longer owns it. */
     public boolean removeIncoming(UUID id) {
-        return call("removing envelope " + id + " from the inbox", () -> store.inbox().remove(null, id, nodeId));
+        return call("removing envelope " + id + " from the inbox", () -> store.inbox().remove(null, id, nodeId()));
     }
 
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
     public boolean markHandled(StoreTransaction transaction, UUID id) {
         return call("marking envelope " + id + " handled",
-                () -> store.inbox().markHandled(transaction, id, nodeId, keepIdUntil()));
+                () -> store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil()));
     }
 
     public void recordAttempts(UUID id, int attempts) {
         call("recording the attempts of envelope " + id, () -> {
-            store.inbox().recordAttempts(id, attempts);
+            store.inbox().recordAttempts(id, nodeId(), attempts);
             return null;
         });
     }
 
     /** False when this node no longer owns the envelope: another node took it over; nothing is changed. */
     public boolean scheduleRetry(UUID id, int attempts, Instant at) {
-        return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId, attempts, at));
+        return call("scheduling a retry of envelope " + id, () -> store.inbox().scheduleRetry(id, nodeId(), attempts, at));
     }
 
     /**
@@ -266,7 +278,7 @@ public final class DurableStorage {
         DeadLetter stored = new DeadLetter(bodies.serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
         return call("moving envelope " + letter.id() + " to the dead letters",
-                () -> store.deadLetters().moveFromInbox(null, stored, nodeId, expiresAt(letter), keepIdUntil()));
+                () -> store.deadLetters().moveFromInbox(null, stored, nodeId(), expiresAt(letter), keepIdUntil()));
     }
 
     /** Writes a dead letter for an envelope that has no incoming row (an outgoing one its destination refused). */
@@ -321,7 +333,7 @@ public final class DurableStorage {
         suspectAttempts.lock();
         try {
             suspects.remove(id);
-            if (!call("recording that a suspected attempt of envelope " + id + " starts", () -> store.inbox().recordSuspectStart(id, nodeId))) {
+            if (!call("recording that a suspected attempt of envelope " + id + " starts", () -> store.inbox().recordSuspectStart(id, nodeId()))) {
                 return false;
             }
             boolean crashed = false;
@@ -344,7 +356,7 @@ public final class DurableStorage {
     private void endSuspected(UUID id) {
         try {
             call("recording that a suspected attempt of envelope " + id + " ended", () -> {
-                store.inbox().recordSuspectEnd(id);
+                store.inbox().recordSuspectEnd(id, nodeId());
                 return null;
             });
         } catch (StoreUnavailableException e) {

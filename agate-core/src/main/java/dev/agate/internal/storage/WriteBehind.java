@@ -33,6 +33,8 @@ final class WriteBehind {
     private final Durability settings;
     private final Clock clock;
     private final StoreHealth health;
+    /** This node's current incarnation: every write checks that the rows are still its own. */
+    private final java.util.function.IntSupplier nodeId;
     private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingMarks = new AtomicInteger();
     private final ConcurrentLinkedQueue<UUID> pendingReleases = new ConcurrentLinkedQueue<>();
@@ -42,7 +44,8 @@ final class WriteBehind {
     private final ConcurrentLinkedQueue<UUID> pendingOutgoingDeletes = new ConcurrentLinkedQueue<>();
     private final ReentrantLock flushing = new ReentrantLock();
 
-    WriteBehind(MessageStore store, Durability settings, Clock clock, StoreHealth health) {
+    WriteBehind(MessageStore store, Durability settings, Clock clock, StoreHealth health, java.util.function.IntSupplier nodeId) {
+        this.nodeId = nodeId;
         this.store = store;
         this.settings = settings;
         this.clock = clock;
@@ -80,7 +83,7 @@ final class WriteBehind {
     void release(Collection<UUID> ids) {
         try {
             health.call("releasing " + ids.size() + " envelope(s)", () -> {
-                store.inbox().release(ids);
+                store.inbox().release(ids, nodeId.getAsInt());
                 return null;
             });
         } catch (StoreUnavailableException e) {
@@ -98,7 +101,7 @@ final class WriteBehind {
     void deleteOutgoing(Collection<UUID> ids) {
         try {
             health.call("deleting " + ids.size() + " sent envelope(s)", () -> {
-                store.outbox().delete(null, ids);
+                store.outbox().delete(null, ids, nodeId.getAsInt());
                 return null;
             });
         } catch (StoreUnavailableException e) {
@@ -141,7 +144,7 @@ final class WriteBehind {
             pendingMarks.addAndGet(-batch.size());
             try {
                 health.call("marking " + batch.size() + " envelope(s) handled", () -> {
-                    store.inbox().markHandled(null, batch, clock.instant().plus(settings.deduplicationHorizon()));
+                    store.inbox().markHandled(null, batch, nodeId.getAsInt(), clock.instant().plus(settings.deduplicationHorizon()));
                     return null;
                 });
             } catch (StoreUnavailableException e) {
@@ -171,13 +174,30 @@ final class WriteBehind {
         for (Map.Entry<Integer, List<UUID>> group : byAttempts.entrySet()) {
             try {
                 health.call("releasing " + group.getValue().size() + " outgoing envelope(s)", () -> {
-                    store.outbox().release(group.getValue(), group.getKey());
+                    store.outbox().release(group.getValue(), nodeId.getAsInt(), group.getKey());
                     return null;
                 });
             } catch (StoreUnavailableException e) {
                 group.getValue().forEach(i -> pendingOutgoingReleases.add(Map.entry(i, group.getKey())));
                 log.warn("{} outgoing envelope(s) wait to be released to any node: {}", group.getValue().size(), e.getMessage());
             }
+        }
+    }
+
+    /**
+     * Forgets every write that waits: they were for rows of an incarnation of this node that was declared dead,
+     * whose rows other nodes took over; written under the next incarnation they would change nothing anyway.
+     */
+    void forget() {
+        flushing.lock();
+        try {
+            handledMarks.clear();
+            pendingMarks.set(0);
+            pendingReleases.clear();
+            pendingOutgoingReleases.clear();
+            pendingOutgoingDeletes.clear();
+        } finally {
+            flushing.unlock();
         }
     }
 

@@ -116,6 +116,11 @@ public final class ListenerReceiver implements BatchReceiver {
         if (durably && durable.isPaused()) {
             return answer(Status.CANNOT_PROCESS, "the message store is unavailable: " + durable.lastFailure());
         }
+        if (durably && !durable.lease().isLive()) {
+            // Frozen moments ago, cut off from the store, or rejoining: what it stored now might be another node's already.
+            return answer(Status.CANNOT_PROCESS, "node " + durable.nodeId() + " of host '" + serviceName
+                    + "' has no live lease on its message store; it takes nothing until it renewed it or rejoined");
+        }
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {

@@ -85,6 +85,8 @@ public final class SendingAgent implements Endpoint {
     /** When it last took or delivered an envelope ({@link System#nanoTime()}), and whether its thread holds a batch. */
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile boolean holding;
+    /** The incarnation of this node that took the batch's envelopes (durable): the agent's thread only. */
+    private int batchIncarnation;
     private int failuresInARow;
     private int fullInARow;
     /** Pings made since the last acknowledged batch: the ping interval keeps growing across quick re-latches. */
@@ -242,6 +244,7 @@ public final class SendingAgent implements Endpoint {
             }
             batch.add(first);
             holding = true;
+            batchIncarnation = durable != null ? durable.nodeId() : 0;
         }
         long deadline = System.nanoTime() + settings.maximumBatchAge().toNanos();
         while (batch.size() < settings.batchSize()) {
@@ -259,6 +262,9 @@ public final class SendingAgent implements Endpoint {
     }
 
     private void sendBatch() throws InterruptedException {
+        if (durable != null && !leaseHolds()) {
+            return;
+        }
         dropExpired();
         while (!batch.isEmpty() && running && !latched) {
             List<Envelope> part = partSize == 0 ? List.copyOf(batch) : List.copyOf(batch.subList(0, Math.min(partSize, batch.size())));
@@ -271,6 +277,33 @@ public final class SendingAgent implements Endpoint {
             holding = false;
             lastUsedNanos = System.nanoTime();
         }
+    }
+
+    /**
+     * Whether this node may send its durable batch: waits up to a second while its lease is not live; drops
+     * the batch, unsent, when the incarnation that took it was declared dead (other nodes own its rows now).
+     */
+    private boolean leaseHolds() throws InterruptedException {
+        if (durable.lease().awaitLive(batchIncarnation, Duration.ofSeconds(1))) {
+            return true;
+        }
+        if (durable.nodeId() != batchIncarnation) {
+            log.debug("dropped {} envelope(s) for {} taken by node {}, declared dead since", batch.size(), uri, batchIncarnation);
+            batch.clear();
+            holding = false;
+            partSize = 0;
+        }
+        return false;
+    }
+
+    @Override
+    public int dropStored() {
+        if (durable == null) {
+            return 0;
+        }
+        List<Envelope> dropped = new ArrayList<>();
+        buffer.drainTo(dropped);
+        return dropped.size();
     }
 
     /** Sends the front of the batch; true when it made progress (acknowledged, dead-lettered or split), false to stop. */

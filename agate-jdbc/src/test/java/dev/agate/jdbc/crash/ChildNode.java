@@ -80,6 +80,32 @@ public final class ChildNode implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGSTOP: the process stops where it is, its sockets and database sessions stay open. */
+    public void freeze() throws Exception {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a frozen process goes on where it stopped. */
+    public void thaw() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
+    /** The lines the node printed so far. */
+    public List<String> lines() {
+        return List.copyOf(lines);
+    }
+
     /** Closes stdin, which makes the node close its host gracefully, and waits for it to exit. */
     public void stop() throws Exception {
         process.getOutputStream().close();

@@ -66,6 +66,26 @@ public final class Child implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** SIGSTOP: the process stops where it is; its sockets and database sessions stay open. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a frozen process goes on where it stopped. */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** SIGTERM: the shutdown hook closes the host gracefully. True when it exited in time. */
     public boolean terminate() throws InterruptedException {
         process.destroy();

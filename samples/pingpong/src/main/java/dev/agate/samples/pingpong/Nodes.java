@@ -1,7 +1,6 @@
 package dev.agate.samples.pingpong;
 
 import dev.agate.AgateHost;
-import dev.agate.Durability;
 import dev.agate.Listener;
 import dev.agate.jdbc.JdbcMessageStore;
 import java.time.Duration;
@@ -24,9 +23,7 @@ final class Nodes {
                 // Received batches are persisted before they are acknowledged; replies go through the outbox.
                 .listener(Listener.at("tcp://0.0.0.0:" + port).queue(queue).durable().replyUri("tcp://" + host + ":" + port).build())
                 .durableSenders()
-                // A killed node's envelopes are taken over 5 s after its last heartbeat (default 30 s).
-                .durability(Durability.defaults().heartbeat(Duration.ofSeconds(1), Duration.ofSeconds(5))
-                        .recoveryInterval(Duration.ofMillis(500)))
+                // Default durability: a killed, frozen or cut-off node's envelopes are taken over within seconds.
                 .shutdownTimeout(Duration.ofSeconds(10));
     }
 }

@@ -35,17 +35,45 @@ final class Pinger {
                 + " continuing at " + next);
         for (; sent < pings && host.isRunning(); sent++, next++) {
             long id = next;
-            host.inTransaction(dataSource, (connection, outbox) -> {
-                Ledger.record(connection, "ping_sent", id);
-                outbox.send(new Ping(id));
-                return null;
-            });
+            sendOnce(host, dataSource, id);
             if (intervalMillis > 0) {
                 Thread.sleep(intervalMillis);
             }
         }
         System.out.println("PINGS SENT " + sent);
         return host;
+    }
+
+    /**
+     * Records and sends ping {@code id} in one transaction; while the database fails, tries again. A failed
+     * commit may have gone through (the connection dropped as the server answered), so before each new try
+     * the ledger is asked whether the ping is there already: it is sent once either way.
+     */
+    private static void sendOnce(AgateHost host, javax.sql.DataSource dataSource, long id) throws InterruptedException {
+        while (true) {
+            try {
+                if (!recorded(dataSource, id)) {
+                    host.inTransaction(dataSource, (connection, outbox) -> {
+                        Ledger.record(connection, "ping_sent", id);
+                        outbox.send(new Ping(id));
+                        return null;
+                    });
+                }
+                return;
+            } catch (RuntimeException | SQLException e) {
+                if (!host.isRunning()) {
+                    throw new IllegalStateException("the pinger's host stopped", e);
+                }
+                System.err.println("ping " + id + " not sent (" + e.getMessage() + "); trying again in 500 ms");
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    private static boolean recorded(javax.sql.DataSource dataSource, long id) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return Ledger.count(connection, "SELECT COUNT(*) FROM ping_sent WHERE ping_id = " + id) > 0;
+        }
     }
 
     @Handler

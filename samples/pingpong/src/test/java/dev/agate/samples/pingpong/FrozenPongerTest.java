@@ -1,0 +1,107 @@
+package dev.agate.samples.pingpong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two pongers on one PostgreSQL database, on default settings; the pinger talks to the first. The first is
+ * frozen (SIGSTOP) twice while pings flow: each time the second finishes, within 10 s, the pings the
+ * frozen one had received and not handled; the frozen one, woken (SIGCONT), finds its lease lost, drops
+ * what it held and rejoins, and the pings the pinger held back meanwhile flow again. At the end every ping
+ * was handled once and answered once. {@code -Dpingpong.freeze.seconds=40} freezes as long as the
+ * acceptance checks do (default 12).
+ */
+class FrozenPongerTest {
+    private static final int PINGS = 400;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theTwinFinishesAFrozenPongersPingsWithinTenSecondsAndNothingIsHandledTwice() throws Exception {
+        int freezeSeconds = Integer.getInteger("pingpong.freeze.seconds", 12);
+        String name = "agate_frozen_" + Long.toHexString(System.nanoTime());
+        String pongerDb = "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres";
+        String pingerDb = "jdbc:sqlite:" + dir.resolve("pinger.db");
+        admin("CREATE DATABASE " + name);
+        Path log = dir.resolve("nodes.log");
+        int portA = Demo.freePort();
+        List<Long> finishedMs = new ArrayList<>();
+        try (Child b = Child.start("ponger-b", log, "PONGER", "ponger", "--db", pongerDb, "--listen", String.valueOf(Demo.freePort()));
+             Child a = Child.start("ponger-a", log, "PONGER", "ponger", "--db", pongerDb, "--listen", String.valueOf(portA));
+             Child pinger = Child.start("pinger", log, "PINGER", "pinger", "--db", pingerDb, "--listen", String.valueOf(Demo.freePort()),
+                     "--ponger", "tcp://localhost:" + portA, "--pings", String.valueOf(PINGS), "--interval-ms", "20")) {
+            for (int freeze = 1; freeze <= 2; freeze++) {
+                awaitCount(pongerDb, "SELECT COUNT(*) FROM ping_handled", PINGS * freeze / 3);
+                // Freeze it, if the moment can be caught within 5 s, while it holds received pings not yet handled.
+                long catchUntil = System.currentTimeMillis() + 5_000;
+                while (count(pongerDb, "SELECT COUNT(*) FROM agate_incoming_envelopes WHERE status = 'Incoming'") == 0
+                        && System.currentTimeMillis() < catchUntil) {
+                    Thread.onSpinWait();
+                }
+                a.freeze();
+                long t0 = System.nanoTime();
+                long heldAtFreeze = count(pongerDb, "SELECT COUNT(*) FROM agate_incoming_envelopes WHERE status = 'Incoming'");
+                // The pinger cannot reach the frozen ponger, so every incoming ping now is one it had received.
+                awaitCount(pongerDb, "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM agate_incoming_envelopes WHERE status = 'Incoming'", 1);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                finishedMs.add(ms);
+                System.out.printf("frozen ponger: freeze %d held %d received ping(s), finished by its twin after %d ms%n", freeze, heldAtFreeze, ms);
+                Thread.sleep(Math.max(0, freezeSeconds * 1000L - ms));
+                a.thaw();
+            }
+            Tally end = awaitAll(pingerDb, pongerDb);
+            System.out.printf("frozen ponger: freezes=2 freezeSeconds=%d finishedByTwinMs=%s %s%n", freezeSeconds, finishedMs, end);
+            assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
+            assertThat(finishedMs).as("the twin finished the frozen ponger's pings within 10 s").allMatch(ms -> ms < 10_000);
+            assertThat(a.isAlive() && b.isAlive() && pinger.isAlive()).isTrue();
+        } finally {
+            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    static Tally awaitAll(String pingerDb, String pongerDb) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        Tally last = null;
+        while (System.currentTimeMillis() < deadline) {
+            last = Tally.read(pingerDb, pongerDb);
+            if (last.sent() == PINGS && last.answeredDistinct() == PINGS && last.handledDistinct() == PINGS) {
+                Thread.sleep(1_000);
+                return Tally.read(pingerDb, pongerDb);
+            }
+            Thread.sleep(200);
+        }
+        return last;
+    }
+
+    static void awaitCount(String db, String query, long atLeast) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (count(db, query) < atLeast) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(query + " stayed below " + atLeast);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    static long count(String db, String query) throws Exception {
+        try (Connection connection = DriverManager.getConnection(db)) {
+            return Ledger.count(connection, query);
+        }
+    }
+
+    static void admin(String sql) throws Exception {
+        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
+             Statement statement = admin.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+}
