@@ -14,8 +14,11 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code agate storage counts|release}: what the store holds, and handing every envelope back to any node. */
-@Command(name = "storage", description = "Count the stored envelopes, or release them all to any node.")
+/**
+ * {@code agate storage counts|nodes|release}: what the store holds, which nodes share it and who leads, and
+ * handing every envelope back to any node.
+ */
+@Command(name = "storage", description = "Count the stored envelopes, list the nodes and the leader, or release every envelope to any node.")
 final class StorageCommand implements Runnable {
     @ParentCommand
     AgateCli root;
@@ -25,7 +28,36 @@ final class StorageCommand implements Runnable {
 
     @Override
     public void run() {
-        throw CommandException.usage("name a storage command: counts or release (see: agate storage --help)");
+        throw CommandException.usage("name a storage command: counts, nodes or release (see: agate storage --help)");
+    }
+
+    @Command(name = "nodes", description = "List the registered nodes with the age of their lease (database time), and the"
+            + " leader's lease: its node, term and how long it still runs.")
+    int nodes() {
+        try (JdbcMessageStore store = root.storeSettings().openChecked()) {
+            java.time.Instant now = store.databaseTime();
+            java.util.List<dev.agate.spi.NodeRegistry.Node> nodes = store.nodes().nodes();
+            dev.agate.spi.NodeRegistry.Leader leader = store.nodes().leader();
+            StringBuilder text = new StringBuilder();
+            text.append(String.format("%-8s %-14s %s%n", "node", "lease age", "description"));
+            for (dev.agate.spi.NodeRegistry.Node node : nodes) {
+                text.append(String.format("%-8d %-14s %s%n", node.id(),
+                        java.time.Duration.between(node.heartbeatAt(), now).toMillis() + " ms", node.description()));
+            }
+            if (nodes.isEmpty()) {
+                text.append("(no node registered)\n");
+            }
+            if (leader == null) {
+                text.append("\nleader: nobody has led yet\n");
+            } else {
+                long left = leader.expiresAt() == null ? -1 : java.time.Duration.between(now, leader.expiresAt()).toMillis();
+                text.append("\nleader: node ").append(leader.nodeId()).append(", term ").append(leader.term())
+                        .append(left < 0 ? ", lease run out (the next node to try takes it)" : ", lease runs " + left + " ms more").append('\n');
+            }
+            out().print(text);
+            out().flush();
+            return 0;
+        }
     }
 
     @Command(name = "counts", description = "Count incoming, scheduled, handled and outgoing envelopes and dead letters,"

@@ -77,6 +77,23 @@ class StorageCommandTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void nodesListsEachNodeWithTheAgeOfItsLeaseAndTheLeader(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            int node = seed(db.url);
+            assertThat(Cli.run("storage", "nodes", "--db", db.url).out()).contains("leader: nobody has led yet");
+            Seed.into(db.url, store -> store.nodes().lead(node, Duration.ofMinutes(1)));
+
+            Cli.Result result = Cli.run("storage", "nodes", "--db", db.url);
+
+            assertThat(result.exitCode()).as(result.toString()).isZero();
+            assertThat(result.out()).containsPattern("(?m)^" + node + " +\\d+ ms +test node$").doesNotContain("(no node")
+                    .containsPattern("(?m)^leader: node " + node + ", term 1, lease runs \\d+ ms more$");
+            assertThat(result.err()).isEmpty();
+        }
+    }
+
     private static JsonNode json(Cli.Result result) throws Exception {
         assertThat(result.exitCode()).as(result.toString()).isZero();
         return new ObjectMapper().readTree(result.out());

@@ -67,6 +67,15 @@ final class Jdbc {
         return released;
     }
 
+    /** The database's clock, which leases are timed by. */
+    java.time.Instant databaseTime(Connection c) throws SQLException {
+        try (PreparedStatement query = c.prepareStatement("SELECT " + dialect.currentTime() + " AS store_time");
+             ResultSet result = query.executeQuery()) {
+            result.next();
+            return dialect.getTime(result, "store_time");
+        }
+    }
+
     /** How long a lease statement may wait for the server's answer before its connection is given up. */
     static final int LEASE_NETWORK_TIMEOUT_MILLIS = 10_000;
 

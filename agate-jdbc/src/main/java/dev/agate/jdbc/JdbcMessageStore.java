@@ -292,6 +292,11 @@ public final class JdbcMessageStore implements MessageStore {
         return deadLetters;
     }
 
+    /** The database's current time, which the nodes' leases are timed by. */
+    public java.time.Instant databaseTime() {
+        return jdbc.inTransaction("reading the database's time", jdbc::databaseTime);
+    }
+
     @Override
     public NodeRegistry nodes() {
         return nodes;

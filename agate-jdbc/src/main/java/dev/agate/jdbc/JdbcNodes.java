@@ -125,7 +125,7 @@ final class JdbcNodes implements NodeRegistry {
 
     private long lead(Connection c, int nodeId, Duration lease) throws SQLException {
         jdbc.dialect.beginLeaderWork(c);
-        Instant now = now(c);
+        Instant now = jdbc.databaseTime(c);
         // term first: MariaDB assigns left to right, and the CASE must see the holder before it changes.
         String sql = "UPDATE " + leader + " SET term = CASE WHEN node_id = ? THEN term ELSE term + 1 END, node_id = ?, expires_at = ?"
                 + " WHERE " + LEADER_ROW + " AND (node_id = ? OR expires_at IS NULL OR expires_at < ?"
@@ -151,7 +151,7 @@ final class JdbcNodes implements NodeRegistry {
         try {
             jdbc.inTransactionOrThrow(c -> {
                 Leader holder = leader(c); // a plain read: not blocked by the lock
-                if (holder != null && holder.nodeId() != nodeId && holder.expiresAt() != null && holder.expiresAt().isBefore(now(c))) {
+                if (holder != null && holder.nodeId() != nodeId && holder.expiresAt() != null && holder.expiresAt().isBefore(jdbc.databaseTime(c))) {
                     endSessions(c, holder.nodeId());
                 }
                 return null;
@@ -193,7 +193,7 @@ final class JdbcNodes implements NodeRegistry {
     public Released releaseDead(int nodeId, long term, Duration nodeTimeout, Duration lease, boolean orphans) {
         return JdbcInbox.claimRetrying(jdbc, "releasing the envelopes of dead nodes", jdbc.bounded(c -> {
             jdbc.dialect.beginLeaderWork(c);
-            Instant now = now(c);
+            Instant now = jdbc.databaseTime(c);
             // The fence: renews this leader's lease only if it still holds it, and keeps its row locked until commit.
             try (PreparedStatement renew = c.prepareStatement(jdbc.dialect.boundedLockWait("UPDATE " + leader + " SET expires_at = ? WHERE "
                     + LEADER_ROW + " AND node_id = ? AND term = ? AND expires_at >= ?"))) {
@@ -268,14 +268,5 @@ final class JdbcNodes implements NodeRegistry {
             }
         }
         return owners;
-    }
-
-    /** The database's clock. */
-    private Instant now(Connection c) throws SQLException {
-        try (PreparedStatement query = c.prepareStatement("SELECT " + jdbc.dialect.currentTime() + " AS store_time");
-             ResultSet result = query.executeQuery()) {
-            result.next();
-            return jdbc.dialect.getTime(result, "store_time");
-        }
     }
 }

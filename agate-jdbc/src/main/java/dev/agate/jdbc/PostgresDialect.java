@@ -128,10 +128,7 @@ final class PostgresDialect extends Dialect {
         connection.setAutoCommit(true);
     }
 
-    /**
-     * The two-key advisory lock: the first key is Agate's, the second the hash of the table names, so
-     * stores with different prefixes or schemas on one database elect their leaders apart.
-     */
+    /** The wait for the lease row's lock, bounded for this transaction only. */
     @Override
     void beginLeaderWork(Connection connection) throws SQLException {
         try (PreparedStatement set = connection.prepareStatement("SET LOCAL lock_timeout = '" + LEASE_LOCK_WAIT_SECONDS + "s'")) {

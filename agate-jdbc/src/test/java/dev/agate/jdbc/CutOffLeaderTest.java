@@ -3,7 +3,7 @@ package dev.agate.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.agate.jdbc.crash.BlackHoleProxy;
+import dev.agate.testing.BlackHoleProxy;
 import dev.agate.jdbc.crash.ChildNode;
 import dev.agate.jdbc.crash.LeaseNode;
 import java.nio.file.Files;

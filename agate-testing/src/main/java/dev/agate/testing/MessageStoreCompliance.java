@@ -59,7 +59,7 @@ import org.junit.jupiter.api.Test;
  * kit; the tests are grouped by part of the SPI below. Each test gets a fresh, started, empty store from
  * {@link #newStore()} and gives it back to {@link #disposeStore}. A store that several processes can
  * share (a database) also returns a second instance from {@link #newStoreOnTheSameDatabase()}: the races
- * then spread their claimers over both instances, as two nodes would, and the leader lock is contested
+ * then spread their claimers over both instances, as two nodes would, and the leader's lease is contested
  * across them. Times are whole milliseconds, the precision every store keeps. Randomized tests print
  * their seed; set the system property {@code agate.compliance.seed} to run one again with it.
  *

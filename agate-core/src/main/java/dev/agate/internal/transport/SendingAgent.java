@@ -49,7 +49,16 @@ import org.slf4j.LoggerFactory;
  * most the buffer. "Cannot deserialize" is final for that envelope: a batch is split until the envelope
  * the receiver refuses is alone, and that one goes to the dead letters. Every accepted envelope is
  * counted in the host's {@link WorkTracker} until it is acknowledged, dead-lettered, expired or handed
- * back to the store, so a graceful close waits for what is in flight.
+ * back to the store, so a graceful close waits for what is in flight. A durable batch is sent only while
+ * this node's lease holds; a batch taken by an incarnation that was declared dead since is dropped unsent
+ * (other nodes own its rows now).
+ *
+ * <p>Why one class past 500 lines: the batch, its split size, the latch and the counters of failures and
+ * pings belong to the agent's one thread and change together at each answer; split across classes they
+ * would be shared state. Locks: {@code start}, {@code signalStop} and the abandoning of a long-latched
+ * on-demand sender synchronize on the agent only to order the thread's start and the one stop; senders meet the thread through the buffer, a
+ * {@link LinkedBlockingQueue}; the flags other threads read ({@code latched}, {@code running},
+ * {@code holding}) are volatile.
  */
 public final class SendingAgent implements Endpoint {
     private static final Logger log = LoggerFactory.getLogger(SendingAgent.class);

@@ -75,7 +75,7 @@ final class Services {
                 .durableLocalQueues()                                   // every local queue not declared otherwise
                 .localQueue(LocalQueue.builder("audit").durable().capacity(500).build())
                 .store(JdbcMessageStore.builder("jdbc:postgresql://db/bank?user=app").build())
-                .durability(Durability.defaults().heartbeat(Duration.ofSeconds(5), Duration.ofSeconds(30)))
+                .durability(Durability.defaults().heartbeat(Duration.ofSeconds(2), Duration.ofSeconds(10))) // a longer lease than the default 5 s
                 .start();
         return host;
     }

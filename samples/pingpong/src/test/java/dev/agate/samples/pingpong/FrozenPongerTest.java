@@ -8,11 +8,12 @@ import java.sql.DriverManager;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Two pongers on one PostgreSQL database, on default settings; the pinger talks to the first. The first is
+ * Two pongers on one PostgreSQL (or MariaDB) database, on default settings; the pinger talks to the first. The first is
  * frozen (SIGSTOP) twice while pings flow: each time the second finishes, within 10 s, the pings the
  * frozen one had received and not handled; the frozen one, woken (SIGCONT), finds its lease lost, drops
  * what it held and rejoins, and the pings the pinger held back meanwhile flow again. At the end every ping
@@ -25,13 +26,13 @@ class FrozenPongerTest {
     @TempDir
     Path dir;
 
-    @Test
-    void theTwinFinishesAFrozenPongersPingsWithinTenSecondsAndNothingIsHandledTwice() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"postgres", "mariadb"})
+    void theTwinFinishesAFrozenPongersPingsWithinTenSecondsAndNothingIsHandledTwice(String database) throws Exception {
         int freezeSeconds = Integer.getInteger("pingpong.freeze.seconds", 12);
-        String name = "agate_frozen_" + Long.toHexString(System.nanoTime());
-        String pongerDb = "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres";
+        ServerDatabases servers = new ServerDatabases(database);
+        String pongerDb = servers.create("agate_frozen");
         String pingerDb = "jdbc:sqlite:" + dir.resolve("pinger.db");
-        admin("CREATE DATABASE " + name);
         Path log = dir.resolve("nodes.log");
         int portA = Demo.freePort();
         List<Long> finishedMs = new ArrayList<>();
@@ -54,17 +55,17 @@ class FrozenPongerTest {
                 awaitCount(pongerDb, "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM agate_incoming_envelopes WHERE status = 'Incoming'", 1);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 finishedMs.add(ms);
-                System.out.printf("frozen ponger: freeze %d held %d received ping(s), finished by its twin after %d ms%n", freeze, heldAtFreeze, ms);
+                System.out.printf("frozen ponger %s: freeze %d held %d received ping(s), finished by its twin after %d ms%n", database, freeze, heldAtFreeze, ms);
                 Thread.sleep(Math.max(0, freezeSeconds * 1000L - ms));
                 a.thaw();
             }
             Tally end = awaitAll(pingerDb, pongerDb);
-            System.out.printf("frozen ponger: freezes=2 freezeSeconds=%d finishedByTwinMs=%s %s%n", freezeSeconds, finishedMs, end);
+            System.out.printf("frozen ponger %s: freezes=2 freezeSeconds=%d finishedByTwinMs=%s %s%n", database, freezeSeconds, finishedMs, end);
             assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
             assertThat(finishedMs).as("the twin finished the frozen ponger's pings within 10 s").allMatch(ms -> ms < 10_000);
             assertThat(a.isAlive() && b.isAlive() && pinger.isAlive()).isTrue();
         } finally {
-            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            servers.close();
         }
     }
 

@@ -29,13 +29,13 @@ class PingPongChaosTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {"sqlite", "postgres"})
+    @ValueSource(strings = {"sqlite", "postgres", "mariadb"})
     void everyPingIsHandledOnceAndAnsweredOnceThroughRandomKills(String database) throws Exception {
         long seed = Long.getLong("chaos.seed", System.nanoTime());
         Random random = new Random(seed);
-        List<String> databases = new ArrayList<>();
-        String pingerDb = database(database, "pinger", databases);
-        String pongerDb = database(database, "ponger", databases);
+        ServerDatabases servers = database.equals("sqlite") ? null : new ServerDatabases(database);
+        String pingerDb = database(database, "pinger", servers);
+        String pongerDb = database(database, "ponger", servers);
         Path log = dir.resolve("nodes.log");
         int pongerPort = Demo.freePort();
         int pingerPort = Demo.freePort();
@@ -68,7 +68,9 @@ class PingPongChaosTest {
             for (Child node : nodes) {
                 node.close();
             }
-            dropAll(databases);
+            if (servers != null) {
+                servers.close();
+            }
         }
     }
 
@@ -90,29 +92,11 @@ class PingPongChaosTest {
         return last;
     }
 
-    private String database(String kind, String node, List<String> created) throws Exception {
-        if (kind.equals("sqlite")) {
+    private String database(String kind, String node, ServerDatabases servers) throws Exception {
+        if (servers == null) {
             Files.createDirectories(dir);
             return "jdbc:sqlite:" + dir.resolve(node + ".db");
         }
-        String name = "agate_chaos_" + node + "_" + Long.toHexString(System.nanoTime());
-        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
-             Statement statement = admin.createStatement()) {
-            statement.execute("CREATE DATABASE " + name);
-        }
-        created.add(name);
-        return "jdbc:postgresql://127.0.0.1:5432/" + name + "?user=postgres";
-    }
-
-    private static void dropAll(List<String> databases) throws Exception {
-        if (databases.isEmpty()) {
-            return;
-        }
-        try (Connection admin = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres");
-             Statement statement = admin.createStatement()) {
-            for (String name : databases) {
-                statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
-            }
-        }
+        return servers.create("agate_chaos_" + node);
     }
 }

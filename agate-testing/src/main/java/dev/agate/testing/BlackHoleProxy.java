@@ -1,4 +1,4 @@
-package dev.agate.jdbc.crash;
+package dev.agate.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,6 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * sends waits in the socket buffers, its answers never come, and every connection stays open. New
  * connections are accepted and go nowhere. {@link #restore()} forwards again; a side that was closed
  * meanwhile (a session the server ended) is closed on the other side too.
+ *
+ * <p>For fault-injection tests: point a node's JDBC URL (or a sender's address) at {@link #port()} instead
+ * of the server's. Each connection takes two threads. Thread-safe; {@link #close()} closes every connection.
  */
 public final class BlackHoleProxy implements AutoCloseable {
     private final ServerSocket server;
@@ -25,6 +28,7 @@ public final class BlackHoleProxy implements AutoCloseable {
     private volatile boolean blackHoled;
     private volatile boolean closed;
 
+    /** Listens on a free loopback port and forwards each connection to {@code targetHost:targetPort}. */
     public BlackHoleProxy(String targetHost, int targetPort) throws IOException {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
@@ -34,6 +38,7 @@ public final class BlackHoleProxy implements AutoCloseable {
         acceptor.start();
     }
 
+    /** The loopback port clients connect to. */
     public int port() {
         return server.getLocalPort();
     }
@@ -110,6 +115,7 @@ public final class BlackHoleProxy implements AutoCloseable {
         }
     }
 
+    /** Stops listening and closes every connection, both sides. */
     @Override
     public void close() throws IOException {
         closed = true;
