@@ -7,9 +7,9 @@ import java.util.NoSuchElementException;
 final class Scenarios {
     private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
             new OutboxLocalScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
-            TcpScenario.lightweight(), new SoakScenario());
-    /** Run only when named: minutes long. */
-    private static final List<String> ON_REQUEST = List.of(SoakScenario.NAME);
+            TcpScenario.lightweight(), new SoakScenario(), new LeasesScenario());
+    /** Run only when named: minutes long, or no throughput row. */
+    private static final List<String> ON_REQUEST = List.of(SoakScenario.NAME, LeasesScenario.NAME);
 
     private Scenarios() {
     }
