@@ -34,9 +34,11 @@ public interface NodeRegistry {
 
     /**
      * What one {@link #releaseDead} changed: the nodes declared dead, and the rows of owners that are no
-     * registered node at all (an incarnation declared dead earlier that wrote on before it knew).
+     * registered node at all (an incarnation declared dead earlier that wrote on before it knew). {@code more}:
+     * the store releases a bounded number of rows per call, so that the leader's transaction stays short, and
+     * left some for the next look for orphans.
      */
-    record Released(List<DeadNode> dead, int orphanIncoming, int orphanOutgoing) {
+    record Released(List<DeadNode> dead, int orphanIncoming, int orphanOutgoing, boolean more) {
     }
 
     /**
@@ -78,8 +80,8 @@ public interface NodeRegistry {
      * The leader's work, fenced by its lease, in one transaction: first renews the lease of {@code nodeId} in
      * {@code term} (and stops, changing nothing, when it does not hold it unexpired: it was deposed), then
      * declares dead every node whose last renewal is older than {@code nodeTimeout} in the store's time,
-     * except the leader: their incoming and scheduled envelopes and outgoing envelopes go to any node (owner
-     * 0) and they are deregistered. Then, when {@code orphans}, envelopes owned by an id that is no registered
+     * except the leader and a node whose renewal is under way: each is deregistered, then its incoming and
+     * outgoing envelopes go to any node (owner 0). Then, when {@code orphans}, envelopes owned by an id that is no registered
      * node, and was handed out before this call began, go to any node too (that look reads every owned row,
      * so the caller does it less often).
      *

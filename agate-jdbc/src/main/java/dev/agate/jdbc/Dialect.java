@@ -145,6 +145,16 @@ abstract class Dialect {
         return sql;
     }
 
+    /** Whether a statement failed because a lock it waited for was not granted in time. */
+    boolean isLockTimeout(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && ("55P03".equals(sql.getSQLState()) || sql.getErrorCode() == 1205)) {
+                return true; // PostgreSQL lock_not_available; MariaDB ER_LOCK_WAIT_TIMEOUT
+            }
+        }
+        return false;
+    }
+
     /** How long a leader's statement waits for the lease row's lock. */
     static final int LEASE_LOCK_WAIT_SECONDS = 2;
 

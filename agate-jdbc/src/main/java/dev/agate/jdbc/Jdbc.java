@@ -43,12 +43,14 @@ final class Jdbc {
 
     /**
      * Gives the rows of {@code table} matching {@code where} (its one parameter: {@code ownerId}) that no other
-     * session holds locked to owner 0, in the caller's transaction; returns how many.
+     * session holds locked to owner 0, at most {@code limit}, in the caller's transaction; returns how many.
      */
-    int releaseUnlocked(Connection c, String table, String where, int ownerId) throws SQLException {
+    int releaseUnlocked(Connection c, String table, String where, int ownerId, int limit) throws SQLException {
         List<UUID> ids = new ArrayList<>();
-        try (PreparedStatement query = c.prepareStatement("SELECT id FROM " + table + " WHERE " + where + dialect.claimLockClause())) {
+        String sql = "SELECT id FROM " + table + " WHERE " + where + " LIMIT ?" + dialect.claimLockClause();
+        try (PreparedStatement query = c.prepareStatement(sql)) {
             query.setInt(1, ownerId);
+            query.setInt(2, limit);
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     ids.add(dialect.getUuid(rows, "id"));
@@ -57,8 +59,8 @@ final class Jdbc {
         }
         int released = 0;
         for (List<UUID> chunk : chunks(ids)) {
-            String sql = "UPDATE " + table + " SET owner_id = 0 WHERE id IN (" + placeholders(chunk.size()) + ") AND owner_id = ?";
-            try (PreparedStatement update = c.prepareStatement(sql)) {
+            String give = "UPDATE " + table + " SET owner_id = 0 WHERE id IN (" + placeholders(chunk.size()) + ") AND owner_id = ?";
+            try (PreparedStatement update = c.prepareStatement(give)) {
                 bindIds(update, 1, chunk);
                 update.setInt(1 + chunk.size(), ownerId);
                 released += update.executeUpdate();
@@ -78,30 +80,6 @@ final class Jdbc {
 
     /** How long a lease statement may wait for the server's answer before its connection is given up. */
     static final int LEASE_NETWORK_TIMEOUT_MILLIS = 10_000;
-
-    /**
-     * Runs {@code work} with the connection's network timeout bounded (then set back): a lease statement on
-     * a network that stopped forwarding must fail, not wait for TCP to give up, which takes minutes or hours.
-     * Drivers that cannot bound it (SQLite has no network) run it as it is.
-     */
-    <T> Work<T> bounded(Work<T> work) {
-        return c -> {
-            int before;
-            try {
-                before = c.getNetworkTimeout();
-                c.setNetworkTimeout(Runnable::run, LEASE_NETWORK_TIMEOUT_MILLIS);
-            } catch (java.sql.SQLFeatureNotSupportedException | UnsupportedOperationException | AbstractMethodError e) {
-                return work.run(c);
-            }
-            try {
-                return work.run(c);
-            } finally {
-                if (!c.isClosed()) {
-                    c.setNetworkTimeout(Runnable::run, before);
-                }
-            }
-        };
-    }
 
     interface Work<T> {
         T run(Connection connection) throws SQLException;
@@ -130,8 +108,31 @@ final class Jdbc {
 
     /** Like {@link #inTransaction(String, Work)} but lets the SQLException through, for callers that retry on it. */
     <T> T inTransactionOrThrow(Work<T> work) throws SQLException {
+        return transact(work, false);
+    }
+
+    /**
+     * A transaction whose every wait for the server, its commit included, is bounded by
+     * {@link #LEASE_NETWORK_TIMEOUT_MILLIS}: a lease statement on a network that stopped forwarding must
+     * fail, not wait for TCP to give up, which takes minutes or hours. The connection is given up then.
+     * Drivers that cannot bound it (SQLite has no network) run it as it is.
+     */
+    <T> T inBoundedTransactionOrThrow(Work<T> work) throws SQLException {
+        return transact(work, true);
+    }
+
+    <T> T inBoundedTransaction(String operation, Work<T> work) {
+        try {
+            return inBoundedTransactionOrThrow(work);
+        } catch (SQLException e) {
+            throw failure(operation, e);
+        }
+    }
+
+    private <T> T transact(Work<T> work, boolean bounded) throws SQLException {
         Connection connection = dataSource.getConnection();
         boolean reusable = false;
+        int networkTimeout = bounded ? boundNetworkWait(connection) : -1;
         try {
             connection.setAutoCommit(false);
             T result;
@@ -145,11 +146,29 @@ final class Jdbc {
             reusable = true;
             return result;
         } finally {
+            if (reusable && networkTimeout >= 0) {
+                try {
+                    connection.setNetworkTimeout(Runnable::run, networkTimeout);
+                } catch (SQLException e) {
+                    reusable = false;
+                }
+            }
             if (reusable) {
                 connection.close();
             } else {
                 discard(connection);
             }
+        }
+    }
+
+    /** Bounds the connection's waits for the server; returns the timeout to restore, or -1 when the driver cannot. */
+    private static int boundNetworkWait(Connection connection) {
+        try {
+            int before = connection.getNetworkTimeout();
+            connection.setNetworkTimeout(Runnable::run, LEASE_NETWORK_TIMEOUT_MILLIS);
+            return before;
+        } catch (SQLException | UnsupportedOperationException | AbstractMethodError e) {
+            return -1;
         }
     }
 

@@ -260,13 +260,18 @@ final class JdbcInbox implements Inbox {
      * claimers that collided do not collide again in step.
      */
     static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work) {
+        return claimRetrying(jdbc, operation, false, work);
+    }
+
+    /** {@link #claimRetrying(Jdbc, String, Jdbc.Work)}; {@code bounded}: see {@link Jdbc#inBoundedTransactionOrThrow}. */
+    static <T> T claimRetrying(Jdbc jdbc, String operation, boolean bounded, Jdbc.Work<T> work) {
         Jdbc.Work<T> isolated = c -> {
             jdbc.dialect.beginClaim(c);
             return work.run(c);
         };
         for (int attempt = 1; ; attempt++) {
             try {
-                return jdbc.inTransactionOrThrow(isolated);
+                return bounded ? jdbc.inBoundedTransactionOrThrow(isolated) : jdbc.inTransactionOrThrow(isolated);
             } catch (SQLException e) {
                 if (attempt >= CLAIM_TRIES || !jdbc.dialect.isTransactionRollback(e)) {
                     throw jdbc.failure(operation + (attempt > 1 ? " (" + attempt + " tries)" : ""), e);
@@ -320,17 +325,27 @@ final class JdbcInbox implements Inbox {
 
     @Override
     public int releaseOwnedBy(int ownerId) {
-        return jdbc.inTransaction("releasing the incoming envelopes of node " + ownerId, c -> releaseOwnedBy(c, ownerId));
+        int released = 0;
+        int batch;
+        do {
+            batch = jdbc.inTransaction("releasing the incoming envelopes of node " + ownerId, c -> releaseOwnedBy(c, ownerId, RELEASE_LIMIT));
+            released += batch;
+        } while (batch == RELEASE_LIMIT);
+        return released;
     }
 
+    /** The most rows one release gives back in one transaction: the leader's transaction must stay short. */
+    static final int RELEASE_LIMIT = 5_000;
+
     /**
-     * {@link #releaseOwnedBy(int)} in the caller's transaction (the leader's, fenced by its lease), skipping
-     * rows another session holds locked: a frozen node may be in the middle of committing one, and the
-     * leader must not wait for it. A skipped row keeps the dead owner, and the next sweep for orphans
-     * releases it once its lock is gone.
+     * Gives up to {@code limit} incoming rows of {@code ownerId} to any node in the caller's transaction (the
+     * leader's, fenced by its lease), skipping rows another session holds locked: a frozen node may be in the
+     * middle of committing one, and the leader must not wait for it. A skipped row keeps the dead owner, and a
+     * later look for orphans releases it once its lock is gone. Only incoming rows have owners (scheduled ones
+     * are nobody's), so the recovery index serves it, however many handled rows the table keeps.
      */
-    int releaseOwnedBy(Connection c, int ownerId) throws SQLException {
-        return jdbc.releaseUnlocked(c, table, "owner_id = ? AND status <> '" + HANDLED + "'", ownerId);
+    int releaseOwnedBy(Connection c, int ownerId, int limit) throws SQLException {
+        return jdbc.releaseUnlocked(c, table, "status = '" + INCOMING + "' AND owner_id = ?", ownerId, limit);
     }
 
     @Override

@@ -374,6 +374,7 @@ public final class JdbcMessageStore implements MessageStore {
 
     @Override
     public void close() {
+        nodes.close();
         if (ownPool != null) {
             ownPool.close();
         }

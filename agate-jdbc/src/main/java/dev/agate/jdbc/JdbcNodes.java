@@ -31,6 +31,11 @@ final class JdbcNodes implements NodeRegistry {
     private final String table;
     private final String leader;
     private final String nodeIds;
+    /**
+     * The connection renewals run on (not on SQLite), kept out of the pool: handlers that hold every pooled
+     * connection must not starve the lease, or a busy node would be declared dead. Guarded by {@code this}.
+     */
+    private Connection renewals;
 
     JdbcNodes(Jdbc jdbc, JdbcInbox inbox, JdbcOutbox outbox) {
         this.jdbc = jdbc;
@@ -43,7 +48,7 @@ final class JdbcNodes implements NodeRegistry {
 
     @Override
     public int register(String serviceName, String description) {
-        return jdbc.inTransaction("registering a node of " + serviceName, c -> {
+        return jdbc.inBoundedTransaction("registering a node of " + serviceName, c -> {
             try (PreparedStatement count = c.prepareStatement("UPDATE " + nodeIds + " SET last_id = last_id + 1 WHERE counter = 'nodes'")) {
                 if (count.executeUpdate() != 1) {
                     throw new SQLException(nodeIds + " has no row 'nodes': the schema is damaged; run `agate schema apply --db URL`");
@@ -71,13 +76,50 @@ final class JdbcNodes implements NodeRegistry {
 
     @Override
     public boolean renew(int nodeId) {
-        return jdbc.inTransaction("renewing the lease of node " + nodeId, jdbc.bounded(c -> {
-            String sql = "UPDATE " + table + " SET heartbeat_at = " + jdbc.dialect.currentTime() + " WHERE node_id = ?";
-            try (PreparedStatement update = c.prepareStatement(sql)) {
-                update.setInt(1, nodeId);
-                return update.executeUpdate() == 1;
+        String sql = "UPDATE " + table + " SET heartbeat_at = " + jdbc.dialect.currentTime() + " WHERE node_id = ?";
+        if (jdbc.dialect == Dialect.SQLITE) {
+            // One connection for everything, and one writer: nothing to keep apart.
+            return jdbc.inBoundedTransaction("renewing the lease of node " + nodeId, c -> renew(c, sql, nodeId));
+        }
+        synchronized (this) {
+            try {
+                if (renewals == null) {
+                    renewals = jdbc.dataSource.getConnection();
+                    renewals.setAutoCommit(true);
+                    try {
+                        renewals.setNetworkTimeout(Runnable::run, Jdbc.LEASE_NETWORK_TIMEOUT_MILLIS);
+                    } catch (java.sql.SQLFeatureNotSupportedException e) {
+                        // unbounded, as the driver's other waits
+                    }
+                }
+                return renew(renewals, sql, nodeId);
+            } catch (SQLException e) {
+                if (renewals != null) {
+                    jdbc.discard(renewals);
+                    renewals = null;
+                }
+                throw jdbc.failure("renewing the lease of node " + nodeId, e);
             }
-        }));
+        }
+    }
+
+    private boolean renew(Connection c, String sql, int nodeId) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(sql)) {
+            update.setInt(1, nodeId);
+            return update.executeUpdate() == 1;
+        }
+    }
+
+    /** Gives the renewals' connection back. */
+    synchronized void close() {
+        if (renewals != null) {
+            try {
+                renewals.close();
+            } catch (SQLException e) {
+                // closing anyway
+            }
+            renewals = null;
+        }
     }
 
     @Override
@@ -112,9 +154,9 @@ final class JdbcNodes implements NodeRegistry {
     public long lead(int nodeId, Duration lease) {
         String operation = "taking or renewing the leader's lease for node " + nodeId;
         try {
-            return jdbc.inTransactionOrThrow(jdbc.bounded(c -> lead(c, nodeId, lease)));
+            return jdbc.inBoundedTransactionOrThrow(c -> lead(c, nodeId, lease));
         } catch (SQLException e) {
-            if (!jdbc.dialect.isTransactionRollback(e)) {
+            if (jdbc.dialect.isLockTimeout(e)) {
                 // The lease row stayed locked past the bounded wait: a leader froze (or lost its network) in the
                 // middle of its work. Once its lease ran out, its sessions are ended, so that the next try gets the row.
                 endStuckLeader(nodeId);
@@ -146,7 +188,11 @@ final class JdbcNodes implements NodeRegistry {
         return holder != null && holder.nodeId() == nodeId ? holder.term() : 0L;
     }
 
-    /** Ends the sessions of a lease holder whose lease ran out while it holds the lease's row locked. */
+    /**
+     * Ends the sessions of a lease holder whose lease, as last committed, ran out while it holds the lease's
+     * row locked: a live leader commits a renewal every heartbeat, in transactions kept short (releases are
+     * bounded), so a committed lease that ran out means a leader stuck for a whole lease.
+     */
     private void endStuckLeader(int nodeId) {
         try {
             jdbc.inTransactionOrThrow(c -> {
@@ -191,7 +237,7 @@ final class JdbcNodes implements NodeRegistry {
 
     @Override
     public Released releaseDead(int nodeId, long term, Duration nodeTimeout, Duration lease, boolean orphans) {
-        return JdbcInbox.claimRetrying(jdbc, "releasing the envelopes of dead nodes", jdbc.bounded(c -> {
+        return JdbcInbox.claimRetrying(jdbc, "releasing the envelopes of dead nodes", true, c -> {
             jdbc.dialect.beginLeaderWork(c);
             Instant now = jdbc.databaseTime(c);
             // The fence: renews this leader's lease only if it still holds it, and keeps its row locked until commit.
@@ -215,30 +261,57 @@ final class JdbcNodes implements NodeRegistry {
             Instant deadline = now.minus(nodeTimeout);
             List<DeadNode> dead = new ArrayList<>();
             Set<Integer> registered = new HashSet<>();
+            boolean more = false;
+            int limit = JdbcInbox.RELEASE_LIMIT;
             for (Node node : nodes(c)) {
-                if (node.id() == nodeId || !node.heartbeatAt().isBefore(deadline)) {
+                if (node.id() == nodeId || !node.heartbeatAt().isBefore(deadline) || !deregisterIfDead(c, node.id(), deadline)) {
                     registered.add(node.id());
                     continue;
                 }
-                endSessions(c, node.id());
-                int incoming = inbox.releaseOwnedBy(c, node.id());
-                int outgoing = outbox.releaseOwnedBy(c, node.id());
-                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE node_id = ?")) {
-                    delete.setInt(1, node.id());
-                    delete.executeUpdate();
-                }
+                int incoming = inbox.releaseOwnedBy(c, node.id(), limit);
+                int outgoing = outbox.releaseOwnedBy(c, node.id(), limit);
+                more |= incoming == limit || outgoing == limit; // the rest: orphans now, released by the next looks
                 dead.add(new DeadNode(node, incoming, outgoing));
             }
             int orphanIncoming = 0;
             int orphanOutgoing = 0;
             for (int owner : orphans ? owners(c) : Set.<Integer>of()) {
                 if (owner != 0 && owner <= lastId && !registered.contains(owner)) {
-                    orphanIncoming += inbox.releaseOwnedBy(c, owner);
-                    orphanOutgoing += outbox.releaseOwnedBy(c, owner);
+                    int incoming = inbox.releaseOwnedBy(c, owner, limit);
+                    int outgoing = outbox.releaseOwnedBy(c, owner, limit);
+                    more |= incoming == limit || outgoing == limit;
+                    orphanIncoming += incoming;
+                    orphanOutgoing += outgoing;
                 }
             }
-            return new Released(dead, orphanIncoming, orphanOutgoing);
-        }));
+            return new Released(dead, orphanIncoming, orphanOutgoing, more);
+        });
+    }
+
+    /**
+     * Deregisters a node whose last renewal (as committed) is before {@code deadline}, in the leader's
+     * transaction; false when it renewed meanwhile or is renewing now (its row is locked: skipped, not waited
+     * for). Its sessions are ended first where the database allows: by the committed renewal it has stopped
+     * acting on its own clock, and a session frozen in the middle of a renewal or a handling keeps locks.
+     * Only once its row is gone are its envelopes released, so a renewal that commits first keeps them its own.
+     */
+    private boolean deregisterIfDead(Connection c, int node, Instant deadline) throws SQLException {
+        endSessions(c, node);
+        try (PreparedStatement lock = c.prepareStatement("SELECT node_id FROM " + table + " WHERE node_id = ? AND heartbeat_at < ?"
+                + jdbc.dialect.claimLockClause())) {
+            lock.setInt(1, node);
+            jdbc.dialect.setTime(lock, 2, deadline);
+            try (ResultSet row = lock.executeQuery()) {
+                if (!row.next()) {
+                    return false;
+                }
+            }
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE node_id = ? AND heartbeat_at < ?")) {
+            delete.setInt(1, node);
+            jdbc.dialect.setTime(delete, 2, deadline);
+            return delete.executeUpdate() == 1;
+        }
     }
 
     /** Ends the server sessions of a dead node's own connections, when it named them: their locks go with them. */

@@ -163,12 +163,19 @@ final class JdbcOutbox implements Outbox {
 
     @Override
     public int releaseOwnedBy(int ownerId) {
-        return jdbc.inTransaction("releasing the outgoing envelopes of node " + ownerId, c -> releaseOwnedBy(c, ownerId));
+        int released = 0;
+        int batch;
+        do {
+            batch = jdbc.inTransaction("releasing the outgoing envelopes of node " + ownerId,
+                    c -> releaseOwnedBy(c, ownerId, JdbcInbox.RELEASE_LIMIT));
+            released += batch;
+        } while (batch == JdbcInbox.RELEASE_LIMIT);
+        return released;
     }
 
-    /** {@link #releaseOwnedBy(int)} in the caller's transaction, skipping locked rows: see {@link JdbcInbox#releaseOwnedBy(Connection, int)}. */
-    int releaseOwnedBy(Connection c, int ownerId) throws SQLException {
-        return jdbc.releaseUnlocked(c, table, "owner_id = ?", ownerId);
+    /** Up to {@code limit} outgoing rows of {@code ownerId} to any node, skipping locked rows: see {@link JdbcInbox#releaseOwnedBy(Connection, int, int)}. */
+    int releaseOwnedBy(Connection c, int ownerId, int limit) throws SQLException {
+        return jdbc.releaseUnlocked(c, table, "owner_id = ?", ownerId, limit);
     }
 
     @Override

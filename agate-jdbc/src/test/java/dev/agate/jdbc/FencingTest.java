@@ -56,6 +56,9 @@ class FencingTest {
                         boolean freeze = round % 2 == 0;
                         // Each four rounds cover the four cases: the leader frozen, the leader killed, the other frozen, the other killed.
                         boolean leader = round % 4 < 2;
+                        ChildNode[] both = nodes;
+                        await("one of the nodes leads").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                                .until(() -> leaderId(db) != 0 && (leaderId(db) == nodeIdOf(db, both[0]) || leaderId(db) == nodeIdOf(db, both[1])));
                         int leaderId = leaderId(db);
                         int victimIndex = -1;
                         for (int i = 0; i < 2; i++) {

@@ -118,7 +118,7 @@ final class InMemoryNodes implements NodeRegistry {
                     }
                 }
             }
-            return new Released(dead, orphanIncoming, orphanOutgoing);
+            return new Released(dead, orphanIncoming, orphanOutgoing, false);
         });
     }
 }

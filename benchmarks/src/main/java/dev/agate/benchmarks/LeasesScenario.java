@@ -63,7 +63,7 @@ final class LeasesScenario implements Scenario {
                 CountingDataSource.Counts before = dataSource.counts();
                 LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
                 CountingDataSource.Counts spent = dataSource.counts().minus(before);
-                System.out.printf("leases store=%s nodes=%d seconds=%d statements_per_node_s=%.2f commits_per_node_s=%.2f%n", store, count,
+                System.err.printf("leases store=%s nodes=%d seconds=%d statements_per_node_s=%.2f commits_per_node_s=%.2f%n", store, count,
                         seconds, spent.statements() / (double) count / seconds, spent.commits() / (double) count / seconds);
             } finally {
                 hosts.forEach(AgateHost::close);

@@ -75,13 +75,21 @@ public final class DurabilityAgent {
         RecoverJob incoming = RecoverJob.incoming(storage, recovery::roomFor, recovery::claimIncoming, recovery::deliverStored);
         RecoverJob outgoing = RecoverJob.outgoing(storage, recovery::senderRoom, recovery::deliverOutgoing);
         java.util.concurrent.locks.ReentrantLock claims = new java.util.concurrent.locks.ReentrantLock();
-        // Dropping what a dead incarnation held excludes claims: nothing claimed under it may slip into memory meanwhile.
+        // Dropping what a dead incarnation held waits a moment for a claim under way, so that what it claims is dropped
+        // too; not longer (a claim may hang on a connection that died): a worker drops what a dead incarnation took anyway.
         java.util.function.IntSupplier dropInMemory = () -> {
-            claims.lock();
+            boolean locked = false;
+            try {
+                locked = claims.tryLock(1, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 return recovery.dropInMemory();
             } finally {
-                claims.unlock();
+                if (locked) {
+                    claims.unlock();
+                }
             }
         };
         DurabilityAgent[] agent = new DurabilityAgent[1];

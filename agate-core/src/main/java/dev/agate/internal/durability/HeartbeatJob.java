@@ -52,6 +52,9 @@ final class HeartbeatJob extends DurabilityJob {
             lease.renewed(sentAt);
             return;
         }
+        if (membership.isLeaving()) {
+            return; // deregistered by its own leave(): the host is closing
+        }
         lease.markLost();
         membership.term(0);
         int dropped = dropInMemory.getAsInt();

@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
  * runs in one store transaction that first renews the lease in this node's term, so a leader that was
  * deposed while frozen changes nothing when it wakes.
  *
- * <p>After the store was unreachable (or this process frozen), nobody is declared dead until this node has
- * reached the store without a break for a full node timeout: during an outage no node could renew, and
- * each must get the time to do it before its lease counts as run out. Orphans are looked for every
+ * <p>A node takes or keeps the lease only once it has reached the store without a break (no failed renewal,
+ * no freeze) for a full node timeout: after an outage no node could renew, and each must get the time to do
+ * it before its lease counts as run out; and a leader whose own renewals fail gives the lease up to one
+ * whose do not. Orphans are looked for every
  * {@link #ORPHAN_SWEEP} (and on each of the next runs after a node died: rows its frozen sessions held
  * locked are released once those locks are gone), because the look reads every owned row.
  */
@@ -42,20 +43,32 @@ final class LeaderJob extends DurabilityJob {
     void run() {
         NodeLease lease = storage.lease();
         int id = lease.incarnation();
-        if (!lease.isLive()) {
+        if (!lease.isLive() || membership.isLeaving()) {
             return; // a node that may be dead does not lead; the heartbeat finds out
         }
         NodeRegistry nodes = storage.store().nodes();
         Duration nodeTimeout = storage.settings().nodeTimeout();
         long term = membership.term();
-        boolean judge = lease.reachableFor().compareTo(nodeTimeout) >= 0;
-        if (term == 0 || !judge) {
+        if (lease.reachableFor().compareTo(nodeTimeout) < 0) {
+            // It cannot judge yet (it reached the store for less than a node timeout without a break): it neither
+            // takes the lease nor keeps it, so that a node that can judge leads.
+            if (term != 0) {
+                long resigned = term;
+                storage.call("giving up the leader's lease", () -> {
+                    nodes.resign(id, resigned);
+                    return null;
+                });
+                changeTerm(id, term, 0);
+            }
+            return;
+        }
+        if (term == 0) {
             long held = storage.call("taking the leader's lease", () -> nodes.lead(id, nodeTimeout));
             changeTerm(id, term, held);
             term = held;
-        }
-        if (term == 0 || !judge) {
-            return;
+            if (term == 0) {
+                return;
+            }
         }
         long now = System.nanoTime();
         boolean orphans = now - lastSweep >= ORPHAN_SWEEP.toNanos() || now < sweepUntil;
@@ -78,8 +91,7 @@ final class LeaderJob extends DurabilityJob {
             if (after != 0) {
                 log.info("node {} of '{}' leads {} (term {})", id, membership.serviceName(), storage.store().description(), after);
             } else {
-                log.info("node {} of '{}' no longer leads {}: its lease ran out and another node took it", id, membership.serviceName(),
-                        storage.store().description());
+                log.info("node {} of '{}' no longer leads {}", id, membership.serviceName(), storage.store().description());
             }
         }
     }
@@ -96,8 +108,8 @@ final class LeaderJob extends DurabilityJob {
             log.warn("{} incoming and {} outgoing envelope(s) owned by nodes that are no longer registered released to any node",
                     released.orphanIncoming(), released.orphanOutgoing());
         }
-        if (!released.dead().isEmpty()) {
-            sweepUntil = System.nanoTime() + ORPHAN_SWEEP.toNanos();
+        if (!released.dead().isEmpty() || released.more()) {
+            sweepUntil = System.nanoTime() + ORPHAN_SWEEP.toNanos(); // look again soon: what was locked or left over
         }
         if (!released.dead().isEmpty() || released.orphanIncoming() + released.orphanOutgoing() > 0) {
             wakeRecovery.run();

@@ -32,6 +32,8 @@ public final class NodeMembership {
     private volatile String description;
     /** The term this node leads in, 0 when it does not lead: kept by the leader job. */
     private volatile long term;
+    /** Set when the host starts to leave: its deregistration is no lost lease, and it does not rejoin or lead. */
+    private volatile boolean leaving;
 
     public NodeMembership(String serviceName, DurableStorage storage, Duration startTimeout) {
         this.serviceName = serviceName;
@@ -55,6 +57,10 @@ public final class NodeMembership {
 
     void term(long term) {
         this.term = term;
+    }
+
+    boolean isLeaving() {
+        return leaving;
     }
 
     /**
@@ -165,6 +171,7 @@ public final class NodeMembership {
      * @param leftInMemory how many stored envelopes were still in memory, for the log
      */
     public void leave(int leftInMemory) {
+        leaving = true;
         MessageStore store = storage.store();
         int node = storage.nodeId();
         try {

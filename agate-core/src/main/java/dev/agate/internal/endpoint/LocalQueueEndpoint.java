@@ -40,7 +40,8 @@ final class LocalQueueEndpoint implements Endpoint {
 
     private final LocalQueue settings;
     private final URI uri;
-    private final LinkedBlockingQueue<Envelope> buffer;
+    /** Envelopes with the incarnation of this node that took them (0 for a buffered queue). */
+    private final LinkedBlockingQueue<Queued> buffer;
     private final EnvelopeHandler handler;
     private final WorkTracker work;
     private final Duration sendTimeout;
@@ -49,6 +50,10 @@ final class LocalQueueEndpoint implements Endpoint {
     private final DurableStorage durable;
     private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean running;
+
+    /** A buffered envelope, and the incarnation that took it: only that incarnation may handle it. */
+    private record Queued(Envelope envelope, int incarnation) {
+    }
 
     LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout, DurableStorage durable) {
         this.settings = settings;
@@ -111,7 +116,7 @@ final class LocalQueueEndpoint implements Endpoint {
             return true;
         }
         checkRunning(envelope);
-        return work.put(buffer, envelope, wait, () -> running, uri.toString());
+        return work.put(buffer, new Queued(envelope, 0), envelope, wait, () -> running, uri.toString());
     }
 
     /**
@@ -123,13 +128,15 @@ final class LocalQueueEndpoint implements Endpoint {
             return; // released with everything this node owns when the host closes
         }
         work.begin();
-        if (!buffer.offer(envelope)) {
+        // Tagged after the row was stored: an incarnation that changed meanwhile makes the handled mark fail, never the row stranded.
+        Queued queued = new Queued(envelope, durable.nodeId());
+        if (!buffer.offer(queued)) {
             work.end();
             // Not on this thread: after an outbox's commit it may still hold SQLite's one connection or its lock.
             durable.releaseLater(List.of(envelope.id()));
             return;
         }
-        if (!running && buffer.remove(envelope)) {
+        if (!running && buffer.remove(queued)) {
             work.end();
         }
     }
@@ -149,21 +156,21 @@ final class LocalQueueEndpoint implements Endpoint {
         while (running) {
             // Only signalStop() may end a worker: clear an interrupt that a handler left behind.
             Thread.interrupted();
-            Envelope envelope;
-            int incarnation = durable != null ? durable.nodeId() : 0;
+            Queued queued;
             try {
                 if (durable != null && durable.isPaused()) {
                     Thread.sleep(100); // the store failed moments ago: let it rest
                     continue;
                 }
-                envelope = buffer.poll(100, TimeUnit.MILLISECONDS);
+                queued = buffer.poll(100, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
                 continue;
             }
-            if (envelope == null) {
+            if (queued == null) {
                 continue;
             }
-            if (durable != null && !leaseHolds(incarnation)) {
+            Envelope envelope = queued.envelope();
+            if (durable != null && !leaseHolds(queued.incarnation())) {
                 work.end(); // the incarnation that took it was declared dead: other nodes own it now
                 continue;
             }
@@ -203,7 +210,7 @@ final class LocalQueueEndpoint implements Endpoint {
         if (durable == null) {
             return 0;
         }
-        List<Envelope> dropped = new ArrayList<>();
+        List<Queued> dropped = new ArrayList<>();
         buffer.drainTo(dropped);
         dropped.forEach(e -> work.end());
         return dropped.size();
@@ -230,9 +237,9 @@ final class LocalQueueEndpoint implements Endpoint {
                 log.warn("{} has not stopped although interrupted: a handler of {} ignores interrupts", worker.getName(), uri);
             }
         }
-        List<Envelope> left = new ArrayList<>();
+        List<Queued> left = new ArrayList<>();
         buffer.drainTo(left);
         left.forEach(e -> work.end());
-        return left;
+        return left.stream().map(Queued::envelope).toList();
     }
 }

@@ -38,11 +38,17 @@ public final class WorkTracker {
      */
     public boolean put(java.util.concurrent.BlockingQueue<dev.agate.Envelope> buffer, dev.agate.Envelope envelope, Duration wait,
                 java.util.function.BooleanSupplier running, String endpoint) {
+        return put(buffer, envelope, envelope, wait, running, endpoint);
+    }
+
+    /** {@link #put(java.util.concurrent.BlockingQueue, dev.agate.Envelope, Duration, java.util.function.BooleanSupplier, String)} of {@code item}, which holds {@code envelope}. */
+    public <T> boolean put(java.util.concurrent.BlockingQueue<T> buffer, T item, dev.agate.Envelope envelope, Duration wait,
+                java.util.function.BooleanSupplier running, String endpoint) {
         begin();
         boolean accepted = false;
         try {
-            accepted = wait.isZero() ? buffer.offer(envelope)
-                    : buffer.offer(envelope, wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+            accepted = wait.isZero() ? buffer.offer(item)
+                    : buffer.offer(item, wait.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new dev.agate.AgateException("interrupted while waiting for room in " + endpoint + " for envelope " + envelope.id(), e);
@@ -51,7 +57,7 @@ public final class WorkTracker {
                 end();
             }
         }
-        if (accepted && !running.getAsBoolean() && buffer.remove(envelope)) {
+        if (accepted && !running.getAsBoolean() && buffer.remove(item)) {
             end();
             throw new dev.agate.AgateException(endpoint + " stopped while envelope " + envelope.id() + " (" + envelope.messageType()
                     + ") was being sent; it was not accepted");

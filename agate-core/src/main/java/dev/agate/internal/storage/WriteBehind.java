@@ -189,16 +189,12 @@ final class WriteBehind {
      * whose rows other nodes took over; written under the next incarnation they would change nothing anyway.
      */
     void forget() {
-        flushing.lock();
-        try {
-            handledMarks.clear();
-            pendingMarks.set(0);
-            pendingReleases.clear();
-            pendingOutgoingReleases.clear();
-            pendingOutgoingDeletes.clear();
-        } finally {
-            flushing.unlock();
-        }
+        // Without the flush lock: a flush may hang on a connection that died. What it puts back is written later under
+        // the new incarnation, and changes nothing there.
+        pendingMarks.addAndGet(-drain(handledMarks).size());
+        pendingReleases.clear();
+        pendingOutgoingReleases.clear();
+        pendingOutgoingDeletes.clear();
     }
 
     private static List<UUID> drain(ConcurrentLinkedQueue<UUID> queue) {

@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
  * the receiver refuses is alone, and that one goes to the dead letters. Every accepted envelope is
  * counted in the host's {@link WorkTracker} until it is acknowledged, dead-lettered, expired or handed
  * back to the store, so a graceful close waits for what is in flight. A durable batch is sent only while
- * this node's lease holds; a batch taken by an incarnation that was declared dead since is dropped unsent
- * (other nodes own its rows now).
+ * this node's lease is live; what waits in the buffer when the lease is lost is dropped (other nodes own
+ * those rows now).
  *
  * <p>Why one class past 500 lines: the batch, its split size, the latch and the counters of failures and
  * pings belong to the agent's one thread and change together at each answer; split across classes they
@@ -94,8 +94,6 @@ public final class SendingAgent implements Endpoint {
     /** When it last took or delivered an envelope ({@link System#nanoTime()}), and whether its thread holds a batch. */
     private volatile long lastUsedNanos = System.nanoTime();
     private volatile boolean holding;
-    /** The incarnation of this node that took the batch's envelopes (durable): the agent's thread only. */
-    private int batchIncarnation;
     private int failuresInARow;
     private int fullInARow;
     /** Pings made since the last acknowledged batch: the ping interval keeps growing across quick re-latches. */
@@ -253,7 +251,6 @@ public final class SendingAgent implements Endpoint {
             }
             batch.add(first);
             holding = true;
-            batchIncarnation = durable != null ? durable.nodeId() : 0;
         }
         long deadline = System.nanoTime() + settings.maximumBatchAge().toNanos();
         while (batch.size() < settings.batchSize()) {
@@ -289,20 +286,13 @@ public final class SendingAgent implements Endpoint {
     }
 
     /**
-     * Whether this node may send its durable batch: waits up to a second while its lease is not live; drops
-     * the batch, unsent, when the incarnation that took it was declared dead (other nodes own its rows now).
+     * Whether this node may send its durable batch: waits up to a second while its lease is not live. A batch
+     * taken by an incarnation that was declared dead since goes out all the same once the lease is live again:
+     * a send is safe twice (the receiver drops a duplicate by id), and the delete of a row another node owns
+     * now changes nothing.
      */
     private boolean leaseHolds() throws InterruptedException {
-        if (durable.lease().awaitLive(batchIncarnation, Duration.ofSeconds(1))) {
-            return true;
-        }
-        if (durable.nodeId() != batchIncarnation) {
-            log.debug("dropped {} envelope(s) for {} taken by node {}, declared dead since", batch.size(), uri, batchIncarnation);
-            batch.clear();
-            holding = false;
-            partSize = 0;
-        }
-        return false;
+        return durable.lease().awaitLive(durable.nodeId(), Duration.ofSeconds(1));
     }
 
     @Override
@@ -312,6 +302,7 @@ public final class SendingAgent implements Endpoint {
         }
         List<Envelope> dropped = new ArrayList<>();
         buffer.drainTo(dropped);
+        dropped.forEach(e -> work.end());
         return dropped.size();
     }
 
