@@ -56,7 +56,7 @@ class CutOffPongerTest {
                         Thread.sleep(Math.max(0, cutSeconds * 1000L - ms));
                         proxy.restore();
                     }
-                    Tally end = FrozenPongerTest.awaitAll(pingerDb, pongerDb);
+                    Tally end = Tallies.awaitAll(pingerDb, pongerDb, PINGS);
                     System.out.printf("cut-off ponger: cuts=2 cutSeconds=%d finishedByTwinMs=%s %s%n", cutSeconds, finishedMs, end);
                     assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
                     assertThat(finishedMs).as("the twin finished the cut-off ponger's pings within 10 s").allMatch(ms -> ms < 10_000);

@@ -44,7 +44,7 @@ class DatabaseCrashTest {
                 cluster(version, "start");
                 System.out.printf("database crash %d: down %d ms%n", crash, (System.nanoTime() - t0) / 1_000_000);
             }
-            Tally end = awaitAll(pingerDb, pongerDb);
+            Tally end = Tallies.awaitAll(pingerDb, pongerDb, PINGS);
             System.out.printf("database crashes=3 %s pingerAlive=%s pongerAlive=%s log=%s%n", end, pinger.isAlive(), ponger.isAlive(), log);
             assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
             assertThat(pinger.isAlive() && ponger.isAlive()).as("both processes stay up").isTrue();
@@ -55,23 +55,6 @@ class DatabaseCrashTest {
         }
     }
 
-    private static Tally awaitAll(String pingerDb, String pongerDb) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        Tally last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                last = Tally.read(pingerDb, pongerDb);
-                if (last.sent() == PINGS && last.answeredDistinct() == PINGS && last.handledDistinct() == PINGS) {
-                    Thread.sleep(1_000);
-                    return Tally.read(pingerDb, pongerDb);
-                }
-            } catch (java.sql.SQLException e) {
-                // the server is still starting
-            }
-            Thread.sleep(200);
-        }
-        return last;
-    }
 
     private static void cluster(String version, String... action) throws Exception {
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of("pg_ctlcluster", "--skip-systemctl-redirect", version, "main"));

@@ -59,7 +59,7 @@ class FrozenPongerTest {
                 Thread.sleep(Math.max(0, freezeSeconds * 1000L - ms));
                 a.thaw();
             }
-            Tally end = awaitAll(pingerDb, pongerDb);
+            Tally end = Tallies.awaitAll(pingerDb, pongerDb, PINGS);
             System.out.printf("frozen ponger %s: freezes=2 freezeSeconds=%d finishedByTwinMs=%s %s%n", database, freezeSeconds, finishedMs, end);
             assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
             assertThat(finishedMs).as("the twin finished the frozen ponger's pings within 10 s").allMatch(ms -> ms < 10_000);
@@ -69,19 +69,6 @@ class FrozenPongerTest {
         }
     }
 
-    static Tally awaitAll(String pingerDb, String pongerDb) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        Tally last = null;
-        while (System.currentTimeMillis() < deadline) {
-            last = Tally.read(pingerDb, pongerDb);
-            if (last.sent() == PINGS && last.answeredDistinct() == PINGS && last.handledDistinct() == PINGS) {
-                Thread.sleep(1_000);
-                return Tally.read(pingerDb, pongerDb);
-            }
-            Thread.sleep(200);
-        }
-        return last;
-    }
 
     static void awaitCount(String db, String query, long atLeast) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;

@@ -58,7 +58,7 @@ class PingPongChaosTest {
                 Thread.sleep(random.nextInt(800));
                 nodes[victim] = victim == 0 ? Child.start("ponger", log, "PONGER", ponger) : Child.start("pinger", log, "PINGER", pinger);
             }
-            Tally end = awaitAllAnswered(pingerDb, pongerDb);
+            Tally end = Tallies.awaitAll(pingerDb, pongerDb, PINGS);
             System.out.printf("chaos %s seed=%d kills=%d %s elapsedMs=%d killed at %s%n", database, seed, kills.size(), end,
                     (System.nanoTime() - started) / 1_000_000, kills);
             assertThat(end.exactlyOnce(PINGS)).as("seed %d, %s; log %s", seed, end, log).isTrue();
@@ -74,23 +74,6 @@ class PingPongChaosTest {
         }
     }
 
-    private static Tally awaitAllAnswered(String pingerDb, String pongerDb) throws Exception {
-        long deadline = System.currentTimeMillis() + 180_000;
-        Tally last = null;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                last = Tally.read(pingerDb, pongerDb);
-                if (last.sent() == PINGS && last.answeredDistinct() == PINGS && last.handledDistinct() == PINGS) {
-                    Thread.sleep(1_000); // let a late duplicate show, if there were one
-                    return Tally.read(pingerDb, pongerDb);
-                }
-            } catch (java.sql.SQLException busy) {
-                // SQLite: a writer holds the lock for a moment
-            }
-            Thread.sleep(200);
-        }
-        return last;
-    }
 
     private String database(String kind, String node, ServerDatabases servers) throws Exception {
         if (servers == null) {

@@ -43,7 +43,7 @@ class SharedDatabasePongersTest {
             awaitCount(pongerDb, "SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM agate_incoming_envelopes WHERE status = 'Incoming'", 1);
             long handledByB = count(pongerDb, "SELECT COUNT(*) FROM ping_handled") - handledAtKill;
             try (Child again = Child.start("ponger-a", log, "PONGER", pongerA)) {
-                Tally end = awaitAll(pingerDb, pongerDb);
+                Tally end = Tallies.awaitAll(pingerDb, pongerDb, PINGS);
                 System.out.printf("shared pongers: handledAtKill=%d takenOverByB=%d %s%n", handledAtKill, handledByB, end);
                 assertThat(end.exactlyOnce(PINGS)).as("%s; log %s", end, log).isTrue();
             }
@@ -52,19 +52,6 @@ class SharedDatabasePongersTest {
         }
     }
 
-    private static Tally awaitAll(String pingerDb, String pongerDb) throws Exception {
-        long deadline = System.currentTimeMillis() + 120_000;
-        Tally last = null;
-        while (System.currentTimeMillis() < deadline) {
-            last = Tally.read(pingerDb, pongerDb);
-            if (last.sent() == PINGS && last.answeredDistinct() == PINGS && last.handledDistinct() == PINGS) {
-                Thread.sleep(1_000);
-                return Tally.read(pingerDb, pongerDb);
-            }
-            Thread.sleep(200);
-        }
-        return last;
-    }
 
     private static void awaitCount(String db, String query, long atLeast) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
