@@ -92,7 +92,7 @@ class CommandErrorsTest {
     @Test
     void anUnknownOptionOrCommandIsAOneLineUsageError() {
         assertOneLineError(Cli.run("storage", "counts", "--nope"), 2, "Unknown option: '--nope'", "agate storage counts --help");
-        assertOneLineError(Cli.run("storage"), 2, "counts or release");
+        assertOneLineError(Cli.run("storage"), 2, "counts, nodes or release");
         assertOneLineError(Cli.run(), 2, "schema, storage or dead-letters");
     }
 
