@@ -11,11 +11,14 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The database goes away for longer than the node timeout under two running nodes (PostgreSQL refuses
- * connections to it and ends the ones it has), then comes back. During the outage no node could renew
+ * The database goes away for longer than the node timeout under two running nodes (the PostgreSQL server
+ * is stopped with {@code -m immediate} where the test may, else the database refuses connections and its
+ * sessions are ended), then comes back. During the outage no node could renew
  * its lease, so every lease looks run out; yet no node is declared dead once the database is back, because
  * the leader judges only after it reached the store for a full node timeout itself, and by then every
  * live node has renewed. Nothing is released, both nodes work again within seconds, and every deposit is
@@ -41,10 +44,22 @@ class LeaseOutageTest {
                     await("both nodes handle").atMost(Duration.ofMinutes(1))
                             .until(() -> db.queryLong("SELECT COUNT(DISTINCT tag) FROM ledger") == 2);
 
-                    admin("ALTER DATABASE " + db.name + " ALLOW_CONNECTIONS false",
-                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name + "'");
-                    Thread.sleep(outageSeconds * 1000L);
-                    admin("ALTER DATABASE " + db.name + " ALLOW_CONNECTIONS true");
+                    String how = serverCanBeStopped() ? "server stopped" : "database refusing connections";
+                    if (serverCanBeStopped()) {
+                        cluster("stop", "-m", "immediate");
+                    } else {
+                        admin("ALTER DATABASE " + db.name + " ALLOW_CONNECTIONS false",
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db.name + "'");
+                    }
+                    try {
+                        Thread.sleep(outageSeconds * 1000L);
+                    } finally {
+                        if (serverCanBeStopped()) {
+                            cluster("start");
+                        } else {
+                            admin("ALTER DATABASE " + db.name + " ALLOW_CONNECTIONS true");
+                        }
+                    }
                     long back = System.nanoTime();
                     long[] resumedMs = new long[2];
                     String[] tags = {"a", "b"};
@@ -65,8 +80,8 @@ class LeaseOutageTest {
                     long distinct = db.queryLong("SELECT COUNT(DISTINCT n) FROM ledger");
                     long declaredDead = Files.readAllLines(log).stream().filter(line -> line.contains("declared dead")).count();
                     long lostLeases = Files.readAllLines(log).stream().filter(line -> line.contains("lost its lease")).count();
-                    System.out.printf("outage postgres seconds=%d resumedAfterMs=a:%d,b:%d declaredDead=%d lostLeases=%d"
-                                    + " sent=%d ledgerRows=%d distinct=%d log=%s%n", outageSeconds, resumedMs[0], resumedMs[1],
+                    System.out.printf("outage postgres (%s) seconds=%d resumedAfterMs=a:%d,b:%d declaredDead=%d lostLeases=%d"
+                                    + " sent=%d ledgerRows=%d distinct=%d log=%s%n", how, outageSeconds, resumedMs[0], resumedMs[1],
                             declaredDead, lostLeases, sent, rows, distinct, log);
                     assertThat(declaredDead).as("no node declared dead").isZero();
                     assertThat(lostLeases).as("no node lost its lease").isZero();
@@ -82,6 +97,25 @@ class LeaseOutageTest {
                 }
             }
             db.awaitNoOtherSessions(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Where this machine's PostgreSQL may be stopped and started by the test (root, pg_ctlcluster), as on the project's machines. */
+    private static boolean serverCanBeStopped() {
+        return Files.isExecutable(Path.of("/usr/bin/pg_ctlcluster")) && "root".equals(System.getProperty("user.name"));
+    }
+
+    private static void cluster(String... action) throws Exception {
+        String version;
+        try (var versions = Files.list(Path.of("/etc/postgresql"))) {
+            version = versions.findFirst().orElseThrow().getFileName().toString();
+        }
+        List<String> command = new ArrayList<>(List.of("pg_ctlcluster", "--skip-systemctl-redirect", version, "main"));
+        command.addAll(List.of(action));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (process.waitFor() != 0 && !output.contains("already running")) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
         }
     }
 
