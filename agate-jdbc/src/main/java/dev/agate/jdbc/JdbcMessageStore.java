@@ -145,7 +145,7 @@ public final class JdbcMessageStore implements MessageStore {
     }
 
     /** How long MariaDB lets one of the store's own connections sit idle inside a transaction. */
-    static final int MARIADB_IDLE_TRANSACTION_SECONDS = 10;
+    static final int MARIADB_IDLE_TRANSACTION_SECONDS = 4;
 
     private static HikariDataSource pool(Builder builder, Dialect dialect, String sessionTag) {
         HikariConfig config = new HikariConfig();
