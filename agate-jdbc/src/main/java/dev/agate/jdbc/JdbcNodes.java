@@ -275,7 +275,7 @@ final class JdbcNodes implements NodeRegistry {
             }
             int orphanIncoming = 0;
             int orphanOutgoing = 0;
-            for (int owner : orphans ? owners(c) : Set.<Integer>of()) {
+            for (int owner : orphans ? JdbcStoreAdmin.owners(c, jdbc.names) : Set.<Integer>of()) {
                 if (owner != 0 && owner <= lastId && !registered.contains(owner)) {
                     int incoming = inbox.releaseOwnedBy(c, owner, limit);
                     int outgoing = outbox.releaseOwnedBy(c, owner, limit);
@@ -326,20 +326,5 @@ final class JdbcNodes implements NodeRegistry {
         if (tag != null && !tag.equals(jdbc.sessionTag)) {
             jdbc.dialect.endSessions(c, tag);
         }
-    }
-
-    /** The owners of incoming (not yet handled) and outgoing rows. */
-    private Set<Integer> owners(Connection c) throws SQLException {
-        Set<Integer> owners = new HashSet<>();
-        // Scheduled rows are nobody's: only incoming rows have owners (and the recovery index holds only those).
-        for (String sql : List.of("SELECT DISTINCT owner_id FROM " + jdbc.names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
-                "SELECT DISTINCT owner_id FROM " + jdbc.names.outgoing())) {
-            try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
-                while (rows.next()) {
-                    owners.add(rows.getInt(1));
-                }
-            }
-        }
-        return owners;
     }
 }

@@ -110,18 +110,25 @@ final class JdbcStoreAdmin implements StoreAdmin {
 
     @Override
     public java.util.Set<Integer> owners() {
-        return jdbc.inTransaction("listing owners", c -> {
-            java.util.Set<Integer> owners = new java.util.TreeSet<>();
-            for (String sql : List.of("SELECT DISTINCT owner_id FROM " + names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
-                    "SELECT DISTINCT owner_id FROM " + names.outgoing())) {
-                try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
-                    while (rows.next()) {
-                        owners.add(rows.getInt(1));
-                    }
+        return jdbc.inTransaction("listing owners", c -> owners(c, names));
+    }
+
+    /**
+     * The owners of incoming and outgoing rows, in the caller's transaction (the leader's, looking for
+     * orphans). Scheduled rows are nobody's: only incoming rows have owners, and the recovery index holds
+     * only those.
+     */
+    static java.util.Set<Integer> owners(java.sql.Connection c, SchemaNames names) throws java.sql.SQLException {
+        java.util.Set<Integer> owners = new java.util.TreeSet<>();
+        for (String sql : List.of("SELECT DISTINCT owner_id FROM " + names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
+                "SELECT DISTINCT owner_id FROM " + names.outgoing())) {
+            try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    owners.add(rows.getInt(1));
                 }
             }
-            return owners;
-        });
+        }
+        return owners;
     }
 
     @Override
