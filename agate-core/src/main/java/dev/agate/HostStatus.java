@@ -34,14 +34,22 @@ public record HostStatus(boolean running, int nodeId, String store, String store
     /**
      * One endpoint of a host.
      *
-     * @param latched true for a sender that stopped sending after repeated failures and pings its
-     *                destination until it answers
+     * @param latched        true for a sender that stopped sending after repeated failures and pings its
+     *                       destination until it answers
+     * @param waitingInStore a durable local queue: how many envelopes stored for it wait in the store because
+     *                       its buffer was full (its back-pressure; they are loaded back in order)
+     * @param overflowed     a durable local queue: how many envelopes found it full since it opened
      */
-    public record EndpointStatus(URI uri, EndpointMode mode, boolean latched) {
+    public record EndpointStatus(URI uri, EndpointMode mode, boolean latched, int waitingInStore, long overflowed) {
 
-        /** An endpoint that is not latched. */
+        /** An endpoint that is not latched and holds nothing in the store for lack of room. */
         public EndpointStatus(URI uri, EndpointMode mode) {
-            this(uri, mode, false);
+            this(uri, mode, false, 0, 0);
+        }
+
+        /** An endpoint that holds nothing in the store for lack of room. */
+        public EndpointStatus(URI uri, EndpointMode mode, boolean latched) {
+            this(uri, mode, latched, 0, 0);
         }
     }
 }

@@ -33,9 +33,13 @@ public interface Inbox {
     /**
      * Marks incoming envelopes owned by {@code ownerId} handled, kept until {@code keepUntil}. Ids that are
      * missing, not incoming or owned by another node (it was declared dead and its work taken over) are
-     * left as they are.
+     * left as they are. The ids must be distinct.
+     *
+     * @param transaction the transaction to join (a batch of handlings whose effects commit with their marks),
+     *                    or null for one of its own
+     * @return how many envelopes it marked: fewer than {@code ids.size()} when some were left as they are
      */
-    void markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil);
+    int markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil);
 
     /**
      * Marks one envelope handled if it is still incoming and owned by {@code ownerId}, in the handler's
@@ -86,6 +90,13 @@ public interface Inbox {
      * claiming at once never get the same envelope. Storing an envelope owned by a node counts as its first take.
      */
     List<Claimed> take(URI endpoint, int ownerId, int limit);
+
+    /**
+     * Reads envelopes back by id, each only if it is incoming and owned by {@code ownerId}, in the order of
+     * {@code ids}: a durable queue that was full left them in the store, and loads them when it has room.
+     * Changes nothing.
+     */
+    List<Envelope> load(List<UUID> ids, int ownerId);
 
     /** The envelopes of {@link #take}, without their history. */
     default List<Envelope> claimIncoming(URI endpoint, int ownerId, int limit) {

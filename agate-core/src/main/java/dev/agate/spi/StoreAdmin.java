@@ -23,9 +23,9 @@ public interface StoreAdmin {
     Counts counts();
 
     /**
-     * The owner ids, 0 included, of incoming (not scheduled, not handled) and outgoing rows: what the
-     * leader looks through for rows of nodes that are gone. Served by the recovery indexes, so it does
-     * not read the handled rows.
+     * The owner ids of incoming (not scheduled, not handled) and outgoing rows that have an owner (not 0):
+     * what the leader looks through for rows of nodes that are gone. Served by the indexes over owned rows,
+     * so it reads neither the handled rows nor the unowned ones.
      */
     java.util.Set<Integer> owners();
 

@@ -66,6 +66,16 @@ abstract class Dialect {
     /** Whether {@code CREATE INDEX ... WHERE} is supported. */
     abstract boolean partialIndexes();
 
+    /** Whether statements on rows found by id run once per id in a batch rather than with an id list: see {@link Jdbc#changeByIds}. */
+    boolean looksUpIdsOneByOne() {
+        return false;
+    }
+
+    /** Drops an index if it exists; {@code schema} may be null, {@code table} is the qualified table it is on. */
+    String dropIndex(String schema, String index, String table) {
+        return "DROP INDEX IF EXISTS " + (schema == null ? "" : schema + ".") + index;
+    }
+
     /** Statements that create the schema itself, if the names have one. */
     abstract List<String> createSchema(SchemaNames names);
 

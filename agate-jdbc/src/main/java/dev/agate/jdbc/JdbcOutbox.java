@@ -85,17 +85,8 @@ final class JdbcOutbox implements Outbox {
         if (ids.isEmpty()) {
             return;
         }
-        jdbc.inTransaction(transaction, "deleting " + ids.size() + " outgoing envelope(s)", c -> {
-            for (List<UUID> chunk : Jdbc.chunks(ids)) {
-                try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE id IN ("
-                        + Jdbc.placeholders(chunk.size()) + ") AND " + JdbcInbox.OWNED_BY)) {
-                    jdbc.bindIds(delete, 1, chunk);
-                    delete.setInt(1 + chunk.size(), ownerId);
-                    delete.executeUpdate();
-                }
-            }
-            return null;
-        });
+        String sql = "DELETE FROM " + table + " WHERE {ids} AND " + JdbcInbox.OWNED_BY;
+        jdbc.inTransaction(transaction, "deleting " + ids.size() + " outgoing envelope(s)", c -> jdbc.changeByIds(c, sql, delete -> 1, ids, ownerId));
     }
 
     @Override
@@ -146,19 +137,11 @@ final class JdbcOutbox implements Outbox {
         if (ids.isEmpty()) {
             return;
         }
-        jdbc.inTransaction("releasing " + ids.size() + " outgoing envelope(s)", c -> {
-            for (List<UUID> chunk : Jdbc.chunks(ids)) {
-                String sql = "UPDATE " + table + " SET owner_id = 0, attempts = ? WHERE id IN (" + Jdbc.placeholders(chunk.size()) + ") AND "
-                        + JdbcInbox.OWNED_BY;
-                try (PreparedStatement update = c.prepareStatement(sql)) {
-                    update.setInt(1, attempts);
-                    jdbc.bindIds(update, 2, chunk);
-                    update.setInt(2 + chunk.size(), ownerId);
-                    update.executeUpdate();
-                }
-            }
-            return null;
-        });
+        String sql = "UPDATE " + table + " SET owner_id = 0, attempts = ? WHERE {ids} AND " + JdbcInbox.OWNED_BY;
+        jdbc.inTransaction("releasing " + ids.size() + " outgoing envelope(s)", c -> jdbc.changeByIds(c, sql, update -> {
+            update.setInt(1, attempts);
+            return 2;
+        }, ids, ownerId));
     }
 
     @Override
@@ -175,7 +158,7 @@ final class JdbcOutbox implements Outbox {
 
     /** Up to {@code limit} outgoing rows of {@code ownerId} to any node, skipping locked rows: see {@link JdbcInbox#releaseOwnedBy(Connection, int, int)}. */
     int releaseOwnedBy(Connection c, int ownerId, int limit) throws SQLException {
-        return jdbc.releaseUnlocked(c, table, "owner_id = ?", ownerId, limit);
+        return jdbc.releaseUnlocked(c, table, "owner_id = ? AND owner_id <> 0", ownerId, limit);
     }
 
     @Override

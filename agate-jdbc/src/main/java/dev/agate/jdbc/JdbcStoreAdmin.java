@@ -115,13 +115,13 @@ final class JdbcStoreAdmin implements StoreAdmin {
 
     /**
      * The owners of incoming and outgoing rows, in the caller's transaction (the leader's, looking for
-     * orphans). Scheduled rows are nobody's: only incoming rows have owners, and the recovery index holds
+     * orphans). Scheduled rows are nobody's: only incoming rows have owners, and the owned-rows indexes hold
      * only those.
      */
     static java.util.Set<Integer> owners(java.sql.Connection c, SchemaNames names) throws java.sql.SQLException {
         java.util.Set<Integer> owners = new java.util.TreeSet<>();
-        for (String sql : List.of("SELECT DISTINCT owner_id FROM " + names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING + "'",
-                "SELECT DISTINCT owner_id FROM " + names.outgoing())) {
+        for (String sql : List.of("SELECT DISTINCT owner_id FROM " + names.incoming() + " WHERE status = '" + JdbcInbox.INCOMING
+                        + "' AND owner_id <> 0", "SELECT DISTINCT owner_id FROM " + names.outgoing() + " WHERE owner_id <> 0")) {
             try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     owners.add(rows.getInt(1));

@@ -57,6 +57,11 @@ final class MariaDbDialect extends Dialect {
     }
 
     @Override
+    String dropIndex(String schema, String index, String table) {
+        return "DROP INDEX IF EXISTS " + index + " ON " + table;
+    }
+
+    @Override
     List<String> createSchema(SchemaNames names) {
         return names.schema() == null ? List.of() : List.of("CREATE DATABASE IF NOT EXISTS " + names.schema());
     }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class Migrations {
     /** The version this build of Agate writes and expects. */
-    static final int CURRENT = 3;
+    static final int CURRENT = 4;
 
     private Migrations() {
     }
@@ -25,6 +25,9 @@ final class Migrations {
         }
         if (version == 3) {
             return leases(d, n);
+        }
+        if (version == 4) {
+            return hotPathIndexes(d, n);
         }
         throw new IllegalArgumentException("no schema step " + version + "; this build knows 1.." + CURRENT);
     }
@@ -130,6 +133,32 @@ final class Migrations {
                         + "SELECT MAX(node_id) AS id FROM " + n.nodes() + " UNION ALL SELECT MAX(owner_id) FROM " + n.incoming()
                         + " UNION ALL SELECT MAX(owner_id) FROM " + n.outgoing() + ") used)" + once + n.nodeIds() + ")",
                 d.addColumn(n.nodes(), "session_tag", "VARCHAR(64) NULL"));
+    }
+
+    /**
+     * Step 4: indexes that no per-message statement can use. A handled mark, a delete or a release of one
+     * node's rows by id says {@code id = ? AND owner_id + 0 = ?}; an index over every incoming row was a plan
+     * PostgreSQL could pick for it (with statistics of a young table, it did: a mark read the whole backlog).
+     * Each index is now partial where the database has them, over the rows one job looks for: unowned rows
+     * for claims and recovery, owned rows for releasing a dead node's; neither predicate follows from a mark's
+     * filter, so the primary key is the only way a mark can go. MariaDB has no partial indexes: one
+     * composite index per table serves both jobs there, and its optimizer takes a primary key look-up for
+     * {@code id = ?} whatever it costs.
+     */
+    private static List<String> hotPathIndexes(Dialect d, SchemaNames n) {
+        List<String> ddl = new ArrayList<>();
+        ddl.add(d.dropIndex(n.schema(), n.prefix() + "incoming_recovery", n.incoming()));
+        ddl.add(d.dropIndex(n.schema(), n.prefix() + "outgoing_recovery", n.outgoing()));
+        if (d.partialIndexes()) {
+            ddl.add(index(d, n, n.incoming(), "incoming_unowned", "received_at, id", "status = 'Incoming' AND owner_id = 0"));
+            ddl.add(index(d, n, n.incoming(), "incoming_owned", "owner_id", "status = 'Incoming' AND owner_id <> 0"));
+            ddl.add(index(d, n, n.outgoing(), "outgoing_unowned", "destination, id", "owner_id = 0"));
+            ddl.add(index(d, n, n.outgoing(), "outgoing_owned", "owner_id", "owner_id <> 0"));
+        } else {
+            ddl.add(index(d, n, n.incoming(), "incoming_owners", "status, owner_id, received_at, id", null));
+            ddl.add(index(d, n, n.outgoing(), "outgoing_owners", "owner_id, destination, id", null));
+        }
+        return ddl;
     }
 
     /** A partial index, or where the database has none, a composite one led by the filtered column. */

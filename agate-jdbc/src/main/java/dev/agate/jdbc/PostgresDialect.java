@@ -32,6 +32,11 @@ final class PostgresDialect extends Dialect {
      * is the application's, and may be absent when another database is used.
      */
     @Override
+    boolean looksUpIdsOneByOne() {
+        return true;
+    }
+
+    @Override
     boolean transactionAborted(Connection connection) throws SQLException {
         PgState state = PgState.INSTANCE;
         if (state == null || !connection.isWrapperFor(state.baseConnection)) {

@@ -166,7 +166,11 @@ class AgateSchemaTest {
             schemaFor(db).apply(db.dataSource);
 
             assertThat(db.queryLong("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'agate_incoming_envelopes'"
-                    + " AND indexdef LIKE '%WHERE%status%'")).isEqualTo(3);
+                    + " AND indexdef LIKE '%WHERE%status%'")).as("unowned, owned, scheduled, handled").isEqualTo(4);
+            assertThat(db.queryLong("SELECT COUNT(*) FROM pg_indexes WHERE tablename = 'agate_outgoing_envelopes'"
+                    + " AND indexdef LIKE '%WHERE%owner_id%'")).as("unowned, owned").isEqualTo(2);
+            assertThat(db.queryLong("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN ('agate_incoming_recovery', 'agate_outgoing_recovery')"))
+                    .as("the indexes a handled mark could take, dropped by step 4").isZero();
         }
     }
 

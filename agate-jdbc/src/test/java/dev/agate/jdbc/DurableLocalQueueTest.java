@@ -9,6 +9,7 @@ import dev.agate.Durability;
 import dev.agate.Envelope;
 import dev.agate.ErrorPolicy;
 import dev.agate.Handler;
+import dev.agate.HostStatus;
 import dev.agate.LocalQueue;
 import dev.agate.MessageContext;
 import dev.agate.spi.StoreAdmin;
@@ -70,6 +71,10 @@ class DurableLocalQueueTest {
 
     private static void createLedger(TestDatabase db) throws SQLException {
         db.execute("CREATE TABLE ledger (n INTEGER NOT NULL)");
+    }
+
+    private static HostStatus.EndpointStatus queue(AgateHost host, URI uri) {
+        return host.status().endpoints().stream().filter(e -> e.uri().equals(uri)).findFirst().orElseThrow();
     }
 
     private static StoreAdmin.Counts counts(TestDatabase db) {
@@ -152,7 +157,7 @@ class DurableLocalQueueTest {
 
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
-    void aFullBufferLeavesEnvelopesInTheStoreForRecoveryAndLosesNone(TestDatabase.Kind kind) throws Exception {
+    void aFullBufferLeavesEnvelopesWaitingInTheStoreStillOwnedAndLoadsThemBackLosingNone(TestDatabase.Kind kind) throws Exception {
         int total = 200;
         try (TestDatabase db = TestDatabase.create(kind)) {
             createLedger(db);
@@ -178,9 +183,16 @@ class DurableLocalQueueTest {
                 for (int i = 0; i < total; i++) {
                     host.bus().send(new Deposit(i));
                 }
-                await().atMost(Duration.ofSeconds(20)).until(() -> counts(db).incomingByOwner().getOrDefault(0, 0L) > 0);
+                URI receipts = URI.create("local://Receipt");
+                await().atMost(Duration.ofSeconds(20)).until(() -> queue(host, receipts).waitingInStore() >= total - 10);
+                assertThat(counts(db).incomingByOwner().getOrDefault(0, 0L)).as("no row was given away for lack of room").isZero();
                 gate.countDown();
                 await().atMost(Duration.ofSeconds(30)).until(() -> bank.receipts.get() == total);
+                HostStatus.EndpointStatus queue = queue(host, receipts);
+                System.out.printf("%s: a full queue of capacity 5: %d envelopes waited in the store, %d wait now%n", kind, queue.overflowed(),
+                        queue.waitingInStore());
+                assertThat(queue.waitingInStore()).isZero();
+                assertThat(queue.overflowed()).isGreaterThanOrEqualTo(total - 10);
             }
             assertThat(counts(db).incoming()).isZero();
         }

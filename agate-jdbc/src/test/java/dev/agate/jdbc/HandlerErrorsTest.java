@@ -194,8 +194,11 @@ class HandlerErrorsTest {
                 }
 
                 @Override
-                public void markHandled(StoreTransaction t, Collection<UUID> ids, int ownerId, Instant keepUntil) {
-                    inbox.markHandled(t, ids, ownerId, keepUntil);
+                public int markHandled(StoreTransaction t, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+                    if (t != null && markErrors.getAndDecrement() > 0) {
+                        throw error; // a batch of handlings marks its envelopes in its transaction this way
+                    }
+                    return inbox.markHandled(t, ids, ownerId, keepUntil);
                 }
 
                 @Override
@@ -204,6 +207,11 @@ class HandlerErrorsTest {
                         throw error;
                     }
                     return inbox.markHandled(t, id, ownerId, keepUntil);
+                }
+
+                @Override
+                public List<Envelope> load(List<UUID> ids, int ownerId) {
+                    return inbox.load(ids, ownerId);
                 }
 
                 @Override

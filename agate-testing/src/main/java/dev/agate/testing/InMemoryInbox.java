@@ -55,15 +55,17 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
-    public void markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
-        store.write(transaction, writes -> {
+    public int markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        return store.write(transaction, writes -> {
+            int marked = 0;
             for (UUID id : ids) {
                 IncomingRow row = writes.incoming(id);
                 if (row != null && row.isIncomingOwnedBy(ownerId)) {
                     writes.changeIncoming(id, current -> current == null ? null : current.handled(keepUntil));
+                    marked++;
                 }
             }
-            return null;
+            return marked;
         });
     }
 
@@ -125,6 +127,20 @@ final class InMemoryInbox implements Inbox {
         String where = endpoint.toString();
         return claim(row -> row.status() == Status.INCOMING && row.owner() == 0 && row.endpoint().equals(where),
                 OLDEST_FIRST, ownerId, limit);
+    }
+
+    @Override
+    public List<Envelope> load(List<UUID> ids, int ownerId) {
+        return store.withTables(tables -> {
+            List<Envelope> found = new java.util.ArrayList<>();
+            for (UUID id : ids) {
+                IncomingRow row = tables.incoming.get(id);
+                if (row != null && row.isIncomingOwnedBy(ownerId)) {
+                    found.add(row.envelope());
+                }
+            }
+            return found;
+        });
     }
 
     @Override

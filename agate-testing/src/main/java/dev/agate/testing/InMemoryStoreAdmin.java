@@ -41,6 +41,7 @@ final class InMemoryStoreAdmin implements StoreAdmin {
             java.util.Set<Integer> owners = new java.util.TreeSet<>();
             tables.incoming.values().stream().filter(row -> row.status() == Status.INCOMING).forEach(row -> owners.add(row.owner()));
             tables.outgoing.values().forEach(row -> owners.add(row.owner()));
+            owners.remove(0);
             return owners;
         });
     }

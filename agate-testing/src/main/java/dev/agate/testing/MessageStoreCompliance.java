@@ -258,6 +258,38 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void loadReadsBackOnlyIncomingEnvelopesOfTheOwnerInTheOrderAsked() {
+        List<Envelope> mine = envelopes("OrderPlaced", 4);
+        store.inbox().store(null, QUEUE, mine, 7, now);
+        Envelope theirs = envelope("OrderPlaced", 5);
+        store.inbox().store(null, QUEUE, List.of(theirs), 8, now);
+        assertThat(store.inbox().markHandled(null, mine.get(1).id(), 7, now.plusSeconds(60))).isTrue();
+
+        List<Envelope> loaded = store.inbox().load(List.of(mine.get(3).id(), theirs.id(), mine.get(1).id(), UUID.randomUUID(),
+                mine.get(0).id()), 7);
+
+        assertThat(loaded).extracting(Envelope::id).containsExactly(mine.get(3).id(), mine.get(0).id());
+        assertThat(loaded.get(0).destination()).isEqualTo(QUEUE);
+        assertThat(loaded.get(0).body()).isEqualTo(mine.get(3).body());
+        assertThat(store.inbox().load(List.of(), 7)).isEmpty();
+        assertCounts(4, 0, 1);
+    }
+
+    @Test
+    void markingABatchHandledCountsOnlyTheEnvelopesItMarked() {
+        List<Envelope> mine = envelopes("OrderPlaced", 3);
+        store.inbox().store(null, QUEUE, mine, 7, now);
+        store.inbox().store(null, QUEUE, List.of(envelope("OrderPlaced", 9)), 8, now);
+        Envelope theirs = envelope("OrderPlaced", 10);
+        store.inbox().store(null, QUEUE, List.of(theirs), 8, now);
+
+        assertThat(store.inbox().markHandled(null, List.of(mine.get(0).id(), mine.get(1).id(), theirs.id(), UUID.randomUUID()), 7,
+                now.plusSeconds(60))).isEqualTo(2);
+        assertThat(store.inbox().markHandled(null, List.of(mine.get(0).id(), mine.get(2).id()), 7, now.plusSeconds(60))).isEqualTo(1);
+        assertThat(store.inbox().markHandled(null, List.of(), 7, now.plusSeconds(60))).isZero();
+    }
+
+    @Test
     void releaseOwnedByGivesBackTheIncomingEnvelopesOfOneNodeOnly() {
         store.inbox().store(null, QUEUE, envelopes("OrderPlaced", 3), 7, now);
         store.inbox().store(null, OTHER_QUEUE, envelopes("InvoiceDue", 1), 7, now);
@@ -535,7 +567,7 @@ public abstract class MessageStoreCompliance {
         StoreAdmin.Counts counts = store.admin().counts();
         assertThat(counts.outgoing()).isEqualTo(7);
         assertThat(counts.outgoingByOwner()).containsOnly(Map.entry(0, 1L), Map.entry(3, 1L), Map.entry(8, 2L), Map.entry(9, 3L));
-        assertThat(store.admin().owners()).containsExactly(0, 3, 8, 9);
+        assertThat(store.admin().owners()).as("owned rows only: 0 is nobody").containsExactly(3, 8, 9);
         assertThat(store.outbox().destinationsWithUnowned()).containsExactly(OTHER_PARTNER);
     }
 

@@ -19,9 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link OrderPlaced} to a durable local queue; its handler inserts one row on the handling's connection. The
  * application and the store share one pool ({@code JdbcMessageStore.builder(dataSource, url)}).
  *
- * <p>Latency ends when the handling has committed: the handler notes its envelope and send time in a thread
- * local, and the host's observer, which gets {@code SUCCEEDED} on the same worker thread right after the
- * handling's transaction committed, records it. A final event other than {@code SUCCEEDED} fails the phase.
+ * <p>Latency ends when the handling has committed: the handler notes its envelope's send time, and the host's
+ * observer, which gets {@code SUCCEEDED} right after the transaction that handled it committed (one transaction
+ * may handle several envelopes), records it. A final event other than {@code SUCCEEDED} fails the phase.
  */
 final class AgateOutboxTarget implements Target {
     private static final String INSERT_ORDER = "INSERT INTO bench_orders (id, payload) VALUES (?, ?)";
@@ -31,10 +31,8 @@ final class AgateOutboxTarget implements Target {
     record OrderPlaced(long id, long sentAtNanos) {
     }
 
-    private record Handling(UUID envelope, long sentAtNanos) {
-    }
-
-    private static final ThreadLocal<Handling> HANDLING = new ThreadLocal<>();
+    /** Send times of envelopes whose handler ran, until their handling committed. */
+    private static final java.util.concurrent.ConcurrentHashMap<UUID, Long> HANDLING = new java.util.concurrent.ConcurrentHashMap<>();
 
     static final class OrderHandler {
         @Handler
@@ -44,7 +42,7 @@ final class AgateOutboxTarget implements Target {
                 insert.setLong(2, order.sentAtNanos());
                 insert.executeUpdate();
             }
-            HANDLING.set(new Handling(envelope.id(), order.sentAtNanos()));
+            HANDLING.put(envelope.id(), order.sentAtNanos());
         }
     }
 
@@ -68,18 +66,16 @@ final class AgateOutboxTarget implements Target {
         switch (event.kind()) {
             case SUCCEEDED -> {
                 long now = System.nanoTime();
-                Handling handling = HANDLING.get();
-                HANDLING.remove();
-                if (handling == null || !handling.envelope().equals(event.envelope().id())) {
-                    current.fail(new IllegalStateException("SUCCEEDED for envelope " + event.envelope().id()
-                            + " on a thread whose handler last handled " + handling));
+                Long sentAt = HANDLING.remove(event.envelope().id());
+                if (sentAt == null) {
+                    current.fail(new IllegalStateException("SUCCEEDED for envelope " + event.envelope().id() + " whose handler did not run"));
                     return;
                 }
-                current.handled(now - handling.sentAtNanos());
+                current.handled(now - sentAt);
             }
             case FAILED -> {
                 // An attempt failed; the error policy retries it. Counted and shown, not fatal by itself.
-                HANDLING.remove();
+                HANDLING.remove(event.envelope().id());
                 if (failedAttempts.incrementAndGet() <= 5) {
                     System.err.println("[bench] agate: a handling attempt failed: " + event.detail());
                 }

@@ -209,7 +209,8 @@ public final class Endpoints {
     /** See {@link dev.agate.AgateHost#status()}. */
     public List<HostStatus.EndpointStatus> status() {
         return byName.values().stream()
-                .map(e -> new HostStatus.EndpointStatus(e.uri(), e.mode(), e instanceof SendingAgent s && s.isLatched()))
+                .map(e -> new HostStatus.EndpointStatus(e.uri(), e.mode(), e instanceof SendingAgent s && s.isLatched(), e.waitingInStore(),
+                        e.overflowed()))
                 .sorted(Comparator.comparing(e -> e.uri().toString())).toList();
     }
 

@@ -48,6 +48,16 @@ public interface Endpoint {
         return 0;
     }
 
+    /** A durable queue: how many envelopes stored for it wait in the store for room in its buffer now. */
+    default int waitingInStore() {
+        return 0;
+    }
+
+    /** A durable queue: how many envelopes found it full and waited in the store, since it opened. */
+    default long overflowed() {
+        return 0;
+    }
+
     /** How many more envelopes it can take into memory now, for the durability agent's recovery. */
     int room();
 

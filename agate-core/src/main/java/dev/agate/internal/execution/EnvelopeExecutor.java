@@ -93,6 +93,37 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         return new OutboxContext(this, services, connection, storage.enlist(connection));
     }
 
+    /**
+     * Handles envelopes of a durable endpoint in batches that share one transaction ({@link HandlingBatch});
+     * one by one when batches are off ({@link dev.agate.Durability#handlingBatchSize} 1) or the endpoint is
+     * not durable.
+     */
+    @Override
+    public void handleBatch(Envelope first, java.util.function.Supplier<Envelope> next, Endpoint origin) {
+        if (!services.isDurable(origin) || services.storage().settings().handlingBatchSize() <= 1) {
+            handle(first, origin);
+            return;
+        }
+        EnvelopeExecutor outer = HANDLING.get();
+        HANDLING.set(this);
+        try {
+            new HandlingBatch(this, services, handlers, bodies, origin).run(first, next);
+        } finally {
+            HANDLING.set(outer);
+        }
+    }
+
+    /** Whether an envelope may join a batch: the others go their own way through {@link #handle}. */
+    boolean batchable(Envelope envelope) {
+        return services.lifecycle().failure() == null && !services.storage().isSuspected(envelope.id())
+                && (envelope.deliverBy() == null || !envelope.isExpired(services.clock().instant()));
+    }
+
+    /** A durable envelope whose attempt the store failed: tried again once the store has had a rest. */
+    void afterStoreFailure(Envelope envelope, Endpoint origin) {
+        retries.afterStoreFailure(envelope, origin);
+    }
+
     @Override
     public void handle(Envelope envelope, Endpoint origin) {
         if (services.lifecycle().failure() != null) {
@@ -128,7 +159,6 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
     }
 
     private void process(Envelope envelope, Endpoint origin) {
-        URI uri = origin.uri();
         Object message;
         try {
             message = bodies.messageOf(envelope);
@@ -142,16 +172,30 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             deadLetter(envelope.withAttempts(envelope.attempts() + 1), origin, reason, null);
             return;
         }
+        attempts(chain, message, envelope, origin, null);
+    }
+
+    /**
+     * Attempts to handle {@code envelope} until it ends. {@code failed}: the outcome of an attempt of it that
+     * already failed in a batch ({@code envelope} carries that attempt), for the error policies to begin with.
+     */
+    void attempts(HandlerChain chain, Object message, Envelope envelope, Endpoint origin, Outcome failed) {
+        URI uri = origin.uri();
         Envelope current = envelope;
+        Outcome earlier = failed;
         while (true) {
-            if (current.deliverBy() != null && current.isExpired(services.clock().instant())) {
-                log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
-                observers.emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
-                forget(current, origin);
-                return;
+            Outcome outcome = earlier;
+            earlier = null;
+            if (outcome == null) {
+                if (current.deliverBy() != null && current.isExpired(services.clock().instant())) {
+                    log.info("discarding envelope {} ({}) at {}: it expired at {}", current.id(), current.messageType(), uri, current.deliverBy());
+                    observers.emit(Kind.DISCARDED, current, uri, null, "expired at " + current.deliverBy());
+                    forget(current, origin);
+                    return;
+                }
+                current = current.withAttempts(current.attempts() + 1);
+                outcome = attempt(chain, message, current, origin, null, null);
             }
-            current = current.withAttempts(current.attempts() + 1);
-            Outcome outcome = attempt(chain, message, current, origin, null, null);
             if (outcome.failure == null) {
                 return;
             }
@@ -247,7 +291,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         }
     }
 
-    private record Outcome(Throwable failure, HandlerMethod failedHandler, Object response) {
+    record Outcome(Throwable failure, HandlerMethod failedHandler, Object response) {
         static Outcome succeeded(Object response) {
             return new Outcome(null, null, response);
         }
@@ -281,13 +325,18 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
             return new Outcome(e, null, null);
         }
         if (!owned) {
-            log.warn("envelope {} ({}) at {} was taken over by another node or handled already while this node handled it;"
-                    + " this handling was rolled back", envelope.id(), envelope.messageType(), uri);
-            observers.emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
+            notOwned(envelope, uri);
             return Outcome.succeeded(null);
         }
         observers.emit(Kind.SUCCEEDED, envelope, uri);
         return Outcome.succeeded(response);
+    }
+
+    /** The envelope's handling was rolled back: another node took it over, or it was handled already. */
+    void notOwned(Envelope envelope, URI uri) {
+        log.warn("envelope {} ({}) at {} was taken over by another node or handled already while this node handled it;"
+                + " this handling was rolled back", envelope.id(), envelope.messageType(), uri);
+        observers.emit(Kind.DISCARDED, envelope, uri, null, "no longer owned by this node; rolled back");
     }
 
     private Outcome failed(ExecutionContext context, Envelope envelope, URI uri, Throwable failure, HandlerMethod handler) {

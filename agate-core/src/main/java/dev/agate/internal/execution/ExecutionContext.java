@@ -60,13 +60,22 @@ class ExecutionContext implements MessageContext {
     private String rollbackOnly;
     /** Scheduled sends written to the store by commit(), announced once it succeeded. */
     final List<Delivery> storedForLater = new ArrayList<>(0);
+    /** The transaction of the batch this handling belongs to (see {@link HandlingBatch}), or null. */
+    private final SharedTransaction shared;
 
     ExecutionContext(EnvelopeExecutor executor, Collaborators services, Envelope envelope, ExecutionContext parent, Endpoint origin) {
+        this(executor, services, envelope, parent, origin, null);
+    }
+
+    /** A root context whose transaction is {@code shared} with the other handlings of a batch. */
+    ExecutionContext(EnvelopeExecutor executor, Collaborators services, Envelope envelope, ExecutionContext parent, Endpoint origin,
+                     SharedTransaction shared) {
         this.executor = executor;
         this.services = services;
         this.envelope = envelope;
         this.parent = parent;
         this.origin = origin;
+        this.shared = shared;
     }
 
     private List<Delivery> pending() {
@@ -108,6 +117,12 @@ class ExecutionContext implements MessageContext {
             return;
         }
         if (parent == null) {
+            if (shared != null) {
+                if (origin != null && origin.mode() == EndpointMode.DURABLE && durable.store().transactionBoundToThread()) {
+                    shared.get();
+                }
+                return;
+            }
             if (transaction == null && origin != null && origin.mode() == EndpointMode.DURABLE && durable.store().transactionBoundToThread()) {
                 transaction = durable.begin();
             }
@@ -127,7 +142,7 @@ class ExecutionContext implements MessageContext {
 
     /** The transaction if it is open, without opening it. */
     StoreTransaction openTransaction() {
-        return parent != null ? parent.openTransaction() : transaction;
+        return parent != null ? parent.openTransaction() : shared != null ? shared.openOrNull() : transaction;
     }
 
     /**
@@ -182,6 +197,8 @@ class ExecutionContext implements MessageContext {
     private void rollbackOpenedTransaction() {
         if (parent != null) {
             parent.rollbackOpenedTransaction();
+        } else if (shared != null) {
+            shared.rollback(null); // a nested attempt opened it: no earlier handling of the batch wrote in it
         } else if (transaction != null) {
             transaction.rollback();
             transaction = null;
@@ -191,6 +208,9 @@ class ExecutionContext implements MessageContext {
     StoreTransaction transaction() {
         if (parent != null) {
             return parent.transaction();
+        }
+        if (shared != null) {
+            return shared.get();
         }
         DurableStorage durable = services.storage();
         if (durable == null) {
@@ -349,6 +369,24 @@ class ExecutionContext implements MessageContext {
         return true;
     }
 
+    /**
+     * Ends a handling of a batch: writes what must be stored in the batch's transaction, and returns what is
+     * owed once the batch commits ({@link #deliverAfterCommit}). The batch marks the envelope handled and
+     * commits; a failure here is this handling's (the batch rolls back and handles the others again).
+     */
+    List<Delivery> completeInBatch() {
+        List<Delivery> owed = pending;
+        finish();
+        if (rollbackOnly != null) {
+            throw new dev.agate.AgateException(rollbackOnly);
+        }
+        StoreTransaction open = shared.openOrNull();
+        if (open != null) {
+            open.checkCommittable(); // the handler's own doing: see complete()
+        }
+        return owed.isEmpty() ? owed : executor.storedSends().store(this::transaction, owed, storedForLater, false);
+    }
+
     /** Announces what was stored for later and delivers the rest; never throws. */
     void deliverAfterCommit(List<Delivery> toDeliver) {
         storedForLater.forEach(d -> services.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
@@ -372,6 +410,8 @@ class ExecutionContext implements MessageContext {
         finish();
         if (parent != null) {
             undoNestedAttempt();
+        } else if (shared != null) {
+            storedForLater.clear(); // the batch rolls its transaction back
         } else if (transaction != null) {
             transaction.rollback();
             transaction = null;

@@ -246,6 +246,11 @@ public final class DurableStorage {
         });
     }
 
+    /** Reads back, in order, the envelopes among {@code ids} that are still incoming and this node's. */
+    public List<Envelope> loadOwned(List<UUID> ids) {
+        return call("loading " + ids.size() + " envelope(s) back from the store", () -> store.inbox().load(ids, nodeId()));
+    }
+
     /** Deletes an incoming envelope this node claimed and sent on from memory; false when it no longer owns it. */
     public boolean removeIncoming(UUID id) {
         return call("removing envelope " + id + " from the inbox", () -> store.inbox().remove(null, id, nodeId()));
@@ -255,6 +260,15 @@ public final class DurableStorage {
     public boolean markHandled(StoreTransaction transaction, UUID id) {
         return call("marking envelope " + id + " handled",
                 () -> store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil()));
+    }
+
+    /**
+     * Marks envelopes handled in the transaction of a batch of handlings; returns how many this node still
+     * owned (fewer than {@code ids.size()}: the batch must roll back, some are another node's now).
+     */
+    public int markHandled(StoreTransaction transaction, Collection<UUID> ids) {
+        return call("marking " + ids.size() + " envelopes handled",
+                () -> store.inbox().markHandled(transaction, ids, nodeId(), keepIdUntil()));
     }
 
     public void recordAttempts(UUID id, int attempts) {

@@ -196,6 +196,19 @@ public class AgateProperties {
          * letters ("handling crashed the process N times"). Default 3.
          */
         private Integer maxHandlingCrashes;
+        /**
+         * At most how many envelopes one worker of a durable queue handles in one transaction (those ready at
+         * once, within 20 ms); 1 turns batches off. Default 100.
+         */
+        private Integer handlingBatchSize;
+
+        public Integer getHandlingBatchSize() {
+            return handlingBatchSize;
+        }
+
+        public void setHandlingBatchSize(Integer handlingBatchSize) {
+            this.handlingBatchSize = handlingBatchSize;
+        }
 
         public Integer getMaxHandlingCrashes() {
             return maxHandlingCrashes;

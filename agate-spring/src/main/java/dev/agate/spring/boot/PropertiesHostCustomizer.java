@@ -110,6 +110,7 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
                 : durability.deadLetterRetention(settings.getDeadLetterRetention());
         durability = durability.storeStartTimeout(settings.getStoreStartTimeout() != null ? settings.getStoreStartTimeout() : STORE_START_TIMEOUT);
         durability = settings.getMaxHandlingCrashes() == null ? durability : durability.maxHandlingCrashes(settings.getMaxHandlingCrashes());
+        durability = settings.getHandlingBatchSize() == null ? durability : durability.handlingBatchSize(settings.getHandlingBatchSize());
         return settings.getBatchSize() == null ? durability : durability.batchSize(settings.getBatchSize());
     }
 

@@ -61,6 +61,7 @@ class ConfigurationMetadataTest {
                 .as("default of %s", name).isEqualTo(value));
         assertThat(properties.get("agate.durability.batch-size").path("defaultValue").asInt()).isEqualTo(defaults.batchSize());
         assertThat(properties.get("agate.durability.max-handling-crashes").path("defaultValue").asInt()).isEqualTo(defaults.maxHandlingCrashes());
+        assertThat(properties.get("agate.durability.handling-batch-size").path("defaultValue").asInt()).isEqualTo(defaults.handlingBatchSize());
 
         AgateProperties.Store store = new AgateProperties().getStore();
         assertThat(properties.get("agate.store.table-prefix").path("defaultValue").asText()).isEqualTo(store.getTablePrefix());

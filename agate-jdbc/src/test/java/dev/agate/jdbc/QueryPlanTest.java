@@ -1,0 +1,173 @@
+package dev.agate.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agate.Envelope;
+import dev.agate.spi.StoreTransaction;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The plans PostgreSQL makes for the store's statements, read with {@code EXPLAIN} of their generic plan (the one
+ * a pooled connection caches for a prepared statement): every statement run once per message finds its rows by
+ * primary key only, on a fresh table without statistics and on a table of {@code agate.plans.rows} rows (default
+ * 200,000; {@code -Dagate.plans.rows=1000000} for the figures in the docs) after {@code ANALYZE}; claims and
+ * recovery use the partial indexes over unowned rows. The statements are the ones the store really runs, recorded
+ * from its connections, not copies. Every plan is printed.
+ */
+class QueryPlanTest {
+    private static final URI ENDPOINT = URI.create("local://orders");
+    private static final Pattern INDEX = Pattern.compile("(?:Index(?: Only)? Scan|Bitmap Index Scan) (?:using |on )(\\w+)");
+
+    @Test
+    void perMessageStatementsUseThePrimaryKeyOnlyAndClaimsThePartialIndexes() throws Exception {
+        int rows = Integer.getInteger("agate.plans.rows", 200_000);
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            Set<String> perMessage = new LinkedHashSet<>();
+            Set<String> claims = new LinkedHashSet<>();
+            List<String> recorded = new ArrayList<>();
+            try (JdbcMessageStore store = JdbcMessageStore.builder(recording(db.dataSource, recorded), db.url).build()) {
+                store.start();
+                Instant now = Instant.now();
+                List<Envelope> envelopes = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    envelopes.add(Envelope.builder().messageType("OrderPlaced").contentType("application/json").destination(ENDPOINT).body(new byte[] {1}).build());
+                }
+                recorded.clear();
+                // What one message costs: stored owned, marked handled alone and in a batch; released and deleted by id.
+                store.inbox().store(null, ENDPOINT, envelopes, 7, now);
+                try (StoreTransaction t = store.begin()) {
+                    store.inbox().markHandled(t, envelopes.get(0).id(), 7, now.plusSeconds(60));
+                    store.inbox().markHandled(t, envelopes.subList(1, 90).stream().map(Envelope::id).toList(), 7, now.plusSeconds(60));
+                    t.commit();
+                }
+                store.inbox().release(envelopes.subList(90, 100).stream().map(Envelope::id).toList(), 7);
+                store.outbox().store(null, envelopes, 7);
+                store.outbox().delete(null, envelopes.subList(0, 90).stream().map(Envelope::id).toList(), 7);
+                store.outbox().release(envelopes.subList(90, 100).stream().map(Envelope::id).toList(), 7, 1);
+                perMessage.addAll(recorded);
+                recorded.clear();
+                store.inbox().take(ENDPOINT, 7, 100);
+                store.inbox().endpointsWithUnowned();
+                store.outbox().claim(ENDPOINT, 7, 100);
+                claims.addAll(recorded);
+            }
+            perMessage.removeIf(sql -> !sql.startsWith("UPDATE") && !sql.startsWith("DELETE") && !sql.startsWith("SELECT"));
+            assertThat(perMessage).as("statements recorded: mark (one or many), release, outgoing delete and release").hasSize(4);
+
+            try (Connection c = db.dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SET plan_cache_mode = force_generic_plan");
+                System.out.println("== plans on fresh tables, no statistics");
+                checkPrimaryKeyOnly(s, perMessage);
+                fill(s, rows);
+                System.out.println("== plans after " + rows + " rows in each table and ANALYZE");
+                checkPrimaryKeyOnly(s, perMessage);
+                for (String sql : claims) {
+                    String plan = explain(s, sql);
+                    System.out.println(sql + "\n" + plan);
+                    if (!sql.startsWith("SELECT")) {
+                        assertThat(indexes(plan)).as("taking the claimed rows: " + sql).isNotEmpty().allMatch(index -> index.endsWith("_pkey"));
+                    } else if (sql.contains("incoming_envelopes")) {
+                        assertThat(indexes(plan)).as(sql).containsOnly("agate_incoming_unowned");
+                    } else {
+                        assertThat(indexes(plan)).as(sql).containsOnly("agate_outgoing_unowned");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void checkPrimaryKeyOnly(Statement s, Set<String> statements) throws Exception {
+        List<String> wrong = new ArrayList<>();
+        for (String sql : statements) {
+            String plan = explain(s, sql);
+            System.out.println(sql + "\n" + plan);
+            if (plan.contains("Seq Scan") || indexes(plan).isEmpty() || !indexes(plan).stream().allMatch(index -> index.endsWith("_pkey"))) {
+                wrong.add(sql + "\n" + plan);
+            }
+        }
+        assertThat(wrong).as("statements whose plan is not by primary key").isEmpty();
+    }
+
+    /** 90% handled rows, 5% incoming owned by 50 nodes, 5% unowned; the outbox half owned, half not. */
+    private static void fill(Statement s, int rows) throws Exception {
+        s.execute("INSERT INTO agate_incoming_envelopes (id, status, owner_id, attempts, message_type, received_at, body, keep_until)"
+                + " SELECT gen_random_uuid(), CASE WHEN g % 20 = 0 THEN 'Incoming' WHEN g % 20 = 1 THEN 'Incoming' ELSE 'Handled' END,"
+                + " CASE WHEN g % 20 = 0 THEN 1 + g % 50 ELSE 0 END, 0, 'OrderPlaced', 'local://orders', '\\x01'::bytea,"
+                + " now() + interval '1 day' FROM generate_series(1, " + rows + ") g");
+        s.execute("INSERT INTO agate_outgoing_envelopes (id, owner_id, destination, attempts, message_type, body)"
+                + " SELECT gen_random_uuid(), CASE WHEN g % 2 = 0 THEN 1 + g % 50 ELSE 0 END, 'tcp://peer:1/orders', 0, 'OrderPlaced',"
+                + " '\\x01'::bytea FROM generate_series(1, " + rows + ") g");
+        s.execute("ANALYZE agate_incoming_envelopes");
+        s.execute("ANALYZE agate_outgoing_envelopes");
+    }
+
+    /** The generic plan of {@code sql}, its {@code ?} numbered as PostgreSQL's parameters, every one null. */
+    private static String explain(Statement s, String sql) throws Exception {
+        StringBuilder numbered = new StringBuilder();
+        int n = 0;
+        for (char ch : sql.toCharArray()) {
+            numbered.append(ch == '?' ? "$" + ++n : String.valueOf(ch));
+        }
+        s.execute("DEALLOCATE ALL");
+        s.execute("PREPARE plan_check AS " + numbered);
+        StringBuilder plan = new StringBuilder();
+        String args = n == 0 ? "" : "(" + String.join(", ", java.util.Collections.nCopies(n, "NULL")) + ")";
+        try (ResultSet lines = s.executeQuery("EXPLAIN EXECUTE plan_check" + args)) {
+            while (lines.next()) {
+                plan.append("    ").append(lines.getString(1)).append('\n');
+            }
+        }
+        return plan.toString();
+    }
+
+    private static List<String> indexes(String plan) {
+        List<String> found = new ArrayList<>();
+        Matcher m = INDEX.matcher(plan);
+        while (m.find()) {
+            found.add(m.group(1));
+        }
+        return found;
+    }
+
+    /** A DataSource whose connections note the SQL of every statement they prepare. */
+    private static DataSource recording(DataSource target, List<String> recorded) {
+        return (DataSource) Proxy.newProxyInstance(QueryPlanTest.class.getClassLoader(), new Class<?>[] {DataSource.class},
+                (proxy, method, args) -> {
+                    Object result = invoke(target, method, args);
+                    if (result instanceof Connection connection) {
+                        return Proxy.newProxyInstance(QueryPlanTest.class.getClassLoader(), new Class<?>[] {Connection.class},
+                                (p, m, a) -> {
+                                    if (m.getName().startsWith("prepare") && a != null && a[0] instanceof String sql) {
+                                        synchronized (recorded) {
+                                            recorded.add(sql);
+                                        }
+                                    }
+                                    return invoke(connection, m, a);
+                                });
+                    }
+                    return result;
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
