@@ -124,7 +124,7 @@ class HandlingBatchTest {
                 sqlErrorOnce.add(n);
             }
         }
-        List<MessageEvent> events = Collections.synchronizedList(new ArrayList<>());
+        List<MessageEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (TestDatabase db = TestDatabase.create(kind)) {
             db.execute("CREATE TABLE ledger (n INTEGER NOT NULL PRIMARY KEY)");
             Bank bank = new Bank(throwOnce, sqlErrorOnce);
@@ -169,7 +169,7 @@ class HandlingBatchTest {
     @EnumSource(TestDatabase.Kind.class)
     void envelopesTakenOverWhileTheirBatchRanAreNotHandledHereAndTheOthersOnce(TestDatabase.Kind kind) throws Exception {
         long seed = Long.getLong("agate.batch.seed", System.nanoTime());
-        List<MessageEvent> events = Collections.synchronizedList(new ArrayList<>());
+        List<MessageEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (TestDatabase db = TestDatabase.create(kind)) {
             db.execute("CREATE TABLE ledger (n INTEGER NOT NULL PRIMARY KEY)");
             Bank bank = new Bank(Set.of(), Set.of());

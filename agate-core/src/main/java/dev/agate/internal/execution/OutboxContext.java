@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
 final class OutboxContext extends ExecutionContext implements OutboxTransaction {
     private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
     private static final Cleaner LEAKS = Cleaner.create(AgateThreads.named("agate-outbox-leaks"));
+    /** Whether an outbox notes where it was opened, for the log line when one is dropped: a stack per transaction, so only when asked. */
+    static final boolean TRACE_LEAKS = Boolean.getBoolean("agate.outbox.traceLeaks");
 
     private final Lifecycle lifecycle;
     private final StoredSends storedSends;
@@ -43,7 +45,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         this.durable = services.storage();
         this.connection = connection;
         this.enlisted = enlisted;
-        this.leak = new Leak(durable, new Throwable("the outbox transaction was opened here"));
+        this.leak = new Leak(durable, TRACE_LEAKS ? new Throwable("the outbox transaction was opened here") : null);
         this.cleanable = LEAKS.register(this, leak);
     }
 
@@ -229,9 +231,15 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             if (ended.get()) {
                 return;
             }
-            log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
-                    + " are given to the durability agent, in case its connection was committed", stored.size() + storedOutgoing.size(),
-                    openedAt);
+            if (openedAt != null) {
+                log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
+                        + " are given to the durability agent, in case its connection was committed", stored.size() + storedOutgoing.size(),
+                        openedAt);
+            } else {
+                log.error("an outbox transaction was dropped without commit(), rollback() or close(); {} message(s) written in it"
+                        + " are given to the durability agent, in case its connection was committed (start the JVM with"
+                        + " -Dagate.outbox.traceLeaks=true to log where it was opened)", stored.size() + storedOutgoing.size());
+            }
             releaseLater();
         }
 
