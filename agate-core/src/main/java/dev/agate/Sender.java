@@ -16,8 +16,9 @@ import java.util.Objects;
  * most {@link #capacity()} envelopes in memory: a send blocks while it is full and fails with
  * {@link QueueFullException} after the host's send timeout; a crash loses what it holds.
  *
- * <p>The agent sends in batches of at most {@link #batchSize()}, sending a partial batch once its oldest
- * envelope has waited {@link #maximumBatchAge()}. After {@link #failuresBeforeLatching()} failed attempts
+ * <p>The agent sends in batches of at most {@link #batchSize()}: by default what is ready when it can send
+ * (while one batch waits for its answer, what comes meanwhile makes the next), or, with a
+ * {@link #maximumBatchAge()} above zero, a partial batch once its oldest envelope has waited that long. After {@link #failuresBeforeLatching()} failed attempts
  * in a row it latches: it stops sending, a durable one gives what it holds back to the store, and it pings
  * the destination with a growing interval until it answers, then resumes.
  */
@@ -57,7 +58,7 @@ public final class Sender {
     /** Default 100. */
     public int batchSize() { return batchSize; }
 
-    /** Default 5 ms. */
+    /** How long a partial batch may wait for more; default 0: what is ready is sent when the agent can send. */
     public Duration maximumBatchAge() { return maximumBatchAge; }
 
     /** How many envelopes it holds in memory. Default 10,000. */
@@ -77,7 +78,7 @@ public final class Sender {
         private final URI destination;
         private EndpointMode mode;
         private int batchSize = 100;
-        private Duration maximumBatchAge = Duration.ofMillis(5);
+        private Duration maximumBatchAge = Duration.ZERO;
         private int capacity = 10_000;
         private int failuresBeforeLatching = 3;
 
