@@ -30,7 +30,7 @@ class CrashRecoveryTest {
         int killAt = TOTAL / 10 + new Random(seed).nextInt(TOTAL / 2);
         Path log = Files.createTempFile("agate-crash-" + kind, ".log");
         try (TestDatabase db = TestDatabase.create(kind)) {
-            db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, node INTEGER NOT NULL)");
+            db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, node INTEGER NOT NULL" + db.transactionColumn() + ")");
             long handledAtKill;
             int firstNode;
             try (ChildNode first = ChildNode.start("first", log, db.url, TOTAL, 0, 5, 10_000)) {
@@ -63,14 +63,18 @@ class CrashRecoveryTest {
                 store.start();
                 counts = store.admin().counts();
             }
+            long transactions = db.ledgerTransactions();
             System.out.printf("crash %s seed=%d total=%d killAt=%d handledAtKill=%d persistedAtKill=%d firstNode=%d secondNode=%d finishedAfterRestartMs=%d"
-                            + " ledgerRows=%d distinct=%d store=%s log=%s%n", kind, seed, TOTAL, killAt, handledAtKill, persisted, firstNode, secondNode,
-                    finishedMillis, rows, distinct, counts, log);
+                            + " ledgerRows=%d distinct=%d handlingTransactions=%d store=%s log=%s%n", kind, seed, TOTAL, killAt, handledAtKill, persisted,
+                    firstNode, secondNode, finishedMillis, rows, distinct, transactions, counts, log);
             assertThat(distinct).as("every envelope handled").isEqualTo(TOTAL);
             assertThat(rows).as("no envelope handled twice").isEqualTo(TOTAL);
             assertThat(counts.incoming()).isZero();
             assertThat(counts.scheduled()).isZero();
             assertThat(counts.handled()).isEqualTo(TOTAL);
+            if (transactions >= 0) {
+                assertThat(transactions).as("handled in batches: the kill came in the middle of multi-envelope transactions").isLessThan(TOTAL);
+            }
         }
     }
 }

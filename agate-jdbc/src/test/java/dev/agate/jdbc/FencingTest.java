@@ -52,7 +52,7 @@ class FencingTest {
         try (TestDatabase db = TestDatabase.create(kind)) {
             try (JdbcMessageStore store = JdbcMessageStore.builder(db.url).build()) {
                 store.start();
-                db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, tag VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL)");
+                db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, tag VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL" + db.transactionColumn() + ")");
                 ChildNode[] nodes = {start("a", log, db), start("b", log, db)};
                 try {
                     int sent = 0;
@@ -128,8 +128,8 @@ class FencingTest {
                             .until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") == total);
                     long rows = db.queryLong("SELECT COUNT(*) FROM ledger");
                     long distinct = db.queryLong("SELECT COUNT(DISTINCT n) FROM ledger");
-                    System.out.printf("fencing %s rounds=%d stalls=%d sent=%d ledgerRows=%d distinct=%d freezeReleasedMs=%s killReleasedMs=%s log=%s%n",
-                            kind, rounds, stalls, total, rows, distinct, freezes, kills, log);
+                    System.out.printf("fencing %s rounds=%d stalls=%d sent=%d ledgerRows=%d distinct=%d handlingTransactions=%d freezeReleasedMs=%s"
+                            + " killReleasedMs=%s log=%s%n", kind, rounds, stalls, total, rows, distinct, db.ledgerTransactions(), freezes, kills, log);
                     assertThat(distinct).as("every deposit handled").isEqualTo(total);
                     assertThat(rows).as("no deposit handled twice").isEqualTo(total);
                     for (ChildNode node : nodes) {
@@ -157,7 +157,7 @@ class FencingTest {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
             try (JdbcMessageStore store = JdbcMessageStore.builder(db.url).build()) {
                 store.start();
-                db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, tag VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL)");
+                db.execute("CREATE TABLE ledger (n INTEGER NOT NULL, tag VARCHAR(20) NOT NULL, at_ms BIGINT NOT NULL" + db.transactionColumn() + ")");
                 List<ChildNode> nodes = new ArrayList<>(List.of(start("a", log, db), start("b", log, db)));
                 try {
                     ChildNode frozen = nodes.get(0);

@@ -50,6 +50,10 @@ class HandlingBatchTest {
 
     static final class Bank {
         final CountDownLatch open = new CountDownLatch(1);
+        /** A deposit whose handler, mid-batch, waits for {@code resume}; -1 for none. */
+        volatile int holdAt = -1;
+        final CountDownLatch held = new CountDownLatch(1);
+        final CountDownLatch resume = new CountDownLatch(1);
         final Set<Integer> throwOnce;
         final Set<Integer> sqlErrorOnce;
         final Set<Integer> thrown = ConcurrentHashMap.newKeySet();
@@ -74,6 +78,20 @@ class HandlingBatchTest {
         void on(Deposit deposit, MessageContext context, Envelope envelope) throws SQLException {
             runs.incrementAndGet();
             Connection connection = context.connection();
+            if (deposit.n() == holdAt) {
+                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO ledger (n) VALUES (?)")) {
+                    insert.setInt(1, deposit.n());
+                    insert.executeUpdate();
+                }
+                held.countDown();
+                try {
+                    resume.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                attempts.put(deposit.n(), envelope.attempts());
+                return; // the batch goes on to its mark, which finds its envelopes another node's
+            }
             transactions.add(connection);
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO ledger (n) VALUES (?)")) {
                 insert.setInt(1, deposit.n());
@@ -163,6 +181,65 @@ class HandlingBatchTest {
                 }
             }
         }
+    }
+
+    /**
+     * A node whose lease is lost while a batch runs (the leader declares it dead: its node row deleted, its rows
+     * given to any node, as after a freeze), with a second node taking the work over: the first node's batch
+     * finds its envelopes gone at the mark and rolls back; every deposit is in the ledger once. Not SQLite: there
+     * the batch's open transaction holds the file's one write lock, so no other node could take anything over
+     * before it ends.
+     */
+    @ParameterizedTest
+    @EnumSource(value = TestDatabase.Kind.class, names = {"POSTGRES", "MARIADB"})
+    void aNodeThatLosesItsLeaseMidBatchRollsItBackAndTheNodeThatTookOverHandlesEachOnce(TestDatabase.Kind kind) throws Exception {
+        List<MessageEvent> eventsA = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<MessageEvent> eventsB = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            db.execute("CREATE TABLE ledger (n INTEGER NOT NULL PRIMARY KEY)");
+            Bank bankA = new Bank(Set.of(), Set.of());
+            bankA.holdAt = 10; // the 11th deposit of the first batch: ten ledger rows of this batch are written, uncommitted
+            Bank bankB = new Bank(Set.of(), Set.of());
+            bankB.open.countDown();
+            try (AgateHost a = start(db, bankA, eventsA)) {
+                int nodeA = a.nodeId();
+                a.bus().send(new Gate());
+                for (int i = 0; i < TOTAL; i++) {
+                    a.bus().send(new Deposit(i));
+                }
+                bankA.open.countDown();
+                assertThat(bankA.held.await(30, TimeUnit.SECONDS)).as("node A is in the middle of a batch").isTrue();
+                // What the leader does to a node whose lease ran out.
+                db.execute("DELETE FROM agate_nodes WHERE node_id = " + nodeA,
+                        "UPDATE agate_incoming_envelopes SET owner_id = 0 WHERE owner_id = " + nodeA + " AND status = 'Incoming'");
+                try (AgateHost b = start(db, bankB, eventsB)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> a.nodeId() != nodeA);
+                    // B's ledger rows 0..10 wait on A's uncommitted ones (same keys) until A's batch ends.
+                    bankA.resume.countDown();
+                    await().atMost(Duration.ofSeconds(60)).until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") == TOTAL
+                            && eventsA.stream().noneMatch(e -> e.kind() == MessageEvent.Kind.STARTED && !ended(eventsA, e)));
+                    await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                            .until(() -> db.queryLong("SELECT COUNT(*) FROM ledger") == TOTAL);
+                }
+                long rows = db.queryLong("SELECT COUNT(*) FROM ledger");
+                long succeededA = eventsA.stream().filter(e -> e.kind() == MessageEvent.Kind.SUCCEEDED).count();
+                long discardedA = eventsA.stream().filter(e -> e.kind() == MessageEvent.Kind.DISCARDED).count();
+                long succeededB = eventsB.stream().filter(e -> e.kind() == MessageEvent.Kind.SUCCEEDED).count();
+                System.out.printf("handling batch lost lease %s deposits=%d nodeA=%d rejoinedAs=%d succeededA=%d discardedA=%d succeededB=%d"
+                        + " ledger_rows=%d%n", kind, TOTAL, nodeA, a.nodeId(), succeededA, discardedA, succeededB, rows);
+                assertThat(rows).isEqualTo(TOTAL);
+                assertThat(db.queryLong("SELECT COUNT(DISTINCT n) FROM ledger")).isEqualTo(TOTAL);
+                assertThat(succeededA + succeededB).as("each deposit succeeded on one node only").isEqualTo(TOTAL);
+                assertThat(discardedA).as("node A's batch: the ten deposits before the held one and the held one, rolled back").isEqualTo(11);
+            }
+        }
+    }
+
+    /** Whether a final event followed this STARTED for the same envelope. */
+    private static boolean ended(List<MessageEvent> events, MessageEvent started) {
+        int from = events.indexOf(started);
+        return events.subList(from + 1, events.size()).stream().anyMatch(e -> e.envelope().id().equals(started.envelope().id())
+                && e.kind() != MessageEvent.Kind.STARTED && e.kind() != MessageEvent.Kind.FAILED && e.kind() != MessageEvent.Kind.RETRYING);
     }
 
     @ParameterizedTest

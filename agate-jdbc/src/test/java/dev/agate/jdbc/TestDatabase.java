@@ -77,6 +77,19 @@ public final class TestDatabase implements AutoCloseable {
         }
     }
 
+    /**
+     * A column for a test's ledger table that records, on PostgreSQL, the transaction each row was written in
+     * (fewer distinct values than rows: envelopes were handled in batches); empty elsewhere.
+     */
+    public String transactionColumn() {
+        return kind == Kind.POSTGRES ? ", tx BIGINT NOT NULL DEFAULT txid_current()" : "";
+    }
+
+    /** How many transactions wrote the ledger's rows, on PostgreSQL (see {@link #transactionColumn()}); -1 elsewhere. */
+    public long ledgerTransactions() throws SQLException {
+        return kind == Kind.POSTGRES ? queryLong("SELECT COUNT(DISTINCT tx) FROM ledger") : -1;
+    }
+
     /** Runs SQL on a fresh connection to this database. */
     public void execute(String... statements) throws SQLException {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
