@@ -25,6 +25,7 @@ import javax.sql.DataSource;
  */
 final class CountingDataSource implements DataSource {
     private final DataSource delegate;
+    private final boolean counting;
     private final LongAdder statements = new LongAdder();
     private final LongAdder commits = new LongAdder();
 
@@ -36,21 +37,31 @@ final class CountingDataSource implements DataSource {
     }
 
     CountingDataSource(DataSource delegate) {
-        this.delegate = delegate;
+        this(delegate, true);
     }
 
+    /**
+     * With {@code counting} false, the pool's own connections, unwrapped, and no counts ({@link #counts()} null):
+     * the proxies cost a little CPU and allocation per call, which {@code -Dbench.count=false} leaves out.
+     */
+    CountingDataSource(DataSource delegate, boolean counting) {
+        this.delegate = delegate;
+        this.counting = counting;
+    }
+
+    /** The counts so far; null when this data source does not count. */
     Counts counts() {
-        return new Counts(statements.sum(), commits.sum());
+        return counting ? new Counts(statements.sum(), commits.sum()) : null;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        return connection(delegate.getConnection());
+        return counting ? connection(delegate.getConnection()) : delegate.getConnection();
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        return connection(delegate.getConnection(username, password));
+        return counting ? connection(delegate.getConnection(username, password)) : delegate.getConnection(username, password);
     }
 
     private Connection connection(Connection target) {
