@@ -30,7 +30,8 @@ import java.util.List;
  *       store ({@link RatioLines}).</li>
  *   <li>{@code tcp-durable}: requests over TCP, each sent through the outbox of a transaction, to a
  *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
- *       (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
+ *       (P = 1 and 4): messages per second until every answer arrived, and the round trip; then one
+ *       {@code ratio tcp-durable} line per store, against that store's outbox-local floor ({@link RatioLines}).</li>
  *   <li>{@code outbox-namastack}: the baseline, namastack outbox 1.6.0 on PostgreSQL, started in a JVM of its
  *       own from the module {@code benchmarks/namastack} (see {@link NamastackOutboxScenario}).</li>
  * </ul>
@@ -63,7 +64,8 @@ public final class BenchmarkMain {
         Path json = JsonReport.write(options.output(), options, results);
         System.out.println();
         System.out.println("JSON: " + json);
-        // Last, for scripts: one line per store that measured outbox-local (see RatioLines).
+        // Last, for scripts: one line per store that measured outbox-local, then one per store that measured
+        // tcp-durable at P = 4 (see RatioLines).
         RatioLines.of(results).forEach(System.out::println);
     }
 
