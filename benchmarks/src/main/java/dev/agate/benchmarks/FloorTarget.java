@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * with two relays, which skip each other's locked rows and commit smaller batches), and a second relay only
  * shares the two cores with the producers and the server.
  */
-final class FloorTarget implements Target {
+final class FloorTarget implements ScheduledTarget {
     static final int BATCH = 100;
     private static final String INSERT_ORDER = "INSERT INTO bench_orders (id, payload) VALUES (?, ?)";
     private static final String INSERT_QUEUE = "INSERT INTO bench_queue (msg_id, payload, created_nanos) VALUES (?, ?, ?)";
@@ -85,10 +85,10 @@ final class FloorTarget implements Target {
         this.phase = phase;
     }
 
+    /** A producer's transaction; the message's latency is from {@code sentAt}: now, or its scheduled start. */
     @Override
-    public void operate() throws SQLException {
+    public void operate(long sentAt) throws SQLException {
         long id = ids.incrementAndGet();
-        long sentAt = System.nanoTime();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement order = connection.prepareStatement(INSERT_ORDER);

@@ -50,6 +50,7 @@ final class JsonReport {
         doc.put("scenarios", descriptions(options.scenarios()));
         doc.put("results", results);
         doc.put("ratios", RatioLines.of(results));
+        doc.put("latency", LatencyLines.of(results));
         return doc;
     }
 
@@ -89,6 +90,9 @@ final class JsonReport {
         units.put("statementsPerMessage", "SQL statements per message on the row's database, all threads (each execute* or"
                 + " executeBatch call one); -1 without a database");
         units.put("commitsPerMessage", "commits and rollbacks per message on the row's database, all threads; -1 without a database");
+        units.put("offeredRate", "open-loop rows (latency): the fixed rate, msg/s, operations were scheduled at; -1 for a closed-loop row");
+        units.put("startLagP99Micros", "open-loop rows: p99 of how late operations started after their scheduled time, microseconds;"
+                + " -1 for a closed-loop row");
         return units;
     }
 

@@ -112,18 +112,35 @@ final class OutboxLocalScenario implements Scenario {
 
     private static Result measure(String store, String variant, int producers, Size.Counts counts) throws Exception {
         String label = NAME + " " + store + " " + variant;
+        return onFreshDatabase(store, variant, label, poolSize(producers), counts.warmup() + counts.measured(),
+                (target, url) -> Measurement.measure(label, producers, counts, target));
+    }
+
+    /** Measures one row's target; {@code url} is the row's database. */
+    @FunctionalInterface
+    interface Run {
+        Result run(ScheduledTarget target, String url) throws Exception;
+    }
+
+    /**
+     * One row on a fresh database of {@code store}: the tables, a pool of {@code poolSize} connections (SQLite: 1), the
+     * {@code variant}'s target ({@code floor} or {@code agate}), {@code run}; then the exactly-once check of
+     * {@code operations} messages.
+     */
+    static Result onFreshDatabase(String store, String variant, String label, int poolSize, long operations, Run run)
+            throws Exception {
         try (BenchDatabase db = BenchDatabase.create(store)) {
             createTables(db);
             Result result;
-            try (HikariDataSource pool = db.pool(poolSize(producers))) {
+            try (HikariDataSource pool = db.pool(poolSize)) {
                 CountingDataSource dataSource = new CountingDataSource(pool, COUNTING);
-                try (Target target = variant.equals("floor")
+                try (ScheduledTarget target = variant.equals("floor")
                         ? new FloorTarget(db, dataSource, floorRelays(), floorDelete(db))
                         : new AgateOutboxTarget(db, dataSource, Integer.getInteger("bench.outbox.parallelism", consumers()))) {
-                    result = Measurement.measure(label, producers, counts, target);
+                    result = run.run(target, db.url());
                 }
             }
-            verifyExactlyOnce(db, label, counts.warmup() + counts.measured());
+            verifyExactlyOnce(db, label, operations);
             return result;
         }
     }
