@@ -19,7 +19,9 @@ import javax.sql.DataSource;
  * A {@link DataSource} that counts the statements its connections run: every {@code execute},
  * {@code executeQuery}, {@code executeUpdate} and {@code executeLargeUpdate} call is one statement, and so
  * is every {@code executeBatch} call, whatever the number of rows batched (one round trip, as the driver
- * sends it); commits and rollbacks are counted apart. Connections and statements are
+ * sends it); commits and rollbacks are counted apart. Their sum is the row's round trips
+ * ({@link Counts#roundTrips()}); what the pool does on its own (a validation query) and what a driver may send
+ * unasked (a {@code SET} for an isolation level) are not counted. Connections and statements are
  * {@link java.lang.reflect.Proxy proxies} over the pool's, so {@code unwrap} and {@code isWrapperFor} still
  * reach the driver. Thread-safe; the counters only grow.
  */
@@ -31,6 +33,11 @@ final class CountingDataSource implements DataSource {
 
     /** A snapshot of the counters. */
     record Counts(long statements, long commits) {
+        /** Round trips to the database: each statement (a batch is one) and each commit or rollback. */
+        long roundTrips() {
+            return statements + commits;
+        }
+
         Counts minus(Counts earlier) {
             return new Counts(statements - earlier.statements, commits - earlier.commits);
         }

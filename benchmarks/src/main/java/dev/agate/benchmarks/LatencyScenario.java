@@ -78,7 +78,7 @@ final class LatencyScenario implements Scenario {
                 Size.Counts maxCounts = size.counts(QUICK_MAX_WARMUP, QUICK_MAX_MEASURED);
                 Result floorMax = OutboxLocalScenario.onFreshDatabase(store, "floor", label, POOL_SIZE,
                         maxCounts.warmup() + maxCounts.measured(),
-                        (target, url) -> Measurement.measure(label, MAX_PRODUCERS, maxCounts, target));
+                        (target, url) -> Measurement.measure(label, MAX_PRODUCERS, maxCounts, target, url));
                 results.add(floorMax);
                 max = floorMax.messagesPerSecond();
                 progress("%s %s: the floor's maximum, measured closed-loop at P=%d: %,.0f msg/s", NAME, store, MAX_PRODUCERS, max);
@@ -88,7 +88,7 @@ final class LatencyScenario implements Scenario {
             for (String variant : List.of("floor", "agate")) {
                 String label = NAME + " " + store + " " + variant;
                 results.add(OutboxLocalScenario.onFreshDatabase(store, variant, label, POOL_SIZE, counts.warmup() + counts.measured(),
-                        (target, url) -> Measurement.measureAtRate(label, threads, counts, target, rate)));
+                        (target, url) -> Measurement.measureAtRate(label, threads, counts, target, rate, url)));
             }
             LatencyLines.of(results).stream().filter(line -> line.contains(" store=" + store + " "))
                     .forEach(line -> progress("%s", line));

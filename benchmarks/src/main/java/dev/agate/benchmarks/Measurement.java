@@ -8,8 +8,8 @@ import org.HdrHistogram.Recorder;
 /**
  * Runs a {@link Target} through a warm-up phase, whose figures are discarded, then a measured phase, and
  * turns the measured one into a {@link Result}: elapsed time from the first operation until the last was
- * handled, latency percentiles, process CPU time, heap allocation and peak heap, and statements and commits
- * when the target counts them.
+ * handled, latency percentiles, process CPU time, heap allocation and peak heap, statements, commits and round
+ * trips when the target counts them, and on PostgreSQL the WAL the measured phase wrote ({@link PgStats}).
  *
  * <p>Closed loop ({@link #measure}): P producer threads, each running its share of the operations one after
  * the other, as fast as it can. Open loop ({@link #measureAtRate}): operations scheduled at a fixed rate
@@ -24,10 +24,18 @@ final class Measurement {
     }
 
     static Result measure(String scenario, int producers, Size.Counts counts, Target target) throws Exception {
+        return measure(scenario, producers, counts, target, null);
+    }
+
+    /**
+     * As above; {@code walUrl}, when it is a PostgreSQL JDBC URL, is where the server's WAL location is read before
+     * and after the measured phase (null, or another store: no WAL figure).
+     */
+    static Result measure(String scenario, int producers, Size.Counts counts, Target target, String walUrl) throws Exception {
         progress("%s P=%d: warm-up, %,d operations...", scenario, producers, counts.warmup());
         closedLoop(target, producers, counts.warmup(), new Recorder(SIGNIFICANT_DIGITS));
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
-        Result result = measured(scenario, producers, counts.measured(), target,
+        Result result = measured(scenario, producers, counts.measured(), target, walUrl,
                 latencies -> closedLoop(target, producers, counts.measured(), latencies));
         progress("%s P=%d: %,.0f msg/s in %.2f s", scenario, producers, result.messagesPerSecond(), result.elapsedSeconds());
         return result;
@@ -40,8 +48,8 @@ final class Measurement {
      * measured phase had in progress at once (each on a producer thread), and it carries the rate and the p99 of
      * the start lag.
      */
-    static Result measureAtRate(String scenario, int maxThreads, Size.Counts counts, ScheduledTarget target, double rate)
-            throws Exception {
+    static Result measureAtRate(String scenario, int maxThreads, Size.Counts counts, ScheduledTarget target, double rate,
+                                String walUrl) throws Exception {
         OpenLoop.Schedule[] schedule = new OpenLoop.Schedule[1];
         Result result;
         try (OpenLoop.Threads threads = new OpenLoop.Threads(maxThreads)) {
@@ -49,7 +57,7 @@ final class Measurement {
                     maxThreads);
             openLoop(target, threads, counts.warmup(), rate, new Recorder(SIGNIFICANT_DIGITS));
             progress("%s: measuring, %,d operations at %,.0f msg/s...", scenario, counts.measured(), rate);
-            result = measured(scenario, maxThreads, counts.measured(), target, latencies -> {
+            result = measured(scenario, maxThreads, counts.measured(), target, walUrl, latencies -> {
                 Timed timed = openLoop(target, threads, counts.measured(), rate, latencies);
                 schedule[0] = timed.schedule();
                 return timed.elapsedNanos();
@@ -76,19 +84,21 @@ final class Measurement {
         long run(Recorder latencies) throws Exception;
     }
 
-    private static Result measured(String scenario, int producers, long operations, Target target, MeasuredPhase phase)
-            throws Exception {
+    private static Result measured(String scenario, int producers, long operations, Target target, String walUrl,
+                                   MeasuredPhase phase) throws Exception {
         ProcessMetrics.resetHeapPeaks();
         Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
+        String walBefore = PgStats.walLsn(walUrl);
         CountingDataSource.Counts statementsBefore = target.statementCounts();
         Usage before = Usage.now(target);
         long elapsedNanos = phase.run(latencies);
         Usage used = Usage.now(target).minus(before);
         CountingDataSource.Counts statementsAfter = target.statementCounts();
+        long walBytes = PgStats.walBytesSince(walUrl, walBefore);
 
         return Result.of(scenario, producers, operations, elapsedNanos,
                 latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
-                statementsBefore == null ? null : statementsAfter.minus(statementsBefore));
+                statementsBefore == null ? null : statementsAfter.minus(statementsBefore)).withWalBytes(walBytes);
     }
 
     /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */

@@ -113,7 +113,7 @@ final class OutboxLocalScenario implements Scenario {
     private static Result measure(String store, String variant, int producers, Size.Counts counts) throws Exception {
         String label = NAME + " " + store + " " + variant;
         return onFreshDatabase(store, variant, label, poolSize(producers), counts.warmup() + counts.measured(),
-                (target, url) -> Measurement.measure(label, producers, counts, target));
+                (target, url) -> Measurement.measure(label, producers, counts, target, url));
     }
 
     /** Measures one row's target; {@code url} is the row's database. */
@@ -124,8 +124,8 @@ final class OutboxLocalScenario implements Scenario {
 
     /**
      * One row on a fresh database of {@code store}: the tables, a pool of {@code poolSize} connections (SQLite: 1), the
-     * {@code variant}'s target ({@code floor} or {@code agate}), {@code run}; then the exactly-once check of
-     * {@code operations} messages.
+     * {@code variant}'s target ({@code floor} or {@code agate}), {@code run}; then, on PostgreSQL, the index scans on
+     * stderr ({@link PgStats#printIndexScans}), and the exactly-once check of {@code operations} messages.
      */
     static Result onFreshDatabase(String store, String variant, String label, int poolSize, long operations, Run run)
             throws Exception {
@@ -140,6 +140,7 @@ final class OutboxLocalScenario implements Scenario {
                     result = run.run(target, db.url());
                 }
             }
+            PgStats.printIndexScans(db.url(), label + " P=" + result.producers());
             verifyExactlyOnce(db, label, operations);
             return result;
         }

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class LatencyLinesTest {
 
     private static Result row(String label, double perSecond, double p50Micros, double p99Micros, double offeredRate) {
-        return new Result(label, 16, 1000, 1, perSecond, 1000, p50Micros, p99Micros, 1, 1, 1, 1, 3, 1, offeredRate, 500);
+        return new Result(label, 16, 1000, 1, perSecond, 1000, p50Micros, p99Micros, 1, 1, 1, 1, 3, 1, 4, 900, offeredRate, 500);
     }
 
     @Test
