@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * observer, which gets {@code SUCCEEDED} right after the transaction that handled it committed (one transaction
  * may handle several envelopes), records it. A final event other than {@code SUCCEEDED} fails the phase.
  */
-final class AgateOutboxTarget implements Target {
+final class AgateOutboxTarget implements ScheduledTarget {
     private static final String INSERT_ORDER = "INSERT INTO bench_orders (id, payload) VALUES (?, ?)";
     private static final String INSERT_HANDLED = "INSERT INTO bench_handled (id, sent_nanos) VALUES (?, ?)";
 
@@ -92,10 +92,10 @@ final class AgateOutboxTarget implements Target {
         this.phase = phase;
     }
 
+    /** A producer's transaction; the message's latency is from {@code sentAt}: now, or its scheduled start. */
     @Override
-    public void operate() {
+    public void operate(long sentAt) {
         long id = ids.incrementAndGet();
-        long sentAt = System.nanoTime();
         host.inTransaction(dataSource, (connection, outbox) -> {
             try (PreparedStatement insert = connection.prepareStatement(INSERT_ORDER)) {
                 insert.setLong(1, id);

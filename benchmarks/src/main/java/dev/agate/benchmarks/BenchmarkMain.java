@@ -28,9 +28,14 @@ import java.util.List;
  *       batching (P = 1 and 8): messages per second, latency from the producer's transaction to the
  *       handling's commit, statements per message, exactly-once checked; then one {@code ratio} line per
  *       store ({@link RatioLines}).</li>
+ *   <li>{@code latency} (only when named): the outbox-local work offered at a fixed rate, half the floor's
+ *       maximum, to the floor and to Agate; latency from each operation's scheduled start to the handling's
+ *       commit (coordinated omission corrected); then one {@code latency outbox-local} line per store
+ *       ({@link LatencyLines}).</li>
  *   <li>{@code tcp-durable}: requests over TCP, each sent through the outbox of a transaction, to a
  *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
- *       (P = 1 and 4): messages per second until every answer arrived, and the round trip.</li>
+ *       (P = 1 and 4): messages per second until every answer arrived, and the round trip; then one
+ *       {@code ratio tcp-durable} line per store, against that store's outbox-local floor ({@link RatioLines}).</li>
  *   <li>{@code outbox-namastack}: the baseline, namastack outbox 1.6.0 on PostgreSQL, started in a JVM of its
  *       own from the module {@code benchmarks/namastack} (see {@link NamastackOutboxScenario}).</li>
  * </ul>
@@ -63,8 +68,10 @@ public final class BenchmarkMain {
         Path json = JsonReport.write(options.output(), options, results);
         System.out.println();
         System.out.println("JSON: " + json);
-        // Last, for scripts: one line per store that measured outbox-local (see RatioLines).
+        // Last, for scripts: one line per store that measured outbox-local, then one per store that measured
+        // tcp-durable at P = 4 (see RatioLines), then one per store that measured latency (see LatencyLines).
         RatioLines.of(results).forEach(System.out::println);
+        LatencyLines.of(results).forEach(System.out::println);
     }
 
     static Size size(Options options) {
@@ -74,7 +81,18 @@ public final class BenchmarkMain {
     private static List<Result> run(Options options) throws Exception {
         List<Result> results = new ArrayList<>();
         for (String name : options.scenarios()) {
-            results.addAll(options.inProcess() ? Scenarios.named(name).run(size(options), options.store().stream().toList()) : ScenarioJvm.run(name, options));
+            // latency starts from the floor's maximum: this run's outbox-local floor rows, when it measured them.
+            List<String> jvmOptions = new ArrayList<>();
+            if (name.equals(LatencyScenario.NAME)) {
+                LatencyScenario.floorRates(results).ifPresent(rates -> {
+                    jvmOptions.add("-D" + LatencyScenario.FLOOR_RATES_PROPERTY + "=" + rates);
+                    if (options.inProcess()) {
+                        System.setProperty(LatencyScenario.FLOOR_RATES_PROPERTY, rates);
+                    }
+                });
+            }
+            results.addAll(options.inProcess() ? Scenarios.named(name).run(size(options), options.store().stream().toList())
+                    : ScenarioJvm.run(name, options, jvmOptions));
         }
         return results;
     }

@@ -19,38 +19,56 @@ import javax.sql.DataSource;
  * A {@link DataSource} that counts the statements its connections run: every {@code execute},
  * {@code executeQuery}, {@code executeUpdate} and {@code executeLargeUpdate} call is one statement, and so
  * is every {@code executeBatch} call, whatever the number of rows batched (one round trip, as the driver
- * sends it); commits and rollbacks are counted apart. Connections and statements are
+ * sends it); commits and rollbacks are counted apart. Their sum is the row's round trips
+ * ({@link Counts#roundTrips()}); what the pool does on its own (a validation query) and what a driver may send
+ * unasked (a {@code SET} for an isolation level) are not counted. Connections and statements are
  * {@link java.lang.reflect.Proxy proxies} over the pool's, so {@code unwrap} and {@code isWrapperFor} still
  * reach the driver. Thread-safe; the counters only grow.
  */
 final class CountingDataSource implements DataSource {
     private final DataSource delegate;
+    private final boolean counting;
     private final LongAdder statements = new LongAdder();
     private final LongAdder commits = new LongAdder();
 
     /** A snapshot of the counters. */
     record Counts(long statements, long commits) {
+        /** Round trips to the database: each statement (a batch is one) and each commit or rollback. */
+        long roundTrips() {
+            return statements + commits;
+        }
+
         Counts minus(Counts earlier) {
             return new Counts(statements - earlier.statements, commits - earlier.commits);
         }
     }
 
     CountingDataSource(DataSource delegate) {
-        this.delegate = delegate;
+        this(delegate, true);
     }
 
+    /**
+     * With {@code counting} false, the pool's own connections, unwrapped, and no counts ({@link #counts()} null):
+     * the proxies cost a little CPU and allocation per call, which {@code -Dbench.count=false} leaves out.
+     */
+    CountingDataSource(DataSource delegate, boolean counting) {
+        this.delegate = delegate;
+        this.counting = counting;
+    }
+
+    /** The counts so far; null when this data source does not count. */
     Counts counts() {
-        return new Counts(statements.sum(), commits.sum());
+        return counting ? new Counts(statements.sum(), commits.sum()) : null;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        return connection(delegate.getConnection());
+        return counting ? connection(delegate.getConnection()) : delegate.getConnection();
     }
 
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
-        return connection(delegate.getConnection(username, password));
+        return counting ? connection(delegate.getConnection(username, password)) : delegate.getConnection(username, password);
     }
 
     private Connection connection(Connection target) {

@@ -80,9 +80,13 @@ final class DurableLocalScenario implements Scenario {
                     .maximumParallelism(Runtime.getRuntime().availableProcessors()).build();
             AgateHost.Builder host = AgateHost.builder().serviceName("bench").handlers(handler).localQueue(queue)
                     .store(JdbcMessageStore.builder(db.url()).build()).durability(Durability.defaults());
+            String label = NAME + " " + store + " " + handlerKind;
+            Result result;
             try (Target target = new HostTarget(host, handler, (bus, phase) -> bus.send(new Deposit(System.nanoTime())))) {
-                return Measurement.measure(NAME + " " + store + " " + handlerKind, producers, counts, target);
+                result = Measurement.measure(label, producers, counts, target, db.url());
             }
+            PgStats.printIndexScans(db.url(), label + " P=" + producers);
+            return result;
         }
     }
 }

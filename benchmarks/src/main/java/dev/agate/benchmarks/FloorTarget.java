@@ -19,20 +19,38 @@ import java.util.concurrent.atomic.AtomicLong;
  * (as Agate hands a committed envelope to its local queue at once, so neither side polls for fresh work).
  *
  * <p>Relay threads loop, one transaction per batch: {@code SELECT} up to {@value #BATCH} queue rows
- * {@code ORDER BY id ... FOR UPDATE SKIP LOCKED} (SQLite: no such clause; its single relay's transaction takes
+ * {@code ORDER BY id ... FOR UPDATE SKIP LOCKED} (SQLite: no such clause; its relay's transaction takes
  * the write lock as it begins, {@code BEGIN IMMEDIATE}), {@code INSERT} the handler's rows in one JDBC batch,
- * {@code DELETE} the claimed rows in one statement ({@code id IN (...)}), {@code COMMIT}, and then record each
- * message's latency. With nothing to claim a relay waits for a wake-up, or 10 ms.
+ * {@code DELETE} the claimed rows in one statement, {@code COMMIT}, and then record each message's latency.
+ * With nothing to claim a relay waits for a wake-up, or 10 ms.
+ *
+ * <p>How many relays, and the form of the delete, are the scenario's choice ({@link OutboxLocalScenario#floorRelays}):
+ * by default one relay on every store, and on PostgreSQL {@code DELETE ... WHERE id = ANY(?)} with one
+ * {@code bigint[]} parameter (one statement text, prepared once on the server), elsewhere {@code id IN (?, ?, ...)}
+ * (SQLite and MariaDB have no array parameter). One relay was the faster on PostgreSQL at P = 8, and no slower
+ * on SQLite (README, "The floor's shape"): alone it takes bigger batches (1.09 commits per message against 1.20
+ * with two relays, which skip each other's locked rows and commit smaller batches), and a second relay only
+ * shares the two cores with the producers and the server.
  */
-final class FloorTarget implements Target {
+final class FloorTarget implements ScheduledTarget {
     static final int BATCH = 100;
     private static final String INSERT_ORDER = "INSERT INTO bench_orders (id, payload) VALUES (?, ?)";
     private static final String INSERT_QUEUE = "INSERT INTO bench_queue (msg_id, payload, created_nanos) VALUES (?, ?, ?)";
     private static final String INSERT_HANDLED = "INSERT INTO bench_handled (id, sent_nanos) VALUES (?, ?)";
+    private static final String DELETE_ANY = "DELETE FROM bench_queue WHERE id = ANY(?)";
     private static final int GIVE_UP_AFTER_FAILURES = 20;
+
+    /** How the relay deletes the rows it claimed. */
+    enum Delete {
+        /** {@code DELETE ... WHERE id = ANY(?)}, one {@code bigint[]} parameter: PostgreSQL only. */
+        ANY,
+        /** {@code DELETE ... WHERE id IN (?, ?, ...)}, one parameter per row: a statement text per batch size. */
+        IN
+    }
 
     private final CountingDataSource dataSource;
     private final String claimSql;
+    private final Delete delete;
     private final boolean readCommitted;
     private final AtomicLong ids = new AtomicLong();
     private final Semaphore wakeUps = new Semaphore(0);
@@ -40,8 +58,15 @@ final class FloorTarget implements Target {
     private volatile boolean running = true;
     private volatile Phase phase;
 
-    FloorTarget(BenchDatabase db, CountingDataSource dataSource, int relayCount) {
+    FloorTarget(BenchDatabase db, CountingDataSource dataSource, int relayCount, Delete delete) {
+        if (delete == Delete.ANY && !db.kind().equals("postgres")) {
+            throw new IllegalArgumentException("DELETE ... = ANY(?) takes an array parameter: PostgreSQL only, not " + db.kind());
+        }
+        if (relayCount < 1) {
+            throw new IllegalArgumentException("the floor needs at least one relay, not " + relayCount);
+        }
         this.dataSource = dataSource;
+        this.delete = delete;
         String select = "SELECT id, msg_id, payload, created_nanos FROM bench_queue ORDER BY id LIMIT " + BATCH;
         this.claimSql = db.isSqlite() ? select : select + " FOR UPDATE SKIP LOCKED";
         // InnoDB's default REPEATABLE READ takes next-key locks on what FOR UPDATE scans, which would block
@@ -60,10 +85,10 @@ final class FloorTarget implements Target {
         this.phase = phase;
     }
 
+    /** A producer's transaction; the message's latency is from {@code sentAt}: now, or its scheduled start. */
     @Override
-    public void operate() throws SQLException {
+    public void operate(long sentAt) throws SQLException {
         long id = ids.incrementAndGet();
-        long sentAt = System.nanoTime();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement order = connection.prepareStatement(INSERT_ORDER);
@@ -117,7 +142,11 @@ final class FloorTarget implements Target {
         }
     }
 
-    /** Claims, handles and deletes one batch in one transaction; returns how many messages it handled. */
+    /**
+     * Claims, handles and deletes one batch in one transaction, on a connection it takes from the pool for the
+     * batch (as the producers do; SQLite's pool has one connection, which they need too); returns how many
+     * messages it handled.
+     */
     private int relayBatch() throws SQLException {
         long[] queueIds = new long[BATCH];
         long[] msgIds = new long[BATCH];
@@ -147,14 +176,26 @@ final class FloorTarget implements Target {
                         }
                         handled.executeBatch();
                     }
-                    try (PreparedStatement delete = connection.prepareStatement(deleteSql(n))) {
+                    int deleted;
+                    if (delete == Delete.ANY) {
+                        Long[] claimed = new Long[n];
                         for (int i = 0; i < n; i++) {
-                            delete.setLong(i + 1, queueIds[i]);
+                            claimed[i] = queueIds[i];
                         }
-                        int deleted = delete.executeUpdate();
-                        if (deleted != n) {
-                            throw new IllegalStateException("claimed " + n + " queue rows but deleted " + deleted);
+                        try (PreparedStatement statement = connection.prepareStatement(DELETE_ANY)) {
+                            statement.setArray(1, connection.createArrayOf("bigint", claimed));
+                            deleted = statement.executeUpdate();
                         }
+                    } else {
+                        try (PreparedStatement statement = connection.prepareStatement(deleteInSql(n))) {
+                            for (int i = 0; i < n; i++) {
+                                statement.setLong(i + 1, queueIds[i]);
+                            }
+                            deleted = statement.executeUpdate();
+                        }
+                    }
+                    if (deleted != n) {
+                        throw new IllegalStateException("claimed " + n + " queue rows but deleted " + deleted);
                     }
                 }
                 connection.commit();
@@ -175,7 +216,7 @@ final class FloorTarget implements Target {
         return n;
     }
 
-    private static String deleteSql(int n) {
+    private static String deleteInSql(int n) {
         StringBuilder sql = new StringBuilder(40 + 2 * n).append("DELETE FROM bench_queue WHERE id IN (");
         for (int i = 0; i < n; i++) {
             sql.append(i == 0 ? "?" : ",?");

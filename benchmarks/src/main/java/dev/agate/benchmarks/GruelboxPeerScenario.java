@@ -123,9 +123,10 @@ final class GruelboxPeerScenario implements Scenario {
             long total = counts.warmup() + counts.measured();
             Result result;
             try (GruelboxTarget target = new GruelboxTarget(db, config, total)) {
-                result = Measurement.measure(label, producers, counts, target);
+                result = Measurement.measure(label, producers, counts, target, db.url());
                 target.verify(label, producers);
             }
+            PgStats.printIndexScans(db.url(), label + " P=" + producers);
             return result;
         }
     }
@@ -167,6 +168,7 @@ final class GruelboxPeerScenario implements Scenario {
     static final class GruelboxTarget implements Target {
         private final Database db;
         private final HikariDataSource pool;
+        private final CountingDataSource counting;
         private final ThreadLocalContextTransactionManager transactions;
         private final ThreadPoolExecutor executor;
         private final TransactionOutbox outbox;
@@ -187,7 +189,9 @@ final class GruelboxPeerScenario implements Scenario {
             hikari.setJdbcUrl(db.url());
             hikari.setPoolName("gruelbox-" + db.kind());
             this.pool = new HikariDataSource(hikari);
-            this.transactions = TransactionManager.fromDataSource(pool);
+            // Through the statement-counting proxies, as the outbox-local rows: round trips per message in the report.
+            this.counting = new CountingDataSource(pool);
+            this.transactions = TransactionManager.fromDataSource(counting);
             Submitter submitter;
             if (config == Config.PEER) {
                 // gruelbox's own default, the very object build() would create when no submitter is given; passed
@@ -316,6 +320,11 @@ final class GruelboxPeerScenario implements Scenario {
                                 + " %d entries left in TXNO_OUTBOX", label, producers, sent, missing, twice,
                         duplicates.get(), orders, handledRows, distinctHandled, outboxLeft));
             }
+        }
+
+        @Override
+        public CountingDataSource.Counts statementCounts() {
+            return counting.counts();
         }
 
         @Override

@@ -50,6 +50,7 @@ final class JsonReport {
         doc.put("scenarios", descriptions(options.scenarios()));
         doc.put("results", results);
         doc.put("ratios", RatioLines.of(results));
+        doc.put("latency", LatencyLines.of(results));
         return doc;
     }
 
@@ -89,6 +90,14 @@ final class JsonReport {
         units.put("statementsPerMessage", "SQL statements per message on the row's database, all threads (each execute* or"
                 + " executeBatch call one); -1 without a database");
         units.put("commitsPerMessage", "commits and rollbacks per message on the row's database, all threads; -1 without a database");
+        units.put("roundTripsPerMessage", "database round trips per message, all threads: each execute* or executeBatch call, commit"
+                + " and rollback one (statements + commits); -1 where not counted (a store with a pool of its own)");
+        units.put("walBytesPerMessage", "PostgreSQL only: WAL bytes per message over the measured phase, pg_wal_lsn_diff of"
+                + " pg_current_wal_lsn() after and before; the whole server's WAL (other databases' writes at the time included);"
+                + " -1 where not measured");
+        units.put("offeredRate", "open-loop rows (latency): the fixed rate, msg/s, operations were scheduled at; -1 for a closed-loop row");
+        units.put("startLagP99Micros", "open-loop rows: p99 of how late operations started after their scheduled time, microseconds;"
+                + " -1 for a closed-loop row");
         return units;
     }
 

@@ -2,12 +2,18 @@ package dev.agate.benchmarks;
 
 import java.time.Duration;
 import java.util.Locale;
+import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * Runs a {@link Target} through a warm-up phase, whose figures are discarded, then a measured phase, and
  * turns the measured one into a {@link Result}: elapsed time from the first operation until the last was
- * handled, latency percentiles, process CPU time, heap allocation and peak heap.
+ * handled, latency percentiles, process CPU time, heap allocation and peak heap, statements, commits and round
+ * trips when the target counts them, and on PostgreSQL the WAL the measured phase wrote ({@link PgStats}).
+ *
+ * <p>Closed loop ({@link #measure}): P producer threads, each running its share of the operations one after
+ * the other, as fast as it can. Open loop ({@link #measureAtRate}): operations scheduled at a fixed rate
+ * ({@link OpenLoop}), latency from each one's scheduled start.
  */
 final class Measurement {
     /** How long one phase may take before the run is declared stuck. */
@@ -18,27 +24,85 @@ final class Measurement {
     }
 
     static Result measure(String scenario, int producers, Size.Counts counts, Target target) throws Exception {
+        return measure(scenario, producers, counts, target, null);
+    }
+
+    /**
+     * As above; {@code walUrl}, when it is a PostgreSQL JDBC URL, is where the server's WAL location is read before
+     * and after the measured phase (null, or another store: no WAL figure).
+     */
+    static Result measure(String scenario, int producers, Size.Counts counts, Target target, String walUrl) throws Exception {
         progress("%s P=%d: warm-up, %,d operations...", scenario, producers, counts.warmup());
-        runPhase(target, producers, counts.warmup(), new Recorder(SIGNIFICANT_DIGITS));
-
-        ProcessMetrics.resetHeapPeaks();
-        Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
+        closedLoop(target, producers, counts.warmup(), new Recorder(SIGNIFICANT_DIGITS));
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
-        CountingDataSource.Counts statementsBefore = target.statementCounts();
-        Usage before = Usage.now(target);
-        long elapsedNanos = runPhase(target, producers, counts.measured(), latencies);
-        Usage used = Usage.now(target).minus(before);
-        CountingDataSource.Counts statementsAfter = target.statementCounts();
-
-        Result result = Result.of(scenario, producers, counts.measured(), elapsedNanos,
-                latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
-                statementsBefore == null ? null : statementsAfter.minus(statementsBefore));
+        Result result = measured(scenario, producers, counts.measured(), target, walUrl,
+                latencies -> closedLoop(target, producers, counts.measured(), latencies));
         progress("%s P=%d: %,.0f msg/s in %.2f s", scenario, producers, result.messagesPerSecond(), result.elapsedSeconds());
         return result;
     }
 
-    /** Runs one phase; returns nanoseconds from releasing the producers until every operation was handled. */
-    private static long runPhase(Target target, int producers, long operations, Recorder latencies) throws Exception {
+    /**
+     * Open loop: both phases schedule their operations at {@code rate} per second on up to {@code maxThreads}
+     * producer threads, the same threads for both ({@link OpenLoop}); latency is from each operation's scheduled
+     * start. Says on stderr whether the measured phase kept its schedule; the row's P is the most operations the
+     * measured phase had in progress at once (each on a producer thread), and it carries the rate and the p99 of
+     * the start lag.
+     */
+    static Result measureAtRate(String scenario, int maxThreads, Size.Counts counts, ScheduledTarget target, double rate,
+                                String walUrl) throws Exception {
+        OpenLoop.Schedule[] schedule = new OpenLoop.Schedule[1];
+        Result result;
+        try (OpenLoop.Threads threads = new OpenLoop.Threads(maxThreads)) {
+            progress("%s: warm-up, %,d operations at %,.0f msg/s (up to %d producer threads)...", scenario, counts.warmup(), rate,
+                    maxThreads);
+            openLoop(target, threads, counts.warmup(), rate, new Recorder(SIGNIFICANT_DIGITS));
+            progress("%s: measuring, %,d operations at %,.0f msg/s...", scenario, counts.measured(), rate);
+            result = measured(scenario, maxThreads, counts.measured(), target, walUrl, latencies -> {
+                Timed timed = openLoop(target, threads, counts.measured(), rate, latencies);
+                schedule[0] = timed.schedule();
+                return timed.elapsedNanos();
+            });
+        }
+        OpenLoop.Schedule kept = schedule[0];
+        Histogram lag = kept.startLagNanos();
+        result = result.withSchedule(rate, lag.getValueAtPercentile(99)).withProducers(kept.peakInFlight());
+        progress("%s: %s: %,d of %,d operations started more than %d ms after their scheduled time (start lag p99 %.2f ms,"
+                        + " max %.2f ms; at most %d operations in progress at once)%s; handled at %,.0f msg/s, p50 %.2f ms, p99 %.2f ms"
+                        + " from the scheduled start",
+                scenario, kept.kept() ? "schedule kept" : "SCHEDULE NOT KEPT", kept.late(), kept.operations(),
+                OpenLoop.LATE_NANOS / 1_000_000, lag.getValueAtPercentile(99) / 1e6, lag.getMaxValue() / 1e6, kept.peakInFlight(),
+                kept.kept() ? "" : ": the offered rate was not met (" + (kept.peakInFlight() >= maxThreads
+                        ? "every one of the " + maxThreads + " producer threads was busy; more: -Dbench.latency.producers=N"
+                        : "the machine did not run the producer threads in time") + ")",
+                result.messagesPerSecond(), result.p50Micros() / 1000, result.p99Micros() / 1000);
+        return result;
+    }
+
+    @FunctionalInterface
+    private interface MeasuredPhase {
+        /** Runs the phase, its latencies into {@code latencies}; returns its elapsed nanoseconds. */
+        long run(Recorder latencies) throws Exception;
+    }
+
+    private static Result measured(String scenario, int producers, long operations, Target target, String walUrl,
+                                   MeasuredPhase phase) throws Exception {
+        ProcessMetrics.resetHeapPeaks();
+        Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
+        String walBefore = PgStats.walLsn(walUrl);
+        CountingDataSource.Counts statementsBefore = target.statementCounts();
+        Usage before = Usage.now(target);
+        long elapsedNanos = phase.run(latencies);
+        Usage used = Usage.now(target).minus(before);
+        CountingDataSource.Counts statementsAfter = target.statementCounts();
+        long walBytes = PgStats.walBytesSince(walUrl, walBefore);
+
+        return Result.of(scenario, producers, operations, elapsedNanos,
+                latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
+                statementsBefore == null ? null : statementsAfter.minus(statementsBefore)).withWalBytes(walBytes);
+    }
+
+    /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */
+    private static long closedLoop(Target target, int producers, long operations, Recorder latencies) throws Exception {
         Phase phase = new Phase(operations, latencies);
         target.begin(phase);
         Producers threads = Producers.prepare(producers, operations, target);
@@ -49,6 +113,23 @@ final class Measurement {
         long elapsed = System.nanoTime() - start;
         target.end(phase);
         return elapsed;
+    }
+
+    private record Timed(long elapsedNanos, OpenLoop.Schedule schedule) {
+    }
+
+    /** Runs one open-loop phase; elapsed is from the first scheduled start until every operation was handled. */
+    private static Timed openLoop(ScheduledTarget target, OpenLoop.Threads threads, long operations, double rate,
+                                  Recorder latencies) throws Exception {
+        Phase phase = new Phase(operations, latencies);
+        target.begin(phase);
+        OpenLoop loop = OpenLoop.prepare(threads, operations, rate, target);
+        long start = loop.release();
+        OpenLoop.Schedule schedule = loop.join();
+        phase.await(PHASE_TIMEOUT);
+        long elapsed = System.nanoTime() - start;
+        target.end(phase);
+        return new Timed(elapsed, schedule);
     }
 
     /**

@@ -14,9 +14,9 @@ import java.util.Locale;
  *       local queue (parallelism = cores), a handler taking a {@link java.sql.Connection}
  *       ({@link AgateOutboxTarget});</li>
  *   <li>{@code floor}: hand-written JDBC doing the least durable SQL for the same work, with ideal batching:
- *       business row and queue row in one transaction, relays claiming committed rows 100 at a time with
- *       {@code FOR UPDATE SKIP LOCKED} and inserting the handler rows and deleting the claimed ones in one
- *       transaction per batch ({@link FloorTarget}).</li>
+ *       business row and queue row in one transaction, one relay (by default) claiming committed rows 100 at a
+ *       time with {@code FOR UPDATE SKIP LOCKED} and inserting the handler rows and deleting the claimed ones in
+ *       one transaction per batch ({@link FloorTarget}).</li>
  * </ul>
  * Latency is from just before the producer's transaction begins to just after the transaction that
  * handled the message committed. Every row runs on a fresh database, checked at the end: every message
@@ -33,6 +33,11 @@ final class OutboxLocalScenario implements Scenario {
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.outbox.variants", "floor,agate").split(","));
     private static final List<Integer> PRODUCER_COUNTS = java.util.Arrays.stream(
             System.getProperty("bench.outbox.producers", "1,8").split(",")).map(String::trim).map(Integer::valueOf).toList();
+    /**
+     * {@code -Dbench.count=false}: no statement counting on either row (the counting proxies cost both rows a little
+     * CPU per JDBC call; their statement and round-trip columns are then n/a).
+     */
+    static final boolean COUNTING = Boolean.parseBoolean(System.getProperty("bench.count", "true"));
     private static final long QUICK_WARMUP = 1_000;
     private static final long QUICK_MEASURED = 2_000;
 
@@ -47,8 +52,8 @@ final class OutboxLocalScenario implements Scenario {
     public String description() {
         return "outbox: each producer transaction inserts a 200-byte business row and sends one message to a durable local"
                 + " queue, whose handler inserts one row in its transaction; rows 'agate' (host.inTransaction, queue parallelism ="
-                + " cores) and 'floor' (hand-written JDBC: business + queue row per transaction, relays claiming 100 rows with"
-                + " FOR UPDATE SKIP LOCKED, handler inserts and deletes in one transaction per batch); latency = just before the"
+                + " cores) and 'floor' (hand-written JDBC: business + queue row per transaction, one relay claiming 100 rows with"
+                + " FOR UPDATE SKIP LOCKED, handler inserts and deletes (PostgreSQL: id = ANY(?)) in one transaction per batch); latency = just before the"
                 + " producer's transaction begins to just after the handling transaction committed; every message checked"
                 + " handled exactly once";
     }
@@ -82,25 +87,61 @@ final class OutboxLocalScenario implements Scenario {
         return Math.max(10, producers + 4);
     }
 
-    /** Handler threads: Agate's queue parallelism, and the floor's relays on a server (SQLite has one writer: one relay). */
+    /** Handler threads: Agate's queue parallelism. */
     static int consumers() {
         return Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * The floor's relay threads: {@code -Dbench.floor.relays=N}, default 1 on every store (the faster at P = 8 on
+     * PostgreSQL, no slower on SQLite; see the README, "The floor's shape").
+     */
+    static int floorRelays() {
+        return Integer.getInteger("bench.floor.relays", 1);
+    }
+
+    /**
+     * The floor's delete of the claimed rows: on PostgreSQL {@code id = ANY(?)} unless {@code -Dbench.floor.delete=in};
+     * on SQLite and MariaDB always {@code id IN (...)}.
+     */
+    static FloorTarget.Delete floorDelete(BenchDatabase db) {
+        FloorTarget.Delete chosen = FloorTarget.Delete.valueOf(
+                System.getProperty("bench.floor.delete", "any").trim().toUpperCase(Locale.ROOT));
+        return db.kind().equals("postgres") ? chosen : FloorTarget.Delete.IN;
+    }
+
     private static Result measure(String store, String variant, int producers, Size.Counts counts) throws Exception {
         String label = NAME + " " + store + " " + variant;
+        return onFreshDatabase(store, variant, label, poolSize(producers), counts.warmup() + counts.measured(),
+                (target, url) -> Measurement.measure(label, producers, counts, target, url));
+    }
+
+    /** Measures one row's target; {@code url} is the row's database. */
+    @FunctionalInterface
+    interface Run {
+        Result run(ScheduledTarget target, String url) throws Exception;
+    }
+
+    /**
+     * One row on a fresh database of {@code store}: the tables, a pool of {@code poolSize} connections (SQLite: 1), the
+     * {@code variant}'s target ({@code floor} or {@code agate}), {@code run}; then, on PostgreSQL, the index scans on
+     * stderr ({@link PgStats#printIndexScans}), and the exactly-once check of {@code operations} messages.
+     */
+    static Result onFreshDatabase(String store, String variant, String label, int poolSize, long operations, Run run)
+            throws Exception {
         try (BenchDatabase db = BenchDatabase.create(store)) {
             createTables(db);
             Result result;
-            try (HikariDataSource pool = db.pool(poolSize(producers))) {
-                CountingDataSource dataSource = new CountingDataSource(pool);
-                try (Target target = variant.equals("floor")
-                        ? new FloorTarget(db, dataSource, db.isSqlite() ? 1 : consumers())
+            try (HikariDataSource pool = db.pool(poolSize)) {
+                CountingDataSource dataSource = new CountingDataSource(pool, COUNTING);
+                try (ScheduledTarget target = variant.equals("floor")
+                        ? new FloorTarget(db, dataSource, floorRelays(), floorDelete(db))
                         : new AgateOutboxTarget(db, dataSource, Integer.getInteger("bench.outbox.parallelism", consumers()))) {
-                    result = Measurement.measure(label, producers, counts, target);
+                    result = run.run(target, db.url());
                 }
             }
-            verifyExactlyOnce(db, label, counts.warmup() + counts.measured());
+            PgStats.printIndexScans(db.url(), label + " P=" + result.producers());
+            verifyExactlyOnce(db, label, operations);
             return result;
         }
     }

@@ -17,9 +17,16 @@ import java.util.Set;
  * {@code outbox-local STORE VARIANT} with P = 8, where VARIANT is {@code agate}, {@code floor}, {@code peer},
  * {@code peer-tuned} or {@code namastack}; a scenario measuring a peer only has to label its rows so (the first
  * word may be its own scenario name if it starts with {@code outbox}). A missing row gives {@code n/a}.
+ *
+ * <p>Then, one per store with a {@code tcp-durable} row at P = 4 (label {@code tcp-durable STORE}), that row
+ * against the same store's {@code outbox-local} floor at P = 8 of the same run ({@code n/a} without one):
+ *
+ * <pre>ratio tcp-durable store=postgres P=4 agate/floor=0.21 p99_ms=150.00 floor_p99_ms=6.78</pre>
  */
 final class RatioLines {
     static final int PRODUCERS = 8;
+    /** The producers of the {@code tcp-durable} row that its line compares with the outbox-local floor at {@link #PRODUCERS}. */
+    static final int TCP_PRODUCERS = 4;
     static final List<String> PEERS = List.of("peer", "peer-tuned", "namastack");
 
     private RatioLines() {
@@ -46,6 +53,23 @@ final class RatioLines {
             line.append(" p99_ms=").append(millis(agate.p99Micros()));
             line.append(" floor_p99_ms=").append(floor.map(f -> millis(f.p99Micros())).orElse("n/a"));
             lines.add(line.toString());
+        }
+        lines.addAll(tcpDurable(results));
+        return lines;
+    }
+
+    /** The {@code ratio tcp-durable} lines, one per store with a {@code tcp-durable STORE} row at P = 4. */
+    static List<String> tcpDurable(List<Result> results) {
+        List<String> lines = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Result r : results) {
+            String[] words = r.scenario().split(" ");
+            if (words.length == 2 && words[0].equals(TcpScenario.DURABLE) && r.producers() == TCP_PRODUCERS && seen.add(words[1])) {
+                Optional<Result> floor = find(results, words[1], "floor");
+                lines.add(String.format(Locale.ROOT, "ratio %s store=%s P=%d agate/floor=%s p99_ms=%s floor_p99_ms=%s",
+                        TcpScenario.DURABLE, words[1], TCP_PRODUCERS, ratio(r, floor), millis(r.p99Micros()),
+                        floor.map(f -> millis(f.p99Micros())).orElse("n/a")));
+            }
         }
         return lines;
     }

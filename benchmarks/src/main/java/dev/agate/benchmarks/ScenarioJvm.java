@@ -20,9 +20,14 @@ final class ScenarioJvm {
     }
 
     static List<Result> run(String scenario, Options options) throws Exception {
+        return run(scenario, options, List.of());
+    }
+
+    /** As above, with JVM options of the scenario's own after this JVM's (system properties the harness hands it). */
+    static List<Result> run(String scenario, Options options, List<String> jvmOptions) throws Exception {
         Path report = Files.createTempFile("agate-bench-" + scenario + "-", ".json");
         try {
-            Process child = new ProcessBuilder(command(options.forOneScenario(scenario, report)))
+            Process child = new ProcessBuilder(command(jvmOptions, options.forOneScenario(scenario, report)))
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
@@ -37,10 +42,11 @@ final class ScenarioJvm {
         }
     }
 
-    private static List<String> command(List<String> harnessArguments) {
+    private static List<String> command(List<String> jvmOptions, List<String> harnessArguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(BenchmarkMain.class.getName());

@@ -6,10 +6,13 @@ import java.util.NoSuchElementException;
 /** Every scenario the harness knows, in the order a full run measures them. */
 final class Scenarios {
     private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
-            new OutboxLocalScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
+            new OutboxLocalScenario(), new LatencyScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
             TcpScenario.lightweight(), new SoakScenario(), new LeasesScenario());
-    /** Run only when named: minutes long, or no throughput row. */
-    private static final List<String> ON_REQUEST = List.of(SoakScenario.NAME, LeasesScenario.NAME);
+    /**
+     * Run only when named: minutes long, or no throughput row, or ({@code latency}) a second look at outbox-local
+     * that would take a quick run past its 3 minutes.
+     */
+    private static final List<String> ON_REQUEST = List.of(LatencyScenario.NAME, SoakScenario.NAME, LeasesScenario.NAME);
 
     private Scenarios() {
     }

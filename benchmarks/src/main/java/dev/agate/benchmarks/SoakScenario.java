@@ -74,7 +74,15 @@ final class SoakScenario implements Scenario {
     }
 
     private static Result soak(String store, int rate, int minutes) throws Exception {
-        try (BenchDatabase db = BenchDatabase.create(store); HikariDataSource pool = db.pool(SENDERS + 4)) {
+        try (BenchDatabase db = BenchDatabase.create(store)) {
+            Result result = soak(db, store, rate, minutes);
+            PgStats.printIndexScans(db.url(), result.scenario());
+            return result;
+        }
+    }
+
+    private static Result soak(BenchDatabase db, String store, int rate, int minutes) throws Exception {
+        try (HikariDataSource pool = db.pool(SENDERS + 4)) {
             CountingDataSource dataSource = new CountingDataSource(pool);
             Handled handled = new Handled();
             LocalQueue queue = LocalQueue.builder("Deposit").durable().maximumParallelism(Runtime.getRuntime().availableProcessors()).build();
@@ -105,6 +113,7 @@ final class SoakScenario implements Scenario {
                     });
                 }
                 CountingDataSource.Counts before = dataSource.counts();
+                String walBefore = PgStats.walLsn(db.url());
                 Histogram latencies = new Histogram(3);
                 List<long[]> samples = new ArrayList<>(); // minute, rows, bytes, sent
                 long lastSent = 0;
@@ -128,8 +137,10 @@ final class SoakScenario implements Scenario {
                 senders.awaitTermination(1, TimeUnit.MINUTES);
                 long elapsed = System.nanoTime() - started;
                 CountingDataSource.Counts statements = dataSource.counts().minus(before);
+                long walBytes = PgStats.walBytesSince(db.url(), walBefore);
                 summarize(store, rate, minutes, samples);
-                return Result.of(NAME + " " + store + " rate=" + rate, SENDERS, sent.get(), elapsed, latencies, -1, -1, 0, statements);
+                return Result.of(NAME + " " + store + " rate=" + rate, SENDERS, sent.get(), elapsed, latencies, -1, -1, 0, statements)
+                        .withWalBytes(walBytes);
             }
         }
     }

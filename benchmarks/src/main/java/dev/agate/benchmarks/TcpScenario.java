@@ -97,20 +97,33 @@ final class TcpScenario implements Scenario {
         try (BenchDatabase senderDb = BenchDatabase.create(store); BenchDatabase receiverDb = BenchDatabase.create(store)) {
             senderDb.execute("CREATE TABLE sent (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
             receiverDb.execute("CREATE TABLE received (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
-            try (TcpReceiver receiver = TcpReceiver.start(true, receiverDb.url())) {
-                String to = receiver.address().toString();
-                JdbcMessageStore messageStore = JdbcMessageStore.builder(senderDb.url()).build();
-                DataSource dataSource = messageStore.dataSource();
-                AgateHost.Builder sender = AgateHost.builder().serviceName("bench-sender").shutdownTimeout(SHUTDOWN_TIMEOUT)
-                        .store(messageStore)
-                        .listener(Listener.at(ANY_PORT).durable().build())
-                        .sender(Sender.to(to).durable().build())
-                        .route(Request.class, to);
-                try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> sendInTransaction(host, dataSource, id))) {
-                    Result result = Measurement.measure(DURABLE + " " + store, producers, counts, target);
-                    target.finish();
-                    return result;
-                }
+            String label = DURABLE + " " + store;
+            Result result = measureDurable(senderDb, receiverDb, label, producers, counts);
+            PgStats.printIndexScans(senderDb.url(), label + " P=" + producers + ", sender");
+            PgStats.printIndexScans(receiverDb.url(), label + " P=" + producers + ", receiver");
+            return result;
+        }
+    }
+
+    /**
+     * One tcp-durable row; on PostgreSQL its WAL is the server's, so it covers both sides' databases (both are on
+     * the same server).
+     */
+    private static Result measureDurable(BenchDatabase senderDb, BenchDatabase receiverDb, String label, int producers,
+                                         Size.Counts counts) throws Exception {
+        try (TcpReceiver receiver = TcpReceiver.start(true, receiverDb.url())) {
+            String to = receiver.address().toString();
+            JdbcMessageStore messageStore = JdbcMessageStore.builder(senderDb.url()).build();
+            DataSource dataSource = messageStore.dataSource();
+            AgateHost.Builder sender = AgateHost.builder().serviceName("bench-sender").shutdownTimeout(SHUTDOWN_TIMEOUT)
+                    .store(messageStore)
+                    .listener(Listener.at(ANY_PORT).durable().build())
+                    .sender(Sender.to(to).durable().build())
+                    .route(Request.class, to);
+            try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> sendInTransaction(host, dataSource, id))) {
+                Result result = Measurement.measure(label, producers, counts, target, senderDb.url());
+                target.finish();
+                return result;
             }
         }
     }

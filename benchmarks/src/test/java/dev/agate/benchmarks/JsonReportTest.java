@@ -28,5 +28,26 @@ class JsonReportTest {
         assertThat(json.at("/results/0/scenario").asText()).isEqualTo("invoke");
         assertThat(json.at("/results/0/p99Micros").asDouble()).isEqualTo(2.0);
         assertThat(JsonReport.readResults(written)).containsExactly(result);
+        assertThat(json.get("ratios").isArray()).isTrue();
+        assertThat(json.get("latency").isArray()).isTrue();
+    }
+
+    @Test
+    void anOpenLoopRowKeepsItsRateAndStartLag_andItsLineIsInTheReport(@TempDir Path dir) throws Exception {
+        Options options = Options.parse("--quick", "--scenario", "latency", "--store", "postgres");
+        Result agate = new Result("latency postgres agate", 40, 3000, 1.2, 2500, 3000, 8_000, 40_000, 90_000, 1, 1, 1, 3.1, 1.1,
+                4.2, 1_830.5, 2500, 1_500);
+
+        Path written = JsonReport.write(dir.resolve("latest.json"), options, List.of(agate));
+
+        JsonNode json = new ObjectMapper().readTree(written.toFile());
+        assertThat(json.at("/results/0/offeredRate").asDouble()).isEqualTo(2500);
+        assertThat(json.at("/results/0/startLagP99Micros").asDouble()).isEqualTo(1500);
+        assertThat(json.at("/results/0/roundTripsPerMessage").asDouble()).isEqualTo(4.2);
+        assertThat(json.at("/results/0/walBytesPerMessage").asDouble()).isEqualTo(1_830.5);
+        assertThat(json.at("/units/walBytesPerMessage").asText()).contains("pg_wal_lsn_diff");
+        assertThat(json.at("/latency/0").asText())
+                .isEqualTo("latency outbox-local store=postgres rate=2500 agate_p50_ms=8.00 agate_p99_ms=40.00 floor_p99_ms=n/a");
+        assertThat(JsonReport.readResults(written)).containsExactly(agate);
     }
 }

@@ -31,6 +31,33 @@ class RatioLinesTest {
     }
 
     @Test
+    void tcpDurableAtP4AgainstTheSameStoresFloorAtP8_afterTheOutboxLines() {
+        List<Result> results = List.of(
+                row("outbox-local postgres floor", 1, 900, 100),
+                row("outbox-local postgres floor", 8, 4000, 5000),
+                row("outbox-local postgres agate", 8, 3000, 12345),
+                row("latency postgres floor", 8, 9999, 1),
+                row("tcp-durable sqlite", 1, 50, 1),
+                row("tcp-durable sqlite", 4, 100, 200_000),
+                row("tcp-durable postgres", 1, 300, 1),
+                row("tcp-durable postgres", 4, 1000, 150_000));
+
+        assertThat(RatioLines.of(results)).containsExactly(
+                "ratio outbox-local store=postgres P=8 agate/floor=0.75 agate/peer=n/a agate/peer-tuned=n/a agate/namastack=n/a"
+                        + " p99_ms=12.35 floor_p99_ms=5.00",
+                "ratio tcp-durable store=sqlite P=4 agate/floor=n/a p99_ms=200.00 floor_p99_ms=n/a",
+                "ratio tcp-durable store=postgres P=4 agate/floor=0.25 p99_ms=150.00 floor_p99_ms=5.00");
+    }
+
+    @Test
+    void tcpDurableAloneHasNoFloor_andNoLineWithoutItsP4Row() {
+        assertThat(RatioLines.of(List.of(row("tcp-durable postgres", 4, 1000, 1500))))
+                .containsExactly("ratio tcp-durable store=postgres P=4 agate/floor=n/a p99_ms=1.50 floor_p99_ms=n/a");
+        assertThat(RatioLines.of(List.of(row("tcp-durable postgres", 1, 1000, 1500),
+                row("outbox-local postgres floor", 8, 4000, 5000)))).isEmpty();
+    }
+
+    @Test
     void noneWithoutOutboxLocal() {
         assertThat(RatioLines.of(List.of(row("invoke", 1, 1, 1)))).isEmpty();
     }
