@@ -52,9 +52,11 @@ final class AgateOutboxTarget implements ScheduledTarget {
     private final AtomicLong failedAttempts = new AtomicLong();
     private volatile Phase phase;
 
-    AgateOutboxTarget(BenchDatabase db, CountingDataSource dataSource, int parallelism) {
+    /** {@code parallelism} null: the queue's default, as an application that sets none gets it. */
+    AgateOutboxTarget(BenchDatabase db, CountingDataSource dataSource, Integer parallelism) {
         this.dataSource = dataSource;
-        LocalQueue queue = LocalQueue.builder("OrderPlaced").durable().maximumParallelism(parallelism).build();
+        LocalQueue.Builder builder = LocalQueue.builder("OrderPlaced").durable();
+        LocalQueue queue = (parallelism == null ? builder : builder.maximumParallelism(parallelism)).build();
         this.host = AgateHost.builder().serviceName("bench").handlers(new OrderHandler()).localQueue(queue)
                 .store(JdbcMessageStore.builder(dataSource, db.url()).build()).durability(Durability.defaults())
                 .observer(this::observe)

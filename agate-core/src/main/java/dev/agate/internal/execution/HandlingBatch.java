@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * handler runs in a context of its own that shares the batch's transaction, one statement marks them all
  * handled (checked against this node's ownership), one COMMIT makes their effects, their sends and their marks
  * durable together. A batch grows while envelopes are ready at once, up to {@link dev.agate.Durability#handlingBatchSize}
- * envelopes and {@link #TIME_BUDGET_NANOS} of handling, so a slow handler does not keep the others waiting long.
+ * envelopes and {@link #TIME_BUDGET_NANOS} of handling (counted from when its transaction was opened, so not the
+ * wait for a pooled connection), so a slow handler does not keep the others waiting long.
  *
  * <p>Failures never leak from one handling into another:
  * <ul>
@@ -162,7 +163,10 @@ final class HandlingBatch {
                     return new Ended(envelopes(members),
                             List.of(new Failed(chain, message, attempted, new EnvelopeExecutor.Outcome(failure, failedHandler, null))), null);
                 }
-                if (members.size() >= maxSize || System.nanoTime() - started >= TIME_BUDGET_NANOS) {
+                // Handling time only: a wait for a pooled connection (the application's pool may be busy) is not spent
+                // on the batch, and counting it would shrink batches to one just when the pool is scarce.
+                long since = Math.max(started, shared.openedAt());
+                if (members.size() >= maxSize || System.nanoTime() - since >= TIME_BUDGET_NANOS) {
                     break;
                 }
                 envelope = next.get();

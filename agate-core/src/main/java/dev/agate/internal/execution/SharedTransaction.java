@@ -10,6 +10,8 @@ import dev.agate.spi.StoreTransaction;
 final class SharedTransaction {
     private final DurableStorage storage;
     private StoreTransaction transaction;
+    /** When the transaction was opened (System.nanoTime()), 0 before. */
+    private long openedAt;
 
     SharedTransaction(DurableStorage storage) {
         this.storage = storage;
@@ -19,8 +21,14 @@ final class SharedTransaction {
     StoreTransaction get() {
         if (transaction == null) {
             transaction = storage.begin();
+            openedAt = System.nanoTime();
         }
         return transaction;
+    }
+
+    /** When the transaction was opened (System.nanoTime()): after any wait for a pooled connection; 0 before. */
+    long openedAt() {
+        return openedAt;
     }
 
     /** The transaction if one is open, else null. */
