@@ -60,6 +60,9 @@ final class Jdbc {
         return changeByIds(c, "UPDATE " + table + " SET owner_id = 0 WHERE {ids} AND " + JdbcInbox.OWNED_BY, s -> 1, ids, ownerId);
     }
 
+    /** The one-id form of each statement {@link #changeByIds} ran, built once. */
+    private final java.util.Map<String, String> oneByOne = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** Binds the values a statement takes before its ids; returns the index of the first id. */
     interface Leading {
         int bind(PreparedStatement statement) throws SQLException;
@@ -80,7 +83,7 @@ final class Jdbc {
         }
         int changed = 0;
         if (dialect.looksUpIdsOneByOne()) {
-            try (PreparedStatement statement = c.prepareStatement(sql.replace("{ids}", "id = ?"))) {
+            try (PreparedStatement statement = c.prepareStatement(oneByOne.computeIfAbsent(sql, s -> s.replace("{ids}", "id = ?")))) {
                 for (UUID id : ids) {
                     int p = leading.bind(statement);
                     dialect.setUuid(statement, p, id);

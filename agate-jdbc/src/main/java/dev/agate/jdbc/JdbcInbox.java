@@ -54,10 +54,12 @@ final class JdbcInbox implements Inbox {
 
     private final Jdbc jdbc;
     private final String table;
+    private final String insertOne;
 
     JdbcInbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.incoming();
+        this.insertOne = insertSql(1);
     }
 
     @Override
@@ -74,15 +76,19 @@ final class JdbcInbox implements Inbox {
         });
     }
 
-    private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now) throws SQLException {
+    private String insertSql(int rows) {
         StringBuilder sql = new StringBuilder(jdbc.dialect.insertIgnoringDuplicates()).append(' ').append(table)
                 .append(" (id, status, owner_id, execution_time, attempts, message_type, received_at, body, takes) VALUES ");
-        for (int i = 0; i < chunk.size(); i++) {
+        for (int i = 0; i < rows; i++) {
             sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
         }
-        sql.append(jdbc.dialect.insertedIdsSuffix());
+        return sql.append(jdbc.dialect.insertedIdsSuffix()).toString();
+    }
+
+    private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now) throws SQLException {
         Set<UUID> duplicates = new HashSet<>();
-        try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
+        // One row is the outbox's usual case: its statement is built once.
+        try (PreparedStatement insert = c.prepareStatement(chunk.size() == 1 ? insertOne : insertSql(chunk.size()))) {
             int p = 1;
             for (Envelope envelope : chunk) {
                 boolean later = envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);

@@ -29,10 +29,12 @@ final class JdbcOutbox implements Outbox {
 
     private final Jdbc jdbc;
     private final String table;
+    private final String insertOne;
 
     JdbcOutbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.outgoing();
+        this.insertOne = insertSql(1);
     }
 
     @Override
@@ -51,13 +53,17 @@ final class JdbcOutbox implements Outbox {
     }
 
     /** Inserts a chunk, skipping ids already stored; returns those. */
-    private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
+    private String insertSql(int rows) {
         StringBuilder sql = new StringBuilder(jdbc.dialect.insertIgnoringDuplicates()).append(' ').append(table)
                 .append(" (id, owner_id, destination, deliver_by, attempts, message_type, body) VALUES ");
-        for (int i = 0; i < chunk.size(); i++) {
+        for (int i = 0; i < rows; i++) {
             sql.append(i == 0 ? "" : ", ").append('(').append(Jdbc.placeholders(COLUMNS)).append(')');
         }
-        sql.append(jdbc.dialect.insertedIdsSuffix());
+        return sql.append(jdbc.dialect.insertedIdsSuffix()).toString();
+    }
+
+    private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
+        String sql = chunk.size() == 1 ? insertOne : insertSql(chunk.size());
         Set<UUID> duplicates = new HashSet<>();
         try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
             int p = 1;
