@@ -15,8 +15,10 @@ import java.util.regex.Pattern;
  *
  * <p>A {@link EndpointMode#DURABLE} queue writes every envelope to the host's message store before the
  * send returns (in the handler's transaction, for a cascade) and marks it handled in the transaction of
- * the handler that handled it. Its buffer never blocks a sender: when it is full the envelope waits in
- * the store until the durability agent finds room for it. After a crash, the envelopes left in the store
+ * the handler that handled it (several envelopes per transaction while they wait: see
+ * {@link Durability#handlingBatchSize(int)}). Its buffer never blocks a sender: when it is full the
+ * envelope waits in the store, still this node's, and is loaded back in order as room frees (counted in
+ * {@link HostStatus.EndpointStatus#waitingInStore()}). After a crash, the envelopes left in the store
  * are handled by this node when it restarts, or by another node of the service.
  */
 public final class LocalQueue {

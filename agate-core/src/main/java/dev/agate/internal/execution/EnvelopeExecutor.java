@@ -108,6 +108,11 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         HANDLING.set(this);
         try {
             new HandlingBatch(this, services, handlers, bodies, origin).run(first, next);
+        } catch (RuntimeException | Error e) {
+            // Only an infrastructure failure gets here, as in handle(): the batch rolled back; what it held stays this node's in the store.
+            services.lifecycle().failIfFatal("handling a batch of envelopes from " + origin.uri(), e);
+            log.error("could not finish a batch of envelopes from {} (the first {}); abandoned, they stay in the store", origin.uri(),
+                    first.id(), e);
         } finally {
             HANDLING.set(outer);
         }

@@ -166,7 +166,7 @@ public final class ListenerReceiver implements BatchReceiver {
                 observers.emit(Kind.SCHEDULED, envelope, queueUri);
             } else {
                 observers.emit(Kind.SENT, envelope, queueUri);
-                queue.offer(envelope, Duration.ZERO); // no room: it waits in the store for the durability agent
+                queue.offer(envelope, Duration.ZERO); // no room: it waits in the store, this node's, loaded back when there is
             }
         }
         return ReceiveAnswer.RECEIVED;

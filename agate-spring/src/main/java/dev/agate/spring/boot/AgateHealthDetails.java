@@ -11,7 +11,10 @@ final class AgateHealthDetails {
     private AgateHealthDetails() {
     }
 
-    /** Service, running, node id, store, the store's last error, and each endpoint with its mode. */
+    /**
+     * Service, running, node id, store, the store's last error, each endpoint with its mode, and the durable
+     * queues that are full with how many envelopes wait in the store for them (only when some do).
+     */
     static Map<String, Object> of(AgateHost host, HostStatus status) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("service", host.serviceName());
@@ -29,6 +32,12 @@ final class AgateHealthDetails {
         Map<String, String> endpoints = new LinkedHashMap<>();
         status.endpoints().forEach(endpoint -> endpoints.put(endpoint.uri().toString(), endpoint.mode().name().toLowerCase(Locale.ROOT)));
         details.put("endpoints", endpoints);
+        Map<String, Integer> waiting = new LinkedHashMap<>();
+        status.endpoints().stream().filter(endpoint -> endpoint.waitingInStore() > 0)
+                .forEach(endpoint -> waiting.put(endpoint.uri().toString(), endpoint.waitingInStore()));
+        if (!waiting.isEmpty()) {
+            details.put("waitingInStore", waiting); // full durable queues: their back-pressure, not a fault
+        }
         return details;
     }
 }
