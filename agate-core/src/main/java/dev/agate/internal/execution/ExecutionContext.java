@@ -370,9 +370,9 @@ class ExecutionContext implements MessageContext {
     }
 
     /**
-     * Ends a handling of a batch: writes what must be stored in the batch's transaction, and returns what is
-     * owed once the batch commits ({@link #deliverAfterCommit}). The batch marks the envelope handled and
-     * commits; a failure here is this handling's (the batch rolls back and handles the others again).
+     * Ends a handling of a batch and returns what it sent, serialized: the batch writes what must be stored
+     * for all its handlings at once (one statement per endpoint), marks them handled and commits, then
+     * delivers. A failure here is this handling's (the batch rolls back and handles the others again).
      */
     List<Delivery> completeInBatch() {
         List<Delivery> owed = pending;
@@ -384,7 +384,7 @@ class ExecutionContext implements MessageContext {
         if (open != null) {
             open.checkCommittable(); // the handler's own doing: see complete()
         }
-        return owed.isEmpty() ? owed : executor.storedSends().store(this::transaction, owed, storedForLater, false);
+        return owed.isEmpty() ? owed : executor.storedSends().serializeStored(owed);
     }
 
     /** Announces what was stored for later and delivers the rest; never throws. */

@@ -184,6 +184,16 @@ final class HandlingBatch {
             shared.rollback(null);
             return Ended.with(notBatched);
         }
+        List<Delivery> sent = new ArrayList<>();
+        members.forEach(m -> sent.addAll(m.owed()));
+        List<Delivery> later = new ArrayList<>(0);
+        List<Delivery> toDeliver;
+        try {
+            // What they all sent that must be stored, in one write per endpoint (it opens the transaction if none did).
+            toDeliver = sent.isEmpty() ? sent : executor.storedSends().store(shared::get, sent, later, false);
+        } catch (StoreUnavailableException e) {
+            return storeFailed(shared, members, e, notBatched);
+        }
         StoreTransaction transaction = shared.openOrNull();
         if (transaction == null) {
             // No handler wrote anything: the marks may wait, batched with other workers' (as for one envelope).
@@ -203,13 +213,7 @@ final class HandlingBatch {
                 });
                 shared.ended();
             } catch (StoreUnavailableException e) {
-                shared.rollback(e);
-                log.warn("{} envelopes handled together at {} wait for the message store: {}", ids.size(), uri, e.getMessage());
-                for (Member member : members) {
-                    services.observers().emit(Kind.FAILED, member.attempted(), uri, e, e.toString());
-                    executor.afterStoreFailure(member.envelope(), origin);
-                }
-                return Ended.with(notBatched);
+                return storeFailed(shared, members, e, notBatched);
             } catch (RuntimeException | Error e) {
                 // The JVM's own error in the mark or the COMMIT (out of memory, say): every attempt of the batch failed with it.
                 shared.rollback(e);
@@ -221,9 +225,23 @@ final class HandlingBatch {
                 return new Ended(List.of(), failed, notBatched);
             }
         }
+        later.forEach(d -> services.observers().emit(Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
+        if (!toDeliver.isEmpty()) {
+            services.dispatcher().deliverOwed(toDeliver, origin);
+        }
         for (Member member : members) {
-            member.context().deliverAfterCommit(member.owed());
             services.observers().emit(Kind.SUCCEEDED, member.attempted(), uri);
+        }
+        return Ended.with(notBatched);
+    }
+
+    /** The store failed while the batch ended: rolled back, each envelope tried again after the store's pause, its attempt not counted. */
+    private Ended storeFailed(SharedTransaction shared, List<Member> members, StoreUnavailableException e, Envelope notBatched) {
+        shared.rollback(e);
+        log.warn("{} envelopes handled together at {} wait for the message store: {}", members.size(), uri, e.getMessage());
+        for (Member member : members) {
+            services.observers().emit(Kind.FAILED, member.attempted(), uri, e, e.toString());
+            executor.afterStoreFailure(member.envelope(), origin);
         }
         return Ended.with(notBatched);
     }

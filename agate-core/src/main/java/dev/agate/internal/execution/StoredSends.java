@@ -37,6 +37,19 @@ final class StoredSends {
     }
 
     /**
+     * The deliveries, those that {@link #store} will write with their bodies serialized now: a message that
+     * cannot be serialized fails here, in the handling that sent it, when the write comes later for several.
+     */
+    List<Delivery> serializeStored(List<Delivery> deliveries) {
+        Instant now = storage.now();
+        List<Delivery> serialized = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            serialized.add(isStored(delivery, now) ? new Delivery(delivery.endpoint(), storage.serialized(delivery.envelope())) : delivery);
+        }
+        return serialized;
+    }
+
+    /**
      * Writes the deliveries that must be stored in the transaction {@code transaction} supplies (asked only
      * if there is something to store), and returns what is left to deliver once it commits: the durable ones
      * (to be taken into memory as stored) and the buffered ones. Scheduled ones wait in the store for the

@@ -147,6 +147,11 @@ public final class DurableStorage {
         return envelopes.stream().filter(e -> !duplicates.contains(e.id())).toList();
     }
 
+    /** The envelope with its body serialized (as it is when it has one already). */
+    public Envelope serialized(Envelope envelope) {
+        return bodies.serialized(envelope);
+    }
+
     private List<Envelope> serializedAll(List<Envelope> envelopes) {
         List<Envelope> serialized = new ArrayList<>(envelopes.size());
         envelopes.forEach(e -> serialized.add(bodies.serialized(e)));
