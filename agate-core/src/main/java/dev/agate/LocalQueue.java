@@ -34,10 +34,8 @@ public final class LocalQueue {
     private final int maximumParallelism;
     private final boolean sequential;
     private final int capacity;
-    private final boolean defaultParallelism;
 
     private LocalQueue(Builder b) {
-        this.defaultParallelism = b.explicitParallelism == null && !b.sequential;
         this.name = b.name;
         this.mode = b.mode;
         this.maximumParallelism = b.sequential ? 1 : b.maximumParallelism;
@@ -63,16 +61,8 @@ public final class LocalQueue {
     /** Default {@link EndpointMode#BUFFERED}. */
     public EndpointMode mode() { return mode; }
 
-    /**
-     * How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}, except
-     * for a durable queue on a store with a single writer (SQLite), which runs one worker when no parallelism
-     * was given: its workers would only queue for the store's one write lock, where one worker handles what
-     * waits in batches (see {@link Durability#handlingBatchSize(int)}).
-     */
+    /** How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}. */
     public int maximumParallelism() { return maximumParallelism; }
-
-    /** True when the builder was given no parallelism (and the queue is not sequential). */
-    public boolean defaultParallelism() { return defaultParallelism; }
 
     /** One at a time, in order. Default false. */
     public boolean sequential() { return sequential; }

@@ -68,11 +68,6 @@ public abstract class ForwardingMessageStore implements MessageStore {
     }
 
     @Override
-    public boolean singleWriter() {
-        return delegate.singleWriter();
-    }
-
-    @Override
     public boolean transactionBoundToThread() {
         return delegate.transactionBoundToThread();
     }

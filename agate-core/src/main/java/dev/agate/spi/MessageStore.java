@@ -63,14 +63,6 @@ public interface MessageStore extends AutoCloseable {
      * than by asking its {@link dev.agate.MessageContext}. Default false: the transaction is opened when
      * first needed, and a handling that writes nothing to the store has its mark batched.
      */
-    /**
-     * Whether the store takes one writer at a time (SQLite): durable queues left at their default parallelism
-     * then run one worker, which handles what waits in batches, rather than several that queue for its lock.
-     */
-    default boolean singleWriter() {
-        return false;
-    }
-
     default boolean transactionBoundToThread() {
         return false;
     }

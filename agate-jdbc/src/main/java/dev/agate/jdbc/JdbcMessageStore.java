@@ -208,11 +208,6 @@ public final class JdbcMessageStore implements MessageStore {
         return description;
     }
 
-    /** SQLite: one writer at a time, so durable queues at their default run one (batching) worker. */
-    @Override
-    public boolean singleWriter() {
-        return dialect == Dialect.SQLITE;
-    }
 
     @Override
     public void start() {

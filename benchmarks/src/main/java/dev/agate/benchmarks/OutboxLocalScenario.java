@@ -28,7 +28,7 @@ final class OutboxLocalScenario implements Scenario {
     /**
      * Profiling aids, JVM system properties: {@code -Dbench.outbox.variants=agate} (default {@code floor,agate}) and
      * {@code -Dbench.outbox.producers=8} (default {@code 1,8}) run only those rows; {@code -Dbench.outbox.parallelism=N}
-     * sets Agate's queue parallelism (default: the queue's own, cores on a server and one worker on SQLite).
+     * sets Agate's queue parallelism (default: the queue's own, cores, at least 2).
      */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.outbox.variants", "floor,agate").split(","));
     private static final List<Integer> PRODUCER_COUNTS = java.util.Arrays.stream(
@@ -52,7 +52,7 @@ final class OutboxLocalScenario implements Scenario {
     public String description() {
         return "outbox: each producer transaction inserts a 200-byte business row and sends one message to a durable local"
                 + " queue, whose handler inserts one row in its transaction; rows 'agate' (host.inTransaction, the queue's default"
-                + " parallelism: cores on a server, one worker on SQLite) and 'floor' (hand-written JDBC: business + queue row per transaction, one relay claiming 100 rows with"
+                + " parallelism: cores, at least 2) and 'floor' (hand-written JDBC: business + queue row per transaction, one relay claiming 100 rows with"
                 + " FOR UPDATE SKIP LOCKED, handler inserts and deletes (PostgreSQL: id = ANY(?)) in one transaction per batch); latency = just before the"
                 + " producer's transaction begins to just after the handling transaction committed; every message checked"
                 + " handled exactly once";

@@ -99,16 +99,11 @@ final class LocalQueueEndpoint implements Endpoint {
             return;
         }
         running = true;
-        for (int i = 0; i < workerCount(); i++) {
+        for (int i = 0; i < settings.maximumParallelism(); i++) {
             Thread worker = threads.newThread(this::work);
             workers.add(worker);
             worker.start();
         }
-    }
-
-    /** The queue's parallelism; one worker for a durable queue left at its default on a single-writer store. */
-    private int workerCount() {
-        return durable != null && settings.defaultParallelism() && durable.store().singleWriter() ? 1 : settings.maximumParallelism();
     }
 
     @Override
