@@ -9,8 +9,10 @@ import dev.agate.internal.AgateThreads;
 import dev.agate.internal.storage.DurableStorage;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -60,7 +62,7 @@ final class LocalQueueEndpoint implements Endpoint {
     /** The most envelopes loaded back from the store in one statement. */
     private static final int LOAD_CHUNK = 500;
     /** Durable: ids of envelopes this node stored for the queue while its buffer was full, oldest first. Guarded by itself. */
-    private final java.util.ArrayDeque<java.util.UUID> waiting = new java.util.ArrayDeque<>();
+    private final ArrayDeque<UUID> waiting = new ArrayDeque<>();
     private volatile int waitingCount;
     private final java.util.concurrent.atomic.AtomicLong overflowed = new java.util.concurrent.atomic.AtomicLong();
     private final java.util.concurrent.atomic.AtomicLong releasedWhenFull = new java.util.concurrent.atomic.AtomicLong();
@@ -193,7 +195,7 @@ final class LocalQueueEndpoint implements Endpoint {
         }
         try {
             while (running && waitingCount > 0 && buffer.remainingCapacity() >= Math.min(LOAD_CHUNK, Math.max(1, settings.capacity() / 2))) {
-                List<java.util.UUID> ids = new ArrayList<>();
+                List<UUID> ids = new ArrayList<>();
                 synchronized (waiting) {
                     while (ids.size() < Math.min(LOAD_CHUNK, buffer.remainingCapacity()) && !waiting.isEmpty()) {
                         ids.add(waiting.pollFirst());
@@ -205,7 +207,7 @@ final class LocalQueueEndpoint implements Endpoint {
                 try {
                     loaded = durable.loadOwned(ids);
                 } catch (RuntimeException e) {
-                    putBack(ids, 0);
+                    putBack(ids);
                     log.warn("{}: loading {} envelopes back from the store failed, tried again shortly: {}", uri, ids.size(), e.toString());
                     return;
                 }
@@ -213,7 +215,7 @@ final class LocalQueueEndpoint implements Endpoint {
                     work.begin();
                     if (!buffer.offer(new Queued(loaded.get(i), incarnation))) {
                         work.end();
-                        putBack(loaded.stream().skip(i).map(Envelope::id).toList(), 0);
+                        putBack(loaded.stream().skip(i).map(Envelope::id).toList());
                         return;
                     }
                 }
@@ -226,9 +228,10 @@ final class LocalQueueEndpoint implements Endpoint {
         }
     }
 
-    private void putBack(List<java.util.UUID> ids, int from) {
+    /** Puts ids taken for loading back at the head of the waiting ones, in their order. */
+    private void putBack(List<UUID> ids) {
         synchronized (waiting) {
-            for (int i = ids.size() - 1; i >= from; i--) {
+            for (int i = ids.size() - 1; i >= 0; i--) {
                 waiting.addFirst(ids.get(i));
             }
             waitingCount = waiting.size();

@@ -387,7 +387,7 @@ class ExecutionContext implements MessageContext {
         return owed.isEmpty() ? owed : executor.storedSends().serializeStored(owed);
     }
 
-    /** Announces what was stored for later and delivers the rest; never throws. */
+    /** Announces what was stored for later and delivers the rest; never throws. Not used in a batch, which delivers for all. */
     void deliverAfterCommit(List<Delivery> toDeliver) {
         storedForLater.forEach(d -> services.observers().emit(dev.agate.spi.MessageEvent.Kind.SCHEDULED, d.envelope(), d.endpoint().uri()));
         storedForLater.clear();
@@ -410,9 +410,7 @@ class ExecutionContext implements MessageContext {
         finish();
         if (parent != null) {
             undoNestedAttempt();
-        } else if (shared != null) {
-            storedForLater.clear(); // the batch rolls its transaction back
-        } else if (transaction != null) {
+        } else if (transaction != null) { // never in a batch, whose transaction the batch rolls back
             transaction.rollback();
             transaction = null;
         }

@@ -67,8 +67,7 @@ final class HandlingBatch {
     private final int maxSize;
 
     /** A handling that succeeded in the batch: {@code envelope} as taken, {@code attempted} with its attempt counted. */
-    private record Member(Envelope envelope, Envelope attempted, HandlerChain chain, Object message, ExecutionContext context,
-                          List<Delivery> owed) {
+    private record Member(Envelope envelope, Envelope attempted, HandlerChain chain, Object message, List<Delivery> owed) {
     }
 
     /**
@@ -148,7 +147,7 @@ final class HandlingBatch {
                 try {
                     context.beginAttempt();
                     context.cascade(Cascades.flatten(chain.invoke(message, context, attempted)));
-                    members.add(new Member(envelope, attempted, chain, message, context, context.completeInBatch()));
+                    members.add(new Member(envelope, attempted, chain, message, context.completeInBatch()));
                     failure = null;
                 } catch (HandlerChain.Failure handlerFailure) {
                     failure = handlerFailure.getCause();
