@@ -21,6 +21,13 @@ import java.util.UUID;
  * envelope is first handled and 1 while a handler runs for the first time.
  */
 public final class Envelope {
+    /**
+     * A header a transport sets on an envelope it received but could not fully read (a broker message with
+     * no message type it can name, say), with the reason as its value. The envelope is persisted like any
+     * other, so it is acknowledged and not lost, and then dead-lettered at once with that reason.
+     */
+    public static final String UNREADABLE_HEADER = "agate-unreadable";
+
     private final UUID id;
     private final String messageType;
     private final String contentType;

@@ -16,19 +16,43 @@ import java.util.List;
  *                   which the JVM may be unusable; durable envelopes go back to the store for other nodes,
  *                   and the process should be restarted
  * @param endpoints  the endpoints this host has opened, with their mode
+ * @param listeners  the host's listeners, and whether each receives now
  */
-public record HostStatus(boolean running, int nodeId, String store, String storeError, String failure, List<EndpointStatus> endpoints) {
+public record HostStatus(boolean running, int nodeId, String store, String storeError, String failure, List<EndpointStatus> endpoints,
+                         List<ListenerStatus> listeners) {
 
     public HostStatus {
         endpoints = List.copyOf(endpoints);
+        listeners = List.copyOf(listeners);
+    }
+
+    /** A status without listeners. */
+    public HostStatus(boolean running, int nodeId, String store, String storeError, String failure, List<EndpointStatus> endpoints) {
+        this(running, nodeId, store, storeError, failure, endpoints, List.of());
     }
 
     /**
      * True when the host runs, has not stopped taking work after a fatal error, and its store (if any)
-     * answered its last call; a latched sender is reported, not unhealthy.
+     * answered its last call; a latched sender or a listener whose broker is away is reported, not unhealthy
+     * (each recovers by itself, and nothing is lost meanwhile).
      */
     public boolean healthy() {
         return running && failure == null && storeError == null;
+    }
+
+    /**
+     * One listener of a host.
+     *
+     * @param uri     where it listens (with the bound port)
+     * @param queue   the local queue its envelopes go to
+     * @param problem why it receives nothing now (its broker connection is down and retried, say), or null
+     */
+    public record ListenerStatus(URI uri, String queue, String problem) {
+
+        /** True when it receives. */
+        public boolean receiving() {
+            return problem == null;
+        }
     }
 
     /**

@@ -30,11 +30,16 @@ public final class EnvelopeBodies {
      * The message of an envelope: the object it carries, else its body read as the class its message type names.
      *
      * @throws UnknownMessageTypeException when no handler or registered class has the envelope's type name
-     * @throws dev.agate.SerializationException when the body cannot be read as that class
+     * @throws dev.agate.SerializationException when the body cannot be read as that class, or a transport
+     *         marked the envelope {@link Envelope#UNREADABLE_HEADER unreadable}
      */
     public Object messageOf(Envelope envelope) {
         if (envelope.message() != null) {
             return envelope.message();
+        }
+        String unreadable = envelope.headers().get(Envelope.UNREADABLE_HEADER);
+        if (unreadable != null) {
+            throw new dev.agate.SerializationException(unreadable, null);
         }
         Class<?> type = types.classFor(envelope.messageType())
                 .orElseThrow(() -> new UnknownMessageTypeException(envelope.messageType()));

@@ -9,6 +9,15 @@ public interface TransportListener extends AutoCloseable {
     URI address();
 
     /**
+     * Why it receives nothing now, for {@link dev.agate.AgateHost#status()}: its broker connection is down
+     * and being retried, its consumer was cancelled, say; null while it receives (the default, for
+     * transports whose listeners cannot be in such a state). Cheap and thread-safe.
+     */
+    default String problem() {
+        return null;
+    }
+
+    /**
      * Stops accepting connections and closes the open ones; a batch whose answer was not written yet is
      * not acknowledged, so its sender sends it again. Idempotent.
      */

@@ -181,7 +181,9 @@ public final class AgateRuntime {
     /** See {@link dev.agate.AgateHost#status()}. */
     public HostStatus status() {
         return new HostStatus(isRunning(), nodeId(), storage == null ? null : storage.store().description(),
-                storage == null ? null : storage.lastFailure(), lifecycle.failure(), endpoints.status());
+                storage == null ? null : storage.lastFailure(), lifecycle.failure(), endpoints.status(),
+                listeners.stream().filter(l -> l.address() != null)
+                        .map(l -> new HostStatus.ListenerStatus(l.address(), l.settings().queue(), l.problem())).toList());
     }
 
     /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */

@@ -90,6 +90,12 @@ public final class ListenerReceiver implements BatchReceiver {
         this.listening = listener;
     }
 
+    /** Why its transport receives nothing now, or null while it receives (or before it listens). */
+    public String problem() {
+        TransportListener current = listening;
+        return current == null ? null : current.problem();
+    }
+
     /** Where it listens, with the bound port; null before it listens. */
     public URI address() {
         TransportListener current = listening;

@@ -12,7 +12,8 @@ final class AgateHealthDetails {
     }
 
     /**
-     * Service, running, node id, store, the store's last error, each endpoint with its mode, and the durable
+     * Service, running, node id, store, the store's last error, each endpoint with its mode, each listener
+     * with "receiving" or why it does not, and the durable
      * queues that are full with how many envelopes wait in the store for them (only when some do).
      */
     static Map<String, Object> of(AgateHost host, HostStatus status) {
@@ -32,6 +33,12 @@ final class AgateHealthDetails {
         Map<String, String> endpoints = new LinkedHashMap<>();
         status.endpoints().forEach(endpoint -> endpoints.put(endpoint.uri().toString(), endpoint.mode().name().toLowerCase(Locale.ROOT)));
         details.put("endpoints", endpoints);
+        Map<String, String> listeners = new LinkedHashMap<>();
+        status.listeners().forEach(listener -> listeners.put(listener.uri().toString(),
+                listener.receiving() ? "receiving" : listener.problem()));
+        if (!listeners.isEmpty()) {
+            details.put("listeners", listeners); // a broker away is reported here; the listener reconnects by itself
+        }
         Map<String, Integer> waiting = new LinkedHashMap<>();
         status.endpoints().stream().filter(endpoint -> endpoint.waitingInStore() > 0)
                 .forEach(endpoint -> waiting.put(endpoint.uri().toString(), endpoint.waitingInStore()));

@@ -1,0 +1,291 @@
+package dev.agate.rabbitmq.internal;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.DefaultConsumer;
+import com.rabbitmq.client.Envelope;
+import com.rabbitmq.client.ShutdownSignalException;
+import dev.agate.AgateException;
+import dev.agate.spi.BatchReceiver;
+import dev.agate.spi.ReceiveAnswer;
+import dev.agate.spi.TransportListener;
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Consumes one queue with manual acknowledgements, and hands what arrives to the host in batches.
+ *
+ * <p>One thread of its own does everything that matters, in order: it (re)builds the channel, its prefetch
+ * and its consumer; takes the deliveries that are there (up to the batch size, no waiting for more);
+ * hands them to the host, which persists them; and then settles them on the channel that delivered them:
+ * an ack once they are persisted, or, when the host cannot take them (its store is down, its lease is
+ * not live), a nack with requeue after a pause that grows while that lasts. Because batches are settled
+ * in delivery order on one thread, one cumulative ack or nack settles exactly one batch. Deliveries of a
+ * channel that has closed are dropped unsettled: the broker has requeued them already, and settling them
+ * on another channel is the "unknown delivery tag" error that kills a channel.
+ *
+ * <p>A channel or connection that closes (a broker restart, {@code close_all_connections}, a channel
+ * error, a cancelled consumer) is rebuilt by that thread, retried until it works; {@link #problem()} says
+ * why it is not receiving meanwhile. Thread-safe.
+ */
+public final class RabbitListener implements TransportListener {
+    private static final Logger log = LoggerFactory.getLogger(RabbitListener.class);
+    private static final long MAX_PAUSE_MS = 5_000;
+
+    private final RabbitAddress address;
+    private final BatchReceiver receiver;
+    private final ConnectionKeeper connections;
+    private final Topology topology;
+    private final EnvelopeMapper mapper;
+    private final Settings settings;
+    private final Consumer<RabbitListener> onClose;
+    private final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
+    private final Thread worker;
+    private final CountDownLatch firstAttempt = new CountDownLatch(1);
+    private volatile Channel channel;
+    /** The channel whose consumer the broker cancelled: the listener's thread closes it and consumes again. */
+    private volatile Channel cancelled;
+    private volatile String problem = "not connected yet";
+    private volatile RuntimeException fatal;
+    private volatile boolean open = true;
+
+    private RabbitListener(RabbitAddress address, BatchReceiver receiver, ConnectionKeeper connections, Topology topology,
+                           EnvelopeMapper mapper, Settings settings, Consumer<RabbitListener> onClose) {
+        this.address = address;
+        this.receiver = receiver;
+        this.connections = connections;
+        this.topology = topology;
+        this.mapper = mapper;
+        this.settings = settings;
+        this.onClose = onClose;
+        this.worker = new Thread(this::run, "agate-rabbitmq-listen-" + address.queue());
+        this.worker.setDaemon(true);
+    }
+
+    /**
+     * Starts consuming. Waits up to the start timeout for the broker: a queue that clashes with its declaration
+     * or does not exist fails here; a broker that cannot be reached is only logged, and retried in the background.
+     *
+     * @throws Topology.ClashException when the queue's declaration is refused or it does not exist
+     */
+    public static RabbitListener start(RabbitAddress address, BatchReceiver receiver, ConnectionKeeper connections, Topology topology,
+                                       EnvelopeMapper mapper, Settings settings, Consumer<RabbitListener> onClose) {
+        RabbitListener listener = new RabbitListener(address, receiver, connections, topology, mapper, settings, onClose);
+        listener.worker.start();
+        try {
+            if (!listener.firstAttempt.await(settings.startTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("listener {} is not consuming yet ({}); it keeps trying in the background", address.uri(), listener.problem);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (listener.fatal != null) {
+            listener.close();
+            throw listener.fatal;
+        }
+        return listener;
+    }
+
+    @Override
+    public URI address() {
+        return address.uri();
+    }
+
+    @Override
+    public String problem() {
+        return open ? problem : "closed";
+    }
+
+    @Override
+    public void close() {
+        if (!open) {
+            return;
+        }
+        open = false;
+        worker.interrupt();
+        try {
+            worker.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Channel current = channel;
+        if (current != null) {
+            Topology.closeQuietly(current); // unsettled deliveries go back to the queue
+        }
+        onClose.accept(this);
+    }
+
+    private void run() {
+        int failuresInARow = 0;
+        int refusedInARow = 0;
+        while (open) {
+            try {
+                Channel current = channel;
+                if (current != null && current == cancelled) {
+                    Topology.closeQuietly(current); // not from the client's callback thread, which would wait on itself
+                }
+                if (current == null || !current.isOpen()) {
+                    current = consume();
+                    failuresInARow = 0;
+                }
+                Delivery first = deliveries.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                List<Delivery> batch = new ArrayList<>(settings.batchSize());
+                batch.add(first);
+                deliveries.drainTo(batch, settings.batchSize() - 1);
+                Channel on = current;
+                batch.removeIf(d -> d.channel != on); // its channel closed: the broker requeued it
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                if (handOver(batch)) {
+                    refusedInARow = 0;
+                } else {
+                    refusedInARow++;
+                    long pause = Math.min(MAX_PAUSE_MS, 100L << Math.min(10, refusedInARow - 1));
+                    Thread.sleep(pause); // the consumer holds its prefetch meanwhile: the broker sends nothing more
+                    settle(batch, false);
+                }
+            } catch (InterruptedException e) {
+                if (!open) {
+                    return;
+                }
+            } catch (Topology.ClashException e) {
+                problem = e.getMessage();
+                if (firstAttempt.getCount() > 0) {
+                    fatal = e;
+                    firstAttempt.countDown();
+                    return;
+                }
+                failuresInARow = pauseAfter(e, ++failuresInARow);
+            } catch (AgateException e) {
+                failuresInARow = pauseAfter(e, ++failuresInARow);
+            } catch (RuntimeException e) {
+                log.error("listener {} met an unexpected error; it starts over", address.uri(), e);
+                failuresInARow = pauseAfter(e, ++failuresInARow);
+            }
+        }
+    }
+
+    private int pauseAfter(RuntimeException e, int failuresInARow) {
+        problem = e.getMessage();
+        firstAttempt.countDown();
+        if (failuresInARow == 1) {
+            log.warn("listener {} is not consuming: {}; retrying", address.uri(), e.getMessage());
+        }
+        try {
+            Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, failuresInARow - 1)));
+        } catch (InterruptedException interrupted) {
+            // close() interrupts: the loop ends
+        }
+        return failuresInARow;
+    }
+
+    /** Declares or checks the queue, opens a channel with its prefetch, and starts the consumer on it. */
+    private Channel consume() {
+        topology.ensure(address);
+        Channel fresh = connections.openChannel();
+        try {
+            fresh.basicQos(settings.prefetch());
+            fresh.basicConsume(address.queue(), false, "agate-" + address.queue() + "-" + Integer.toHexString(System.identityHashCode(this)),
+                    new Receiving(fresh));
+        } catch (IOException e) {
+            Topology.closeQuietly(fresh);
+            throw new AgateException("cannot consume " + address.describe() + ": " + RabbitErrors.describe(e), e);
+        }
+        Channel previous = channel;
+        channel = fresh;
+        if (previous != null) {
+            log.info("listener {} consumes again", address.uri());
+        }
+        problem = null;
+        firstAttempt.countDown();
+        return fresh;
+    }
+
+    /** Hands a batch to the host and acks it once persisted. False when the host did not take it. */
+    private boolean handOver(List<Delivery> batch) throws InterruptedException {
+        List<dev.agate.Envelope> envelopes = new ArrayList<>(batch.size());
+        for (Delivery delivery : batch) {
+            envelopes.add(mapper.envelope(address.queue(), delivery.properties, delivery.body));
+        }
+        ReceiveAnswer answer;
+        try {
+            answer = receiver.receive(envelopes).toCompletableFuture().get();
+        } catch (ExecutionException e) {
+            answer = ReceiveAnswer.of(ReceiveAnswer.Status.CANNOT_PROCESS, String.valueOf(e.getCause()));
+        }
+        if (answer.status() == ReceiveAnswer.Status.RECEIVED) {
+            settle(batch, true);
+            problem = null;
+            return true;
+        }
+        String why = answer.status() + (answer.reason().isEmpty() ? "" : ": " + answer.reason());
+        if (!why.equals(problem)) {
+            log.warn("listener {} could not hand {} message(s) to the host ({}); they go back to the queue after a pause", address.uri(),
+                    batch.size(), why);
+        }
+        problem = "the host does not take what arrives: " + why;
+        return false;
+    }
+
+    /** One cumulative ack or nack (requeue) for the batch, on the channel that delivered it, if that is still open. */
+    private void settle(List<Delivery> batch, boolean ack) {
+        Delivery last = batch.get(batch.size() - 1);
+        if (!last.channel.isOpen()) {
+            return; // the broker requeued them when the channel closed; the host drops the duplicates it has
+        }
+        try {
+            if (ack) {
+                last.channel.basicAck(last.tag, true);
+            } else {
+                last.channel.basicNack(last.tag, true, true);
+            }
+        } catch (IOException | ShutdownSignalException e) {
+            log.debug("listener {} could not settle {} message(s): {}", address.uri(), batch.size(), e.toString());
+        }
+    }
+
+    /** A delivery with the channel that delivered it. */
+    private record Delivery(Channel channel, long tag, AMQP.BasicProperties properties, byte[] body) {
+    }
+
+    /** Queues deliveries for the listener's thread; a cancelled consumer or a closed channel makes it rebuild. */
+    private final class Receiving extends DefaultConsumer {
+        Receiving(Channel channel) {
+            super(channel);
+        }
+
+        @Override
+        public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body) {
+            deliveries.add(new Delivery(getChannel(), envelope.getDeliveryTag(), properties, body));
+        }
+
+        @Override
+        public void handleCancel(String consumerTag) {
+            log.warn("listener {}: the broker cancelled its consumer (the queue was deleted?); it consumes again", address.uri());
+            problem = "the broker cancelled its consumer";
+            cancelled = getChannel();
+        }
+
+        @Override
+        public void handleShutdownSignal(String consumerTag, ShutdownSignalException sig) {
+            if (open && !sig.isInitiatedByApplication()) {
+                problem = "its channel closed: " + RabbitErrors.describe(sig);
+                log.warn("listener {}: {}; it consumes again", address.uri(), problem);
+            }
+        }
+    }
+}
