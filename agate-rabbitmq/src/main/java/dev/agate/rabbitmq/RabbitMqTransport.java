@@ -63,6 +63,8 @@ public final class RabbitMqTransport implements Transport {
     private final ConnectionKeeper consuming;
     private final EnvelopeMapper mapper;
     private final ScheduledExecutorService timer;
+    /** Completes senders' stages and closes failed channels: never on the client's connection thread. */
+    private final java.util.concurrent.ExecutorService work;
     private final String brokerDescription;
     private final Set<RabbitListener> listeners = ConcurrentHashMap.newKeySet();
     private final Set<RabbitSender> senders = ConcurrentHashMap.newKeySet();
@@ -84,6 +86,12 @@ public final class RabbitMqTransport implements Transport {
         this.mapper = new EnvelopeMapper(settings.defaultTypes(), settings.typeMappings());
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "agate-rabbitmq-timer");
+            thread.setDaemon(true);
+            return thread;
+        });
+        java.util.concurrent.atomic.AtomicInteger workers = new java.util.concurrent.atomic.AtomicInteger();
+        this.work = Executors.newCachedThreadPool(r -> {
+            Thread thread = new Thread(r, "agate-rabbitmq-work-" + workers.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -135,7 +143,7 @@ public final class RabbitMqTransport implements Transport {
         RabbitAddress address = RabbitAddress.parse(destination);
         checkOpen();
         RabbitSender sender = new RabbitSender(address, publishing, new Topology(publishing, settings), mapper, settings, timer,
-                senders::remove);
+                work, senders::remove);
         senders.add(sender);
         return sender;
     }
@@ -159,6 +167,7 @@ public final class RabbitMqTransport implements Transport {
         publishing.close();
         consuming.close();
         timer.shutdownNow();
+        work.shutdown();
     }
 
     private void checkOpen() {

@@ -36,6 +36,10 @@ import java.util.List;
  *       receiving JVM with its own database whose handler writes a row and answers, durable on both sides
  *       (P = 1 and 4): messages per second until every answer arrived, and the round trip; then one
  *       {@code ratio tcp-durable} line per store, against that store's outbox-local floor ({@link RatioLines}).</li>
+ *   <li>{@code rabbitmq-durable}: the outbox through RabbitMQ ({@code rabbitmq://queue/NAME}) to a host listening
+ *       durably whose handler writes a row (P = 4), against the broker floor, the plain RabbitMQ client with
+ *       persistent messages, pipelined confirms and manual acks, no database; then one {@code ratio rabbitmq-durable}
+ *       line per store ({@link RatioLines}). Skipped when no broker answers ({@link RabbitMqScenario}).</li>
  *   <li>{@code outbox-namastack}: the baseline, namastack outbox 1.6.0 on PostgreSQL, started in a JVM of its
  *       own from the module {@code benchmarks/namastack} (see {@link NamastackOutboxScenario}).</li>
  * </ul>
@@ -48,7 +52,8 @@ import java.util.List;
  * {@code benchmarks/results/latest.json}); progress goes to stderr. Exit status 2 for a bad command line.
  */
 public final class BenchmarkMain {
-    static final String STORE_NOTE = "--store applies to durable-local, outbox-local, outbox-peer, outbox-namastack (PostgreSQL only) and tcp-durable only; buffered-local, invoke and tcp-lightweight use no database";
+    static final String STORE_NOTE = "--store applies to durable-local, outbox-local, outbox-peer, outbox-namastack (PostgreSQL only), tcp-durable and"
+            + " rabbitmq-durable only; buffered-local, invoke and tcp-lightweight use no database";
 
     private BenchmarkMain() {
     }
@@ -69,7 +74,8 @@ public final class BenchmarkMain {
         System.out.println();
         System.out.println("JSON: " + json);
         // Last, for scripts: one line per store that measured outbox-local, then one per store that measured
-        // tcp-durable at P = 4 (see RatioLines), then one per store that measured latency (see LatencyLines).
+        // tcp-durable at P = 4, then one per store that measured rabbitmq-durable (see RatioLines), then one per
+        // store that measured latency (see LatencyLines).
         RatioLines.of(results).forEach(System.out::println);
         LatencyLines.of(results).forEach(System.out::println);
     }

@@ -22,6 +22,11 @@ import java.util.Set;
  * against the same store's {@code outbox-local} floor at P = 8 of the same run ({@code n/a} without one):
  *
  * <pre>ratio tcp-durable store=postgres P=4 agate/floor=0.21 p99_ms=150.00 floor_p99_ms=6.78</pre>
+ *
+ * <p>Last, one per store with a {@code rabbitmq-durable STORE agate} row at P = 4: its msg/s over the same store's
+ * {@code rabbitmq-durable STORE broker} row at P = 4 (the broker floor, {@code n/a} without one), its msg/s and p99:
+ *
+ * <pre>ratio rabbitmq-durable store=postgres P=4 agate/broker=0.12 msg_s=1234 p99_ms=56.78</pre>
  */
 final class RatioLines {
     static final int PRODUCERS = 8;
@@ -55,6 +60,26 @@ final class RatioLines {
             lines.add(line.toString());
         }
         lines.addAll(tcpDurable(results));
+        lines.addAll(rabbitMqDurable(results));
+        return lines;
+    }
+
+    /** The {@code ratio rabbitmq-durable} lines, one per store with a {@code rabbitmq-durable STORE agate} row at P = 4. */
+    static List<String> rabbitMqDurable(List<Result> results) {
+        List<String> lines = new ArrayList<>();
+        Set<String> seen = new LinkedHashSet<>();
+        for (Result r : results) {
+            String[] words = r.scenario().split(" ");
+            if (words.length == 3 && words[0].equals(RabbitMqScenario.NAME) && words[2].equals(RabbitMqScenario.AGATE)
+                    && r.producers() == RabbitMqScenario.PRODUCERS && seen.add(words[1])) {
+                String brokerLabel = RabbitMqScenario.NAME + " " + words[1] + " " + RabbitMqScenario.BROKER;
+                Optional<Result> broker = results.stream()
+                        .filter(b -> b.producers() == RabbitMqScenario.PRODUCERS && b.scenario().equals(brokerLabel)).findFirst();
+                lines.add(String.format(Locale.ROOT, "ratio %s store=%s P=%d agate/broker=%s msg_s=%.0f p99_ms=%s",
+                        RabbitMqScenario.NAME, words[1], RabbitMqScenario.PRODUCERS, ratio(r, broker), r.messagesPerSecond(),
+                        millis(r.p99Micros())));
+            }
+        }
         return lines;
     }
 

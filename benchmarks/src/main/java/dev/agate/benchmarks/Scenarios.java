@@ -7,7 +7,7 @@ import java.util.NoSuchElementException;
 final class Scenarios {
     private static final List<Scenario> ALL = List.of(new BufferedLocalScenario(), new InvokeScenario(), new DurableLocalScenario(),
             new OutboxLocalScenario(), new LatencyScenario(), new GruelboxPeerScenario(), new NamastackOutboxScenario(), TcpScenario.durable(),
-            TcpScenario.lightweight(), new SoakScenario(), new LeasesScenario());
+            TcpScenario.lightweight(), new RabbitMqScenario(), new SoakScenario(), new LeasesScenario());
     /**
      * Run only when named: minutes long, or no throughput row, or ({@code latency}) a second look at outbox-local
      * that would take a quick run past its 3 minutes.

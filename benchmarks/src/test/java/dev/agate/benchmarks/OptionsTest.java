@@ -14,7 +14,7 @@ class OptionsTest {
 
         assertThat(options.quick()).isFalse();
         assertThat(options.scenarios()).containsExactly("buffered-local", "invoke", "durable-local", "outbox-local", "outbox-peer",
-                "outbox-namastack", "tcp-durable", "tcp-lightweight");
+                "outbox-namastack", "tcp-durable", "tcp-lightweight", "rabbitmq-durable");
         assertThat(options.store()).isEmpty();
         assertThat(options.output()).isEqualTo(Options.DEFAULT_OUTPUT);
         assertThat(options.inProcess()).isFalse();

@@ -58,6 +58,25 @@ class RatioLinesTest {
     }
 
     @Test
+    void rabbitMqDurableAgainstTheSameStoresBrokerFloor_lastAndOnlyWithItsAgateRowAtP4() {
+        List<Result> results = List.of(
+                row("tcp-durable postgres", 4, 1000, 150_000),
+                row("rabbitmq-durable sqlite broker", 4, 20_000, 3_000),
+                row("rabbitmq-durable sqlite agate", 4, 1_500.4, 80_000),
+                row("rabbitmq-durable postgres agate", 4, 2_000, 45_678),
+                row("rabbitmq-durable postgres broker", 4, 16_000, 2_000),
+                row("rabbitmq-durable mariadb agate", 1, 900, 1),
+                row("rabbitmq-durable mariadb broker", 4, 10_000, 1));
+
+        assertThat(RatioLines.of(results)).containsExactly(
+                "ratio tcp-durable store=postgres P=4 agate/floor=n/a p99_ms=150.00 floor_p99_ms=n/a",
+                "ratio rabbitmq-durable store=sqlite P=4 agate/broker=0.08 msg_s=1500 p99_ms=80.00",
+                "ratio rabbitmq-durable store=postgres P=4 agate/broker=0.13 msg_s=2000 p99_ms=45.68");
+        assertThat(RatioLines.of(List.of(row("rabbitmq-durable postgres agate", 4, 2_000, 45_678))))
+                .containsExactly("ratio rabbitmq-durable store=postgres P=4 agate/broker=n/a msg_s=2000 p99_ms=45.68");
+    }
+
+    @Test
     void noneWithoutOutboxLocal() {
         assertThat(RatioLines.of(List.of(row("invoke", 1, 1, 1)))).isEmpty();
     }

@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * receiving inbox drops what it has already). After a failure the channel is replaced, so a late confirm
  * of an abandoned batch can never be taken for one of the next.
  *
- * <p>The host calls {@link #send} for one batch at a time (the {@link TransportSender} contract); confirms
- * and returns arrive on the client's connection thread. Thread-safe.
+ * <p>The host calls {@link #send} and {@link #ping} one at a time (the {@link TransportSender} contract).
+ * Confirms and returns arrive on the client's connection thread, which must never wait: it takes no lock
+ * of the sender's, and the batch's stage completes, and a failed channel is closed, on {@code work}
+ * threads (a channel closed from the connection thread waits for an answer only that thread can read).
+ * Thread-safe.
  */
 public final class RabbitSender implements TransportSender {
     private static final Logger log = LoggerFactory.getLogger(RabbitSender.class);
@@ -42,20 +45,24 @@ public final class RabbitSender implements TransportSender {
     private final EnvelopeMapper mapper;
     private final Settings settings;
     private final ScheduledExecutorService timer;
+    private final java.util.concurrent.Executor work;
     private final Consumer<RabbitSender> onClose;
-    private Channel channel; // guarded by this
-    private InFlight inFlight; // guarded by this
-    private boolean declared; // guarded by this
-    private boolean closed; // guarded by this
+    /** Held by send and ping (one caller at a time anyway), never by close or the client's callbacks. */
+    private final java.util.concurrent.locks.ReentrantLock sending = new java.util.concurrent.locks.ReentrantLock();
+    private volatile Channel channel;
+    private volatile InFlight inFlight;
+    private boolean declared; // guarded by sending
+    private volatile boolean closed;
 
     public RabbitSender(RabbitAddress address, ConnectionKeeper connections, Topology topology, EnvelopeMapper mapper, Settings settings,
-                        ScheduledExecutorService timer, Consumer<RabbitSender> onClose) {
+                        ScheduledExecutorService timer, java.util.concurrent.Executor work, Consumer<RabbitSender> onClose) {
         this.address = address;
         this.connections = connections;
         this.topology = topology;
         this.mapper = mapper;
         this.settings = settings;
         this.timer = timer;
+        this.work = work;
         this.onClose = onClose;
     }
 
@@ -65,7 +72,16 @@ public final class RabbitSender implements TransportSender {
     }
 
     @Override
-    public synchronized CompletionStage<ReceiveAnswer> send(List<Envelope> batch) {
+    public CompletionStage<ReceiveAnswer> send(List<Envelope> batch) {
+        sending.lock();
+        try {
+            return publish(batch);
+        } finally {
+            sending.unlock();
+        }
+    }
+
+    private CompletionStage<ReceiveAnswer> publish(List<Envelope> batch) {
         if (closed) {
             return CompletableFuture.failedFuture(new IllegalStateException("the sender to " + address.uri() + " is closed"));
         }
@@ -92,42 +108,40 @@ public final class RabbitSender implements TransportSender {
         long timeout = settings.confirmTimeout().toMillis();
         var timing = timer.schedule(() -> batchInFlight.fail("the broker did not confirm " + batch.size() + " message(s) to "
                 + address.describe() + " within " + timeout + " ms", null), timeout, TimeUnit.MILLISECONDS);
-        batchInFlight.result.whenComplete((answer, failure) -> {
+        return batchInFlight.result.whenCompleteAsync((answer, failure) -> {
             timing.cancel(false);
             if (failure != null) {
                 discard(current);
             }
-        });
-        return batchInFlight.result;
+        }, work);
     }
 
     /** Answers when the connection is up and the destination exists (a passive declaration of it). */
     @Override
     public CompletionStage<Void> ping() {
+        sending.lock();
         try {
-            synchronized (this) {
-                declared = false; // declare again: the queue may have been deleted while the sender was latched
-                channel();
-            }
+            declared = false; // declare again: the queue may have been deleted while the sender was latched
+            channel();
             return CompletableFuture.completedFuture(null);
         } catch (AgateException e) {
             return CompletableFuture.failedFuture(e);
+        } finally {
+            sending.unlock();
         }
     }
 
     @Override
     public void close() {
-        Channel current;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            current = channel;
-            channel = null;
-            if (inFlight != null) {
-                inFlight.fail("the sender to " + address.uri() + " was closed", null);
-            }
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Channel current = channel;
+        channel = null;
+        InFlight pending = inFlight;
+        if (pending != null) {
+            pending.fail("the sender to " + address.uri() + " was closed", null);
         }
         if (current != null) {
             Topology.closeQuietly(current);
@@ -184,16 +198,15 @@ public final class RabbitSender implements TransportSender {
         return fresh;
     }
 
-    private synchronized InFlight inFlightOn(Channel on) {
-        return inFlight != null && inFlight.channel == on ? inFlight : null;
+    private InFlight inFlightOn(Channel on) {
+        InFlight current = inFlight;
+        return current != null && current.channel == on ? current : null;
     }
 
-    /** Drops a channel after a failed batch so that nothing late from it is taken for a later batch. */
+    /** Drops a channel after a failed batch so that nothing late from it is taken for a later batch. Not on the connection thread. */
     private void discard(Channel failed) {
-        synchronized (this) {
-            if (channel == failed) {
-                channel = null;
-            }
+        if (channel == failed) {
+            channel = null;
         }
         Topology.closeQuietly(failed);
     }

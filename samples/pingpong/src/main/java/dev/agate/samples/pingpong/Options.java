@@ -39,4 +39,24 @@ final class Options {
         }
         return port;
     }
+
+    /** A TCP port ({@code 2201}) or an endpoint URI with a scheme ({@code rabbitmq://queue/pings}), as written. */
+    String endpoint(String name) {
+        String value = required(name);
+        if (isPort(value)) {
+            return String.valueOf(port(name));
+        }
+        try {
+            if (java.net.URI.create(value).getScheme() != null) {
+                return value;
+            }
+        } catch (IllegalArgumentException notAUri) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a TCP port or an endpoint URI such as rabbitmq://queue/NAME but was " + value);
+    }
+
+    static boolean isPort(String value) {
+        return value.matches("[0-9]{1,9}");
+    }
 }

@@ -17,10 +17,10 @@ final class Pinger {
     private Pinger() {
     }
 
-    static AgateHost start(String db, int port, String ponger, int pings, long intervalMillis) throws Exception {
+    static AgateHost start(String db, String listen, String ponger, int pings, long intervalMillis) throws Exception {
         Ledger.create(db, "ping_sent", "pong_received");
         JdbcMessageStore store = Nodes.store(db);
-        AgateHost host = Nodes.builder("pinger", store, port, "pongs")
+        AgateHost host = Nodes.builder("pinger", store, listen, "pongs", ponger)
                 .handlers(new Pinger())
                 .route(Ping.class, ponger)
                 .start();

@@ -29,11 +29,14 @@ final class Ponger {
         this.poison = poison;
     }
 
-    /** @param poison the id of the ping whose handling halts the JVM, or a negative number for none */
-    static AgateHost start(String db, int port, long poison) throws SQLException {
+    /**
+     * @param listen a TCP port or an endpoint URI ({@code rabbitmq://queue/pings}); pongers sharing a queue compete for its pings
+     * @param poison the id of the ping whose handling halts the JVM, or a negative number for none
+     */
+    static AgateHost start(String db, String listen, long poison) throws SQLException {
         Ledger.create(db, "ping_handled");
         JdbcMessageStore store = Nodes.store(db);
-        AgateHost host = Nodes.builder("ponger", store, port, "pings")
+        AgateHost host = Nodes.builder("ponger", store, listen, "pings")
                 .handlers(new Ponger(poison))
                 .start();
         System.out.println("PONGER " + host.listenerAddresses().get(0) + " node " + host.nodeId());
