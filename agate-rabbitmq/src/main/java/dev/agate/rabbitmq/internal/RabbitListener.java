@@ -96,6 +96,11 @@ public final class RabbitListener implements TransportListener {
         return listener;
     }
 
+    /** The channel it consumes on now, or null: for diagnostics and for tests that break it on purpose. */
+    public Channel currentChannel() {
+        return channel;
+    }
+
     @Override
     public URI address() {
         return address.uri();
