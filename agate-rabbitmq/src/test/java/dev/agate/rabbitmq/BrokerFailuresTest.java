@@ -143,6 +143,31 @@ class BrokerFailuresTest {
         }
     }
 
+    @Test
+    void whatTheHostCannotTakeIsRequeuedAfterAPauseAndNeitherLostNorAckedUnseen() throws Exception {
+        String queue = broker.queue("refused");
+        List<Envelope> received = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger refusals = new java.util.concurrent.atomic.AtomicInteger();
+        try (RabbitMqTransport transport = RabbitMqHostsTest.provisioning()) {
+            RabbitListener listener = (RabbitListener) transport.listen(URI.create("rabbitmq://queue/" + queue), batch -> {
+                if (refusals.incrementAndGet() <= 4) { // the store is down, say
+                    return CompletableFuture.completedFuture(ReceiveAnswer.of(ReceiveAnswer.Status.CANNOT_PROCESS, "store down"));
+                }
+                received.addAll(batch);
+                return CompletableFuture.completedFuture(ReceiveAnswer.RECEIVED);
+            });
+            AMQP.BasicProperties ping = new AMQP.BasicProperties.Builder().type("Ping").build();
+            for (int i = 0; i < 30; i++) {
+                broker.publish(queue, ping, "{\"id\":" + i + "}");
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> listener.problem() != null && listener.problem().contains("store down"));
+            assertThat(received).isEmpty();
+            await().atMost(Duration.ofSeconds(20)).until(() -> received.stream().map(e -> new String(e.body())).distinct().count() == 30);
+            await().atMost(Duration.ofSeconds(5)).until(() -> broker.messageCount(queue) == 0 && listener.problem() == null);
+            assertThat(received).as("each taken once: nothing acked before it was taken").hasSize(30);
+        }
+    }
+
     private JdbcMessageStore sqlite(String name) {
         return JdbcMessageStore.builder("jdbc:sqlite:" + dir.resolve(name + ".db")).build();
     }
