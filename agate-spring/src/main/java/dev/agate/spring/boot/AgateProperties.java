@@ -51,6 +51,9 @@ public class AgateProperties {
     /** Where the message store is and how its schema is managed. */
     private final Store store = new Store();
 
+    /** The rabbitmq:// transport, when dev.agate:agate-rabbitmq is on the class path. */
+    private final RabbitMq rabbitmq = new RabbitMq();
+
     public String getServiceName() {
         return serviceName;
     }
@@ -106,6 +109,112 @@ public class AgateProperties {
 
     public Store getStore() {
         return store;
+    }
+
+    public RabbitMq getRabbitmq() {
+        return rabbitmq;
+    }
+
+    /**
+     * The {@code rabbitmq://} transport (dev.agate:agate-rabbitmq). Without any of these set, the transport
+     * on the class path uses {@code AGATE_RABBITMQ_URL} and declares nothing; setting one without that
+     * module fails the start.
+     */
+    public static class RabbitMq {
+        /**
+         * The broker: amqp://USER:PASSWORD@HOST:PORT/VHOST, or amqps:// for TLS. Default: the AGATE_RABBITMQ_URL
+         * environment variable, else amqp://guest:guest@127.0.0.1:5672.
+         */
+        private String url;
+
+        /**
+         * Whether Agate declares the queues of its rabbitmq:// listeners and senders (durable classic queues,
+         * quorum queues for those in quorum-queues) instead of only checking that they exist. Default false.
+         */
+        private boolean autoProvision;
+
+        /** Queues declared as quorum queues when auto-provisioning. Default: none. */
+        private List<String> quorumQueues = new java.util.ArrayList<>();
+
+        /** Deliveries a listener hands over at once, persisted in one transaction. Default 100. */
+        private Integer batchSize;
+
+        /** Unacknowledged deliveries per listener. Default: twice the batch size. */
+        private Integer prefetch;
+
+        /**
+         * Per queue name, the message type of a message that names none (a bare JSON body from another
+         * producer). Default: none, and such a message is dead-lettered with that reason.
+         */
+        private Map<String, String> defaultMessageTypes = new LinkedHashMap<>();
+
+        /**
+         * Foreign type names (a Wolverine type name, a Spring AMQP __TypeId__ class name) to Agate message
+         * types. Default: none; a __TypeId__ is then read as its simple class name.
+         */
+        private Map<String, String> typeMappings = new LinkedHashMap<>();
+
+        /** True when any of these is set. */
+        boolean isConfigured() {
+            return url != null || autoProvision || !quorumQueues.isEmpty() || batchSize != null || prefetch != null
+                    || !defaultMessageTypes.isEmpty() || !typeMappings.isEmpty();
+        }
+
+        public String getUrl() {
+            return url;
+        }
+
+        public void setUrl(String url) {
+            this.url = url;
+        }
+
+        public boolean isAutoProvision() {
+            return autoProvision;
+        }
+
+        public void setAutoProvision(boolean autoProvision) {
+            this.autoProvision = autoProvision;
+        }
+
+        public List<String> getQuorumQueues() {
+            return quorumQueues;
+        }
+
+        public void setQuorumQueues(List<String> quorumQueues) {
+            this.quorumQueues = quorumQueues;
+        }
+
+        public Integer getBatchSize() {
+            return batchSize;
+        }
+
+        public void setBatchSize(Integer batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        public Integer getPrefetch() {
+            return prefetch;
+        }
+
+        public void setPrefetch(Integer prefetch) {
+            this.prefetch = prefetch;
+        }
+
+        public Map<String, String> getDefaultMessageTypes() {
+            return defaultMessageTypes;
+        }
+
+        public void setDefaultMessageTypes(Map<String, String> defaultMessageTypes) {
+            this.defaultMessageTypes = defaultMessageTypes;
+        }
+
+        public Map<String, String> getTypeMappings() {
+            return typeMappings;
+        }
+
+        public void setTypeMappings(Map<String, String> typeMappings) {
+            this.typeMappings = typeMappings;
+        }
     }
 
     /** One local queue. */

@@ -54,6 +54,13 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
         properties.getLocalQueues().forEach((name, queue) -> builder.localQueue(localQueue(name, queue)));
         properties.getRoutes().forEach((type, endpoints) -> route(builder, type, endpoints));
         builder.durability(durability(properties.getDurability()));
+        if (properties.getRabbitmq().isConfigured()) {
+            if (!ClassUtils.isPresent("dev.agate.rabbitmq.RabbitMqTransport", classLoader)) {
+                throw new AgateConfigurationException("agate.rabbitmq.* is set, but the rabbitmq:// transport is not on the class path.",
+                        "Add the dependency dev.agate:agate-rabbitmq, or remove the agate.rabbitmq.* properties.");
+            }
+            builder.transport(RabbitMqProperties.transport(properties.getRabbitmq()));
+        }
     }
 
     private LocalQueue localQueue(String name, AgateProperties.LocalQueue settings) {

@@ -124,6 +124,38 @@ class AgateAutoConfigurationTest {
                 .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining("com.example.Nowhere"));
     }
 
+    @Test
+    void rabbitmqPropertiesConfigureTheTransportThatAListenerUses() throws Exception {
+        String queue = "agate-test-spring-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        com.rabbitmq.client.ConnectionFactory factory = new com.rabbitmq.client.ConnectionFactory();
+        factory.setUri(System.getenv().getOrDefault("AGATE_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672"));
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE);
+             com.rabbitmq.client.Connection connection = factory.newConnection("agate-test-spring");
+             com.rabbitmq.client.Channel channel = connection.createChannel()) {
+            try {
+                on(db).withPropertyValues("agate.rabbitmq.auto-provision=true", "agate.rabbitmq.batch-size=20",
+                                "agate.rabbitmq.default-message-types." + queue + "=Invoice")
+                        .withBean(AgateHostCustomizer.class, () -> builder -> builder.listener(
+                                dev.agate.Listener.at("rabbitmq://queue/" + queue).durable().build()))
+                        .run(context -> {
+                            assertThat(context).hasNotFailed();
+                            AgateHost host = context.getBean(AgateHost.class);
+                            assertThat(host.status().listeners()).singleElement()
+                                    .satisfies(listener -> assertThat(listener.receiving()).isTrue());
+                            // A bare JSON body, as another producer publishes it: typed by the queue's default.
+                            channel.basicPublish("", queue, new com.rabbitmq.client.AMQP.BasicProperties.Builder()
+                                    .contentType("application/json").build(), "{\"id\":5}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                            await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(Billing.class).invoices.contains(5));
+                        });
+            } finally {
+                channel.queueDelete(queue);
+            }
+        }
+        runner.withPropertyValues("agate.rabbitmq.url=http://nowhere")
+                .run(context -> assertThat(context).getFailure().hasStackTraceContaining("not a RabbitMQ broker URI")
+                        .hasStackTraceContaining("Wrong scheme in AMQP URI: http"));
+    }
+
     @Configuration(proxyBeanMethods = false)
     static class Customizers {
         static final Set<MessageEvent.Kind> seen = ConcurrentHashMap.newKeySet();
