@@ -329,8 +329,13 @@ public final class RabbitMqTransport implements Transport {
                 throw new IllegalArgumentException("not a RabbitMQ broker URI (amqp://USER:PASSWORD@HOST:PORT/VHOST): "
                         + url.replaceAll("//[^@/]*@", "//***@") + ": " + e.getMessage(), e);
             }
-            if (sslContext != null) {
-                factory.useSslProtocol(sslContext);
+            if (sslContext != null || factory.isSSL()) {
+                // The client's own amqps:// default trusts every certificate; Agate's is the JVM's trust store.
+                try {
+                    factory.useSslProtocol(sslContext != null ? sslContext : SSLContext.getDefault());
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException("this JVM has no default TLS context for amqps://", e);
+                }
                 factory.enableHostnameVerification();
             }
             // Agate rebuilds connections and channels itself (ConnectionKeeper): one path for every failure.

@@ -177,15 +177,20 @@ public final class RabbitListener implements TransportListener {
                 failuresInARow = pauseAfter(e, ++failuresInARow);
             } catch (AgateException e) {
                 failuresInARow = pauseAfter(e, ++failuresInARow);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Never let the thread die: a listener without it would stay silent until the process restarts.
                 log.error("listener {} met an unexpected error; it starts over", address.uri(), e);
+                Channel current = channel;
+                if (current != null) {
+                    Topology.closeQuietly(current); // what it held unsettled goes back to the queue
+                }
                 failuresInARow = pauseAfter(e, ++failuresInARow);
             }
         }
     }
 
-    private int pauseAfter(RuntimeException e, int failuresInARow) {
-        problem = e.getMessage();
+    private int pauseAfter(Throwable e, int failuresInARow) {
+        problem = e.getMessage() != null ? e.getMessage() : e.toString();
         firstAttempt.countDown();
         if (failuresInARow == 1) {
             log.warn("listener {} is not consuming: {}; retrying", address.uri(), e.getMessage());
