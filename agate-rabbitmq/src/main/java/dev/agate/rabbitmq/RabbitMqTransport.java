@@ -38,7 +38,8 @@ import javax.net.ssl.SSLContext;
  * (unroutable), a missing confirm or a lost connection fails it, and the host keeps its outgoing rows and
  * sends it again. A listener acknowledges a delivery only after the host took it (for a durable listener:
  * after the inbox transaction committed), on the channel that delivered it; what the host cannot take is
- * requeued after a pause. A message delivered twice (a redelivery, a resend) is handled once by a durable
+ * held unacknowledged and offered again after a pause (never requeued: a quorum queue would count that
+ * against its delivery limit). A message delivered twice (a redelivery, a resend) is handled once by a durable
  * listener, which recognizes the envelope id. A message that names no type Agate can resolve is persisted
  * and dead-lettered with that reason, never acknowledged unseen.
  *
@@ -84,11 +85,13 @@ public final class RabbitMqTransport implements Transport {
         this.publishing = new ConnectionKeeper(factory, b.connectionName + "-publish");
         this.consuming = new ConnectionKeeper(factory, b.connectionName + "-consume");
         this.mapper = new EnvelopeMapper(settings.defaultTypes(), settings.typeMappings());
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        java.util.concurrent.ScheduledThreadPoolExecutor timing = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread thread = new Thread(r, "agate-rabbitmq-timer");
             thread.setDaemon(true);
             return thread;
         });
+        timing.setRemoveOnCancelPolicy(true); // a confirmed batch's timeout goes at once, not 30 s later
+        this.timer = timing;
         java.util.concurrent.atomic.AtomicInteger workers = new java.util.concurrent.atomic.AtomicInteger();
         this.work = Executors.newCachedThreadPool(r -> {
             Thread thread = new Thread(r, "agate-rabbitmq-work-" + workers.incrementAndGet());
@@ -130,6 +133,10 @@ public final class RabbitMqTransport implements Transport {
         RabbitListener listener = RabbitListener.start(address, Objects.requireNonNull(receiver, "receiver"), consuming, topology, mapper,
                 settings, listeners::remove);
         listeners.add(listener);
+        if (closed) { // close() ran while it started
+            listener.close();
+            checkOpen();
+        }
         return listener;
     }
 

@@ -98,7 +98,8 @@ class RabbitMqHostsTest {
             broker.declare(key, Map.of());
             broker.bind(key, "amq.direct", key);
             await().atMost(Duration.ofSeconds(20)).until(() -> store.admin().counts().outgoing() == 0);
-            assertThat(broker.drain(key)).extracting(r -> r.getProps().getMessageId()).doesNotHaveDuplicates().hasSize(20);
+            // Every one delivered; a batch resent when the sender resumed may arrive twice (a receiving inbox drops it by id).
+            assertThat(broker.drain(key).stream().map(r -> r.getProps().getMessageId()).distinct().count()).isEqualTo(20);
         }
     }
 
@@ -177,6 +178,29 @@ class RabbitMqHostsTest {
             assertThat(ponger.counter.handled).containsOnlyKeys(1, 2);
         }
         assertThat(broker.messageCount(spring)).as("all settled, none left unacked").isZero();
+    }
+
+    /** A message type longer than an AMQP property can hold (255 bytes). */
+    @dev.agate.MessageType("an.overly.long.message.type.name.that.no.amqp.short.string.can.hold.0123456789.0123456789.0123456789"
+            + ".0123456789.0123456789.0123456789.0123456789.0123456789.0123456789.0123456789.0123456789.0123456789.0123456789"
+            + ".0123456789.0123456789.0123456789.0123456789.0123456789")
+    record Oversized(int id) {
+    }
+
+    @Test
+    void anEnvelopeThatCannotGoOverAmqpIsDeadLetteredAndDoesNotBlockTheOthers() throws Exception {
+        String queue = broker.queue("oversized");
+        String destination = "rabbitmq://queue/" + queue;
+        JdbcMessageStore store = sqlite("sender");
+        try (AgateHost sending = host("sender", store, provisioning()).sender(Sender.to(destination).durable().build())
+                .route(Ping.class, destination).route(Oversized.class, destination).start()) {
+            sending.bus().send(new Ping(1));
+            sending.bus().send(new Oversized(2));
+            sending.bus().send(new Ping(3));
+            await().atMost(Duration.ofSeconds(20)).until(() -> store.admin().counts().outgoing() == 0 && broker.messageCount(queue) == 2);
+            assertThat(store.admin().counts().deadLetters()).isEqualTo(1);
+            assertThat(sending.deadLetters().list().get(0).reason()).contains("255 bytes");
+        }
     }
 
     @Test

@@ -49,7 +49,7 @@ public final class ConnectionKeeper implements AutoCloseable {
                 throw new AgateException("RabbitMQ connection '" + name + "' has no free channel number");
             }
             return channel;
-        } catch (IOException e) {
+        } catch (IOException | com.rabbitmq.client.ShutdownSignalException e) { // the latter: it closed just now
             throw new AgateException("cannot open a channel on RabbitMQ connection '" + name + "': " + RabbitErrors.describe(e), e);
         }
     }

@@ -65,8 +65,17 @@ public final class EnvelopeMapper {
         this.typeMappings = typeMappings;
     }
 
-    /** The AMQP properties of {@code envelope}: persistent, with the properties and headers Wolverine reads. */
+    /**
+     * The AMQP properties of {@code envelope}: persistent, with the properties and headers Wolverine reads.
+     *
+     * @throws IllegalArgumentException when a value that goes into an AMQP property (message type, correlation
+     *         id, content type, source) is longer than the 255 bytes AMQP allows: that envelope cannot be sent
+     */
     public AMQP.BasicProperties properties(Envelope envelope) {
+        shortString(envelope, "message type", envelope.messageType());
+        shortString(envelope, "correlation id", envelope.correlationId());
+        shortString(envelope, "content type", envelope.contentType());
+        shortString(envelope, "source", envelope.source());
         Map<String, Object> headers = new LinkedHashMap<>(envelope.headers().size() + 10);
         headers.putAll(envelope.headers());
         String contentType = envelope.contentType() != null ? envelope.contentType() : DEFAULT_CONTENT_TYPE;
@@ -106,7 +115,7 @@ public final class EnvelopeMapper {
         }
         Envelope.Builder b = Envelope.builder().body(body == null ? new byte[0] : body);
         StringBuilder problems = new StringBuilder();
-        b.id(id(first(properties.getMessageId(), headers.get(ID))));
+        b.id(id(first(properties.getMessageId(), headers.get(ID)), first(properties.getAppId(), headers.get(SOURCE))));
         String contentType = first(properties.getContentType(), headers.get(CONTENT_TYPE));
         b.contentType(contentType != null ? contentType : DEFAULT_CONTENT_TYPE);
         b.correlationId(first(properties.getCorrelationId(), headers.get(CORRELATION_ID)));
@@ -156,6 +165,13 @@ public final class EnvelopeMapper {
         return b.build();
     }
 
+    private static void shortString(Envelope envelope, String what, String value) {
+        if (value != null && value.length() > 85 && value.getBytes(StandardCharsets.UTF_8).length > 255) {
+            throw new IllegalArgumentException("envelope " + envelope.id() + " cannot go over AMQP: its " + what + " is longer than the "
+                    + "255 bytes of an AMQP property (" + value.getBytes(StandardCharsets.UTF_8).length + " bytes)");
+        }
+    }
+
     private static void putIfPresent(Map<String, Object> headers, String name, Object value) {
         if (value != null) {
             headers.put(name, value.toString());
@@ -180,17 +196,19 @@ public final class EnvelopeMapper {
     }
 
     /**
-     * The envelope id: a UUID as given, a message id of another shape as a name-based UUID of it (so a
-     * redelivery maps to the same id and is recognized as a duplicate), or a new id when there is none.
+     * The envelope id: a UUID as given, a message id of another shape as a name-based UUID of it and its
+     * producer's app id (so a redelivery maps to the same id and is recognized as a duplicate, while two
+     * producers counting "1, 2, 3" do not collide), or a new id when there is none.
      */
-    private static UUID id(String value) {
+    private static UUID id(String value, String producer) {
         if (value == null) {
             return Uuid7.next();
         }
         try {
             return UUID.fromString(value.trim());
         } catch (IllegalArgumentException e) {
-            return UUID.nameUUIDFromBytes(("amqp-message-id:" + value).getBytes(StandardCharsets.UTF_8));
+            return UUID.nameUUIDFromBytes(("amqp-message-id:" + (producer == null ? "" : producer) + ":" + value)
+                    .getBytes(StandardCharsets.UTF_8));
         }
     }
 

@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One thread of its own does everything that matters, in order: it (re)builds the channel, its prefetch
  * and its consumer; takes the deliveries that are there (up to the batch size, no waiting for more);
- * hands them to the host, which persists them; and then settles them on the channel that delivered them:
- * an ack once they are persisted, or, when the host cannot take them (its store is down, its lease is
- * not live), a nack with requeue after a pause that grows while that lasts. Because batches are settled
- * in delivery order on one thread, one cumulative ack or nack settles exactly one batch. Deliveries of a
+ * hands them to the host, which persists them; and then acks them, once persisted, on the channel that
+ * delivered them. When the host cannot take them (its store is down, its lease is not live), the listener
+ * keeps them unacknowledged and offers the same batch again after a pause that grows while that lasts:
+ * holding its prefetch, the consumer gets nothing more meanwhile (a paused consumer). It never nacks them
+ * back to the queue, because a quorum queue counts each requeue against its delivery limit and drops a
+ * message past it. Because batches are settled in delivery order on one thread, one cumulative ack
+ * settles exactly one batch. Deliveries of a
  * channel that has closed are dropped unsettled: the broker has requeued them already, and settling them
  * on another channel is the "unknown delivery tag" error that kills a channel.
  *
@@ -52,6 +55,8 @@ public final class RabbitListener implements TransportListener {
     private final BlockingQueue<Delivery> deliveries = new LinkedBlockingQueue<>();
     private final Thread worker;
     private final CountDownLatch firstAttempt = new CountDownLatch(1);
+    /** True until {@link #start} stops waiting: until then a refused queue fails the start, afterwards it is retried. */
+    private final java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean(true);
     private volatile Channel channel;
     /** The channel whose consumer the broker cancelled: the listener's thread closes it and consumes again. */
     private volatile Channel cancelled;
@@ -88,6 +93,9 @@ public final class RabbitListener implements TransportListener {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (listener.starting.compareAndSet(true, false)) {
+            return listener; // the worker decides nothing fatal from now on; what fails is retried
         }
         if (listener.fatal != null) {
             listener.close();
@@ -131,8 +139,20 @@ public final class RabbitListener implements TransportListener {
     }
 
     private void run() {
+        try {
+            work();
+        } finally {
+            Channel current = channel;
+            if (current != null) {
+                Topology.closeQuietly(current); // also after a close() that stopped waiting: nothing stays consumed
+            }
+        }
+    }
+
+    private void work() {
         int failuresInARow = 0;
         int refusedInARow = 0;
+        Batch held = null; // a batch the host refused: offered again as it was (same envelope ids), never requeued
         while (open) {
             try {
                 Channel current = channel;
@@ -140,8 +160,18 @@ public final class RabbitListener implements TransportListener {
                     Topology.closeQuietly(current); // not from the client's callback thread, which would wait on itself
                 }
                 if (current == null || !current.isOpen()) {
+                    held = null; // its channel closed: the broker requeued it
                     current = consume();
                     failuresInARow = 0;
+                }
+                if (held != null) {
+                    if (handOver(held)) {
+                        held = null;
+                        refusedInARow = 0;
+                    } else {
+                        Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, ++refusedInARow - 1)));
+                    }
+                    continue;
                 }
                 Delivery first = deliveries.poll(200, TimeUnit.MILLISECONDS);
                 if (first == null) {
@@ -155,13 +185,13 @@ public final class RabbitListener implements TransportListener {
                 if (batch.isEmpty()) {
                     continue;
                 }
-                if (handOver(batch)) {
+                Batch taken = map(batch);
+                if (handOver(taken)) {
                     refusedInARow = 0;
                 } else {
-                    refusedInARow++;
-                    long pause = Math.min(MAX_PAUSE_MS, 100L << Math.min(10, refusedInARow - 1));
-                    Thread.sleep(pause); // the consumer holds its prefetch meanwhile: the broker sends nothing more
-                    settle(batch, false);
+                    // Held unacked: the consumer holds its prefetch meanwhile, so the broker sends nothing more.
+                    held = taken;
+                    Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, ++refusedInARow - 1)));
                 }
             } catch (InterruptedException e) {
                 if (!open) {
@@ -169,7 +199,7 @@ public final class RabbitListener implements TransportListener {
                 }
             } catch (Topology.ClashException e) {
                 problem = e.getMessage();
-                if (firstAttempt.getCount() > 0) {
+                if (starting.compareAndSet(true, false)) {
                     fatal = e;
                     firstAttempt.countDown();
                     return;
@@ -211,9 +241,13 @@ public final class RabbitListener implements TransportListener {
             fresh.basicQos(settings.prefetch());
             fresh.basicConsume(address.queue(), false, "agate-" + address.queue() + "-" + Integer.toHexString(System.identityHashCode(this)),
                     new Receiving(fresh));
-        } catch (IOException e) {
+        } catch (IOException | com.rabbitmq.client.ShutdownSignalException e) {
             Topology.closeQuietly(fresh);
             throw new AgateException("cannot consume " + address.describe() + ": " + RabbitErrors.describe(e), e);
+        }
+        if (!open) {
+            Topology.closeQuietly(fresh); // closed while it connected
+            throw new AgateException("listener " + address.uri() + " is closed");
         }
         Channel previous = channel;
         channel = fresh;
@@ -225,47 +259,52 @@ public final class RabbitListener implements TransportListener {
         return fresh;
     }
 
-    /** Hands a batch to the host and acks it once persisted. False when the host did not take it. */
-    private boolean handOver(List<Delivery> batch) throws InterruptedException {
-        List<dev.agate.Envelope> envelopes = new ArrayList<>(batch.size());
-        for (Delivery delivery : batch) {
+    /** The deliveries with their envelopes, read once: a message without an id keeps the one it got when offered again. */
+    private Batch map(List<Delivery> deliveries) {
+        List<dev.agate.Envelope> envelopes = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
             envelopes.add(mapper.envelope(address.queue(), delivery.properties, delivery.body));
         }
+        return new Batch(deliveries, envelopes);
+    }
+
+    /** Hands a batch to the host and acks it once persisted. False when the host did not take it. */
+    private boolean handOver(Batch taken) throws InterruptedException {
+        List<Delivery> batch = taken.deliveries();
         ReceiveAnswer answer;
         try {
-            answer = receiver.receive(envelopes).toCompletableFuture().get();
+            answer = receiver.receive(taken.envelopes()).toCompletableFuture().get();
         } catch (ExecutionException e) {
             answer = ReceiveAnswer.of(ReceiveAnswer.Status.CANNOT_PROCESS, String.valueOf(e.getCause()));
         }
         if (answer.status() == ReceiveAnswer.Status.RECEIVED) {
-            settle(batch, true);
+            ack(batch);
             problem = null;
             return true;
         }
         String why = answer.status() + (answer.reason().isEmpty() ? "" : ": " + answer.reason());
         if (!why.equals(problem)) {
-            log.warn("listener {} could not hand {} message(s) to the host ({}); they go back to the queue after a pause", address.uri(),
+            log.warn("listener {} could not hand {} message(s) to the host ({}); it holds them and offers them again after a pause", address.uri(),
                     batch.size(), why);
         }
         problem = "the host does not take what arrives: " + why;
         return false;
     }
 
-    /** One cumulative ack or nack (requeue) for the batch, on the channel that delivered it, if that is still open. */
-    private void settle(List<Delivery> batch, boolean ack) {
+    /** One cumulative ack for the batch, on the channel that delivered it, if that is still open. */
+    private void ack(List<Delivery> batch) {
         Delivery last = batch.get(batch.size() - 1);
         if (!last.channel.isOpen()) {
             return; // the broker requeued them when the channel closed; the host drops the duplicates it has
         }
         try {
-            if (ack) {
-                last.channel.basicAck(last.tag, true);
-            } else {
-                last.channel.basicNack(last.tag, true, true);
-            }
+            last.channel.basicAck(last.tag, true);
         } catch (IOException | ShutdownSignalException e) {
             log.debug("listener {} could not settle {} message(s): {}", address.uri(), batch.size(), e.toString());
         }
+    }
+
+    private record Batch(List<Delivery> deliveries, List<dev.agate.Envelope> envelopes) {
     }
 
     /** A delivery with the channel that delivered it. */

@@ -88,6 +88,15 @@ public final class RabbitSender implements TransportSender {
         if (batch.isEmpty()) {
             return CompletableFuture.completedFuture(ReceiveAnswer.RECEIVED);
         }
+        List<AMQP.BasicProperties> properties = new java.util.ArrayList<>(batch.size());
+        try {
+            for (Envelope envelope : batch) {
+                properties.add(mapper.properties(envelope));
+            }
+        } catch (IllegalArgumentException e) {
+            // Nothing published: the host narrows the batch down to the envelope that cannot be sent and dead-letters it.
+            return CompletableFuture.failedFuture(e);
+        }
         Channel current;
         try {
             current = channel();
@@ -96,18 +105,19 @@ public final class RabbitSender implements TransportSender {
         }
         InFlight batchInFlight = new InFlight(current, batch.size());
         inFlight = batchInFlight;
+        int size = batch.size();
+        long timeout = settings.confirmTimeout().toMillis();
+        // Started before publishing: a publish that blocks (the broker's memory alarm) is given up in time too.
+        var timing = timer.schedule(() -> batchInFlight.fail("the broker did not confirm " + size + " message(s) to "
+                + address.describe() + " within " + timeout + " ms", null), timeout, TimeUnit.MILLISECONDS);
         try {
-            for (Envelope envelope : batch) {
-                AMQP.BasicProperties properties = mapper.properties(envelope);
+            for (int i = 0; i < size && !batchInFlight.result.isDone(); i++) {
                 batchInFlight.expect(current.getNextPublishSeqNo());
-                current.basicPublish(address.exchange(), address.routingKey(), true, properties, envelope.body());
+                current.basicPublish(address.exchange(), address.routingKey(), true, properties.get(i), batch.get(i).body());
             }
         } catch (IOException | RuntimeException e) {
             batchInFlight.fail("publishing to " + address.describe() + " failed: " + RabbitErrors.describe(e), e);
         }
-        long timeout = settings.confirmTimeout().toMillis();
-        var timing = timer.schedule(() -> batchInFlight.fail("the broker did not confirm " + batch.size() + " message(s) to "
-                + address.describe() + " within " + timeout + " ms", null), timeout, TimeUnit.MILLISECONDS);
         return batchInFlight.result.whenCompleteAsync((answer, failure) -> {
             timing.cancel(false);
             if (failure != null) {
@@ -121,7 +131,8 @@ public final class RabbitSender implements TransportSender {
     public CompletionStage<Void> ping() {
         sending.lock();
         try {
-            declared = false; // declare again: the queue may have been deleted while the sender was latched
+            topology.ensure(address); // again: the queue may have been deleted or redeclared while the sender was latched
+            declared = true;
             channel();
             return CompletableFuture.completedFuture(null);
         } catch (AgateException e) {
@@ -144,15 +155,23 @@ public final class RabbitSender implements TransportSender {
             pending.fail("the sender to " + address.uri() + " was closed", null);
         }
         if (current != null) {
-            Topology.closeQuietly(current);
+            try {
+                current.abort(); // not close(): that waits for a publish blocked by the broker, and so would the host's shutdown
+            } catch (IOException | RuntimeException ignored) {
+                // closed already
+            }
         }
         onClose.accept(this);
     }
 
     /** The open confirm-mode channel, opening one (and declaring or checking the destination once) when needed. */
     private Channel channel() {
-        if (channel != null && channel.isOpen()) {
-            return channel;
+        Channel open = channel;
+        if (open != null && open.isOpen()) {
+            return open;
+        }
+        if (closed) {
+            throw new AgateException("the sender to " + address.uri() + " is closed");
         }
         if (!declared) {
             topology.ensure(address);
@@ -195,6 +214,11 @@ public final class RabbitSender implements TransportSender {
             }
         });
         channel = fresh;
+        if (closed) { // close() ran meanwhile and did not see this channel
+            channel = null;
+            Topology.closeQuietly(fresh);
+            throw new AgateException("the sender to " + address.uri() + " is closed");
+        }
         return fresh;
     }
 

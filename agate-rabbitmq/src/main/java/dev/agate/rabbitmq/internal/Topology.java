@@ -41,7 +41,7 @@ public final class Topology {
             } else {
                 channel.exchangeDeclarePassive(address.exchange());
             }
-        } catch (IOException e) {
+        } catch (IOException | com.rabbitmq.client.ShutdownSignalException e) {
             int code = RabbitErrors.channelCloseCode(e);
             String reason = RabbitErrors.describe(e);
             if (code == AMQP.PRECONDITION_FAILED) {

@@ -112,8 +112,17 @@ class EnvelopeMapperTest {
 
     @Test
     void aMessageIdThatIsNotAUuidMapsToTheSameEnvelopeIdEachTime() {
-        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().type("Ping").messageId("order-42").build();
-        assertThat(mapper.envelope("q", properties, json("{}")).id()).isEqualTo(mapper.envelope("q", properties, json("{}")).id());
+        AMQP.BasicProperties properties = new AMQP.BasicProperties.Builder().type("Ping").messageId("42").appId("billing").build();
+        AMQP.BasicProperties otherProducer = new AMQP.BasicProperties.Builder().type("Ping").messageId("42").appId("shipping").build();
+        assertThat(mapper.envelope("q", properties, json("{}")).id()).isEqualTo(mapper.envelope("q", properties, json("{}")).id())
+                .as("two producers counting from 1 do not collide").isNotEqualTo(mapper.envelope("q", otherProducer, json("{}")).id());
+    }
+
+    @Test
+    void aValueTooLongForAnAmqpPropertyIsRefusedBeforeAnythingIsPublished() {
+        Envelope envelope = Envelope.builder().messageType("T".repeat(256)).body(json("{}")).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mapper.properties(envelope))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("message type").hasMessageContaining("255 bytes");
     }
 
     @Test
