@@ -304,6 +304,13 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
 
     private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
                             Class<?> responseType, ExecutionContext parent) {
+        try (LogContext logged = LogContext.of(envelope)) {
+            return attemptLogged(chain, message, envelope, origin, responseType, parent);
+        }
+    }
+
+    private Outcome attemptLogged(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
+                                  Class<?> responseType, ExecutionContext parent) {
         URI uri = origin == null ? null : origin.uri();
         observers.emit(Kind.STARTED, envelope, uri);
         ExecutionContext context = new ExecutionContext(this, services, envelope, parent, origin);

@@ -144,7 +144,7 @@ final class HandlingBatch {
                 ExecutionContext context = new ExecutionContext(executor, services, attempted, null, origin, shared);
                 Throwable failure;
                 HandlerMethod failedHandler = null;
-                try {
+                try (LogContext logged = LogContext.of(attempted)) {
                     context.beginAttempt();
                     context.cascade(Cascades.flatten(chain.invoke(message, context, attempted)));
                     members.add(new Member(envelope, attempted, chain, message, context.completeInBatch()));
