@@ -73,6 +73,8 @@ public final class AgateRuntime {
     private final Transports transports;
     private final int handledTypes;
     private final List<URI> declaredQueues;
+    /** Opened at start, so that the host's status lists them (latched or not) before any traffic; they connect when they first send. */
+    private final List<URI> declaredSenders;
     private final List<ListenerReceiver> listeners = new ArrayList<>();
     /** Null for a host without a store, like the two below. */
     private final DurableStorage storage;
@@ -108,6 +110,7 @@ public final class AgateRuntime {
         config.check(transports, handlers);
         Router router = new Router(config.routes, handlers);
         this.declaredQueues = config.localQueues.values().stream().map(LocalQueue::uri).toList();
+        this.declaredSenders = config.senders.values().stream().map(dev.agate.Sender::destination).toList();
 
         MessageStore store = config.store != null ? config.store : config.needsStore() ? config.defaultStore() : null;
         EnvelopeBodies bodies = new EnvelopeBodies(types, config.serializer);
@@ -206,6 +209,7 @@ public final class AgateRuntime {
             dispatcher.start();
         }, () -> {
             declaredQueues.forEach(endpoints::endpoint);
+            declaredSenders.forEach(endpoints::endpoint);
             listeners.forEach(l -> endpoints.endpoint(l.queueUri()));
             if (agent != null) {
                 agent.start();

@@ -75,6 +75,18 @@ class LatchingTest {
         }
     }
 
+    @Test
+    void aDeclaredSenderIsInTheStatusBeforeAnyTrafficAndItsLatchShowsThere() throws Exception {
+        String destination = "tcp://127.0.0.1:" + freePort();
+        try (AgateHost sending = host("pinger").sender(Sender.to(destination).buffered().failuresBeforeLatching(2).build())
+                .route(Ping.class, destination).start()) {
+            assertThat(sending.status().endpoints()).as("opened at start, not at the first send")
+                    .contains(new HostStatus.EndpointStatus(java.net.URI.create(destination), EndpointMode.BUFFERED, false));
+            sending.bus().send(new Ping(1));
+            await().atMost(Duration.ofSeconds(10)).until(() -> latched(sending));
+        }
+    }
+
     private static boolean latched(AgateHost host) {
         return host.status().endpoints().stream().anyMatch(HostStatus.EndpointStatus::latched);
     }
