@@ -45,6 +45,12 @@ public class AgateProperties {
      */
     private Map<String, List<String>> routes = new LinkedHashMap<>();
 
+    /**
+     * Listeners: where other services send to this application, e.g. agate.listeners[0].uri=rabbitmq://queue/orders
+     * or tcp://0.0.0.0:2201. Default: none.
+     */
+    private List<Listener> listeners = new java.util.ArrayList<>();
+
     /** The durability agent's settings. */
     private final Durability durability = new Durability();
 
@@ -101,6 +107,14 @@ public class AgateProperties {
 
     public void setRoutes(Map<String, List<String>> routes) {
         this.routes = routes;
+    }
+
+    public List<Listener> getListeners() {
+        return listeners;
+    }
+
+    public void setListeners(List<Listener> listeners) {
+        this.listeners = listeners;
     }
 
     public Durability getDurability() {
@@ -214,6 +228,56 @@ public class AgateProperties {
 
         public void setTypeMappings(Map<String, String> typeMappings) {
             this.typeMappings = typeMappings;
+        }
+    }
+
+    /** One listener. */
+    public static class Listener {
+        /** Where it listens: rabbitmq://queue/NAME, tcp://0.0.0.0:PORT. Required. */
+        private String uri;
+
+        /** The local queue what arrives goes to. Default inbox. */
+        private String queue;
+
+        /**
+         * Whether each batch is persisted before it is acknowledged (its queue durable unless declared
+         * otherwise). Default: agate.durable-local-queues.
+         */
+        private Boolean durable;
+
+        /** The address others reply to, when the listening URI is not reachable as written. Default: the listening URI. */
+        private String replyUri;
+
+        public String getUri() {
+            return uri;
+        }
+
+        public void setUri(String uri) {
+            this.uri = uri;
+        }
+
+        public String getQueue() {
+            return queue;
+        }
+
+        public void setQueue(String queue) {
+            this.queue = queue;
+        }
+
+        public Boolean getDurable() {
+            return durable;
+        }
+
+        public void setDurable(Boolean durable) {
+            this.durable = durable;
+        }
+
+        public String getReplyUri() {
+            return replyUri;
+        }
+
+        public void setReplyUri(String replyUri) {
+            this.replyUri = replyUri;
         }
     }
 

@@ -53,6 +53,9 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
         }
         properties.getLocalQueues().forEach((name, queue) -> builder.localQueue(localQueue(name, queue)));
         properties.getRoutes().forEach((type, endpoints) -> route(builder, type, endpoints));
+        for (int i = 0; i < properties.getListeners().size(); i++) {
+            builder.listener(listener(i, properties.getListeners().get(i)));
+        }
         builder.durability(durability(properties.getDurability()));
         if (properties.getRabbitmq().isConfigured()) {
             if (!ClassUtils.isPresent("dev.agate.rabbitmq.RabbitMqTransport", classLoader)) {
@@ -61,6 +64,27 @@ final class PropertiesHostCustomizer implements AgateHostCustomizer {
             }
             builder.transport(RabbitMqProperties.transport(properties.getRabbitmq()));
         }
+    }
+
+    private dev.agate.Listener listener(int index, AgateProperties.Listener settings) {
+        if (settings.getUri() == null || settings.getUri().isBlank()) {
+            throw new AgateConfigurationException("agate.listeners[" + index + "] has no uri.",
+                    "Set agate.listeners[" + index + "].uri, e.g. rabbitmq://queue/orders or tcp://0.0.0.0:2201.");
+        }
+        dev.agate.Listener.Builder listener = dev.agate.Listener.at(settings.getUri());
+        if (settings.getQueue() != null) {
+            listener.queue(settings.getQueue());
+        }
+        boolean durable = settings.getDurable() != null ? settings.getDurable() : durableByDefault;
+        if (durable) {
+            listener.durable();
+        } else {
+            listener.buffered();
+        }
+        if (settings.getReplyUri() != null) {
+            listener.replyUri(settings.getReplyUri());
+        }
+        return listener.build();
     }
 
     private LocalQueue localQueue(String name, AgateProperties.LocalQueue settings) {

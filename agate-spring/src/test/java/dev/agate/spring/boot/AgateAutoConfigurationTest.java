@@ -134,14 +134,17 @@ class AgateAutoConfigurationTest {
              com.rabbitmq.client.Channel channel = connection.createChannel()) {
             try {
                 on(db).withPropertyValues("agate.rabbitmq.auto-provision=true", "agate.rabbitmq.batch-size=20",
-                                "agate.rabbitmq.default-message-types." + queue + "=Invoice")
-                        .withBean(AgateHostCustomizer.class, () -> builder -> builder.listener(
-                                dev.agate.Listener.at("rabbitmq://queue/" + queue).durable().build()))
+                                "agate.rabbitmq.default-message-types." + queue + "=Invoice",
+                                "agate.listeners[0].uri=rabbitmq://queue/" + queue)
                         .run(context -> {
                             assertThat(context).hasNotFailed();
                             AgateHost host = context.getBean(AgateHost.class);
-                            assertThat(host.status().listeners()).singleElement()
-                                    .satisfies(listener -> assertThat(listener.receiving()).isTrue());
+                            assertThat(host.status().listeners()).singleElement().satisfies(listener -> {
+                                assertThat(listener.receiving()).isTrue();
+                                assertThat(listener.queue()).isEqualTo("inbox");
+                            });
+                            assertThat(host.status().endpoints()).as("durable by default with a store")
+                                    .contains(new HostStatus.EndpointStatus(URI.create("local://inbox"), EndpointMode.DURABLE));
                             // A bare JSON body, as another producer publishes it: typed by the queue's default.
                             channel.basicPublish("", queue, new com.rabbitmq.client.AMQP.BasicProperties.Builder()
                                     .contentType("application/json").build(), "{\"id\":5}".getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -151,6 +154,8 @@ class AgateAutoConfigurationTest {
                 channel.queueDelete(queue);
             }
         }
+        runner.withPropertyValues("agate.listeners[0].queue=orders")
+                .run(context -> assertThat(context).getFailure().hasStackTraceContaining("agate.listeners[0] has no uri"));
         runner.withPropertyValues("agate.rabbitmq.url=http://nowhere")
                 .run(context -> assertThat(context).getFailure().hasStackTraceContaining("not a RabbitMQ broker URI")
                         .hasStackTraceContaining("Wrong scheme in AMQP URI: http"));
