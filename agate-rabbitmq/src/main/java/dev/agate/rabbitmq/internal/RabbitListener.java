@@ -169,7 +169,7 @@ public final class RabbitListener implements TransportListener {
                         held = null;
                         refusedInARow = 0;
                     } else {
-                        Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, ++refusedInARow - 1)));
+                        Thread.sleep(pauseMillis(++refusedInARow));
                     }
                     continue;
                 }
@@ -191,7 +191,7 @@ public final class RabbitListener implements TransportListener {
                 } else {
                     // Held unacked: the consumer holds its prefetch meanwhile, so the broker sends nothing more.
                     held = taken;
-                    Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, ++refusedInARow - 1)));
+                    Thread.sleep(pauseMillis(++refusedInARow));
                 }
             } catch (InterruptedException e) {
                 if (!open) {
@@ -226,11 +226,16 @@ public final class RabbitListener implements TransportListener {
             log.warn("listener {} is not consuming: {}; retrying", address.uri(), e.getMessage());
         }
         try {
-            Thread.sleep(Math.min(MAX_PAUSE_MS, 100L << Math.min(10, failuresInARow - 1)));
+            Thread.sleep(pauseMillis(failuresInARow));
         } catch (InterruptedException interrupted) {
             // close() interrupts: the loop ends
         }
         return failuresInARow;
+    }
+
+    /** The pause after {@code inARow} failures or refusals in a row: 100 ms, doubling, at most {@link #MAX_PAUSE_MS}. */
+    private static long pauseMillis(int inARow) {
+        return Math.min(MAX_PAUSE_MS, 100L << Math.min(10, Math.max(0, inARow - 1)));
     }
 
     /** Declares or checks the queue, opens a channel with its prefetch, and starts the consumer on it. */
