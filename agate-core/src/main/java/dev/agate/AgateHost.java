@@ -385,6 +385,17 @@ public final class AgateHost implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Carries distributed traces through this host's envelopes: the sender's trace context is stored in
+         * each envelope it sends, and the relay and the handling report spans that continue it (see
+         * {@link dev.agate.spi.MessageTracer}; {@code agate-micrometer}'s {@code AgateTracing} is one). Without
+         * one, envelopes keep any {@code traceparent} header they carry, and nothing more happens.
+         */
+        public Builder tracer(dev.agate.spi.MessageTracer tracer) {
+            config.tracer = Objects.requireNonNull(tracer, "tracer");
+            return this;
+        }
+
         /** Adds an observer from the start, so it sees every event. */
         public Builder observer(MessageObserver observer) {
             config.observers.add(Objects.requireNonNull(observer, "observer"));

@@ -10,15 +10,26 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The host's observers. With none registered an event costs one volatile read. */
+/** The host's observers, and its tracing. With none registered an event costs one volatile read. */
 public final class Observers {
     private static final Logger log = LoggerFactory.getLogger(Observers.class);
 
     private final List<MessageObserver> observers = new CopyOnWriteArrayList<>();
     private final Clock clock;
+    private final Tracing tracing;
 
     public Observers(Clock clock) {
+        this(clock, new Tracing(null));
+    }
+
+    public Observers(Clock clock, Tracing tracing) {
         this.clock = clock;
+        this.tracing = tracing;
+    }
+
+    /** The host's tracer, guarded. */
+    public Tracing tracing() {
+        return tracing;
     }
 
     public void add(MessageObserver observer) {

@@ -5,6 +5,7 @@ import dev.agate.Envelope;
 import dev.agate.NoRouteException;
 import dev.agate.Uuid7;
 import dev.agate.internal.MessageTypes;
+import dev.agate.internal.Tracing;
 import dev.agate.internal.endpoint.Delivery;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.routing.Router;
@@ -28,14 +29,16 @@ public final class Addressing {
     private final Clock clock;
     private final Router router;
     private final Endpoints endpoints;
+    private final Tracing tracing;
     /** The reply-to of envelopes sent to other services: the first listener's address; null without listeners. */
     private volatile URI replyUri;
 
-    public Addressing(String serviceName, Clock clock, Router router, Endpoints endpoints) {
+    public Addressing(String serviceName, Clock clock, Router router, Endpoints endpoints, Tracing tracing) {
         this.serviceName = serviceName;
         this.clock = clock;
         this.router = router;
         this.endpoints = endpoints;
+        this.tracing = tracing;
     }
 
     /** Sets the reply-to of what this host sends to other services, once it listens. */
@@ -90,7 +93,7 @@ public final class Addressing {
         // A correlation id ties a whole conversation together: the caller's, else the parent's, else this id.
         String correlationId = options.correlationId() != null ? options.correlationId()
                 : parent != null && parent.correlationId() != null ? parent.correlationId() : id.toString();
-        return Envelope.builder()
+        Envelope.Builder envelope = Envelope.builder()
                 .id(id)
                 .messageType(MessageTypes.nameOf(message.getClass()))
                 .message(message)
@@ -102,7 +105,10 @@ public final class Addressing {
                 .destination(destination)
                 .replyTo(destination == null || "local".equals(destination.getScheme()) ? null : replyUri)
                 .scheduledTime(scheduledTime)
-                .deliverBy(options.expiryFrom(scheduledTime != null && scheduledTime.isAfter(now) ? scheduledTime : now))
-                .build();
+                .deliverBy(options.expiryFrom(scheduledTime != null && scheduledTime.isAfter(now) ? scheduledTime : now));
+        // The trace context of the caller (a request, or the handling that cascades this): stored with the
+        // envelope, in the caller's transaction, so whoever sends or handles it continues the trace.
+        tracing.inject(options.headers(), envelope);
+        return envelope.build();
     }
 }

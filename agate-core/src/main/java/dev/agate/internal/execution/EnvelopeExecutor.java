@@ -21,6 +21,7 @@ import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.internal.storage.DurableStorage;
 import dev.agate.internal.storage.StoreUnavailableException;
 import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.MessageTracer;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Iterator;
@@ -304,8 +305,18 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
 
     private Outcome attempt(HandlerChain chain, Object message, Envelope envelope, Endpoint origin,
                             Class<?> responseType, ExecutionContext parent) {
+        MessageTracer.Span span = services.observers().tracing().process(envelope, origin == null ? null : origin.uri());
         try (LogContext logged = LogContext.of(envelope)) {
-            return attemptLogged(chain, message, envelope, origin, responseType, parent);
+            Outcome outcome = attemptLogged(chain, message, envelope, origin, responseType, parent);
+            if (outcome.failure != null) {
+                span.failed(outcome.failure);
+            }
+            return outcome;
+        } catch (RuntimeException | Error e) {
+            span.failed(e);
+            throw e;
+        } finally {
+            span.end();
         }
     }
 

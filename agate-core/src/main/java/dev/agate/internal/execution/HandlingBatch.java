@@ -14,6 +14,7 @@ import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.internal.storage.DurableStorage;
 import dev.agate.internal.storage.StoreUnavailableException;
 import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.MessageTracer;
 import dev.agate.spi.StoreTransaction;
 import java.net.URI;
 import java.util.ArrayList;
@@ -142,8 +143,10 @@ final class HandlingBatch {
                 Envelope attempted = envelope.withAttempts(envelope.attempts() + 1);
                 services.observers().emit(Kind.STARTED, attempted, uri);
                 ExecutionContext context = new ExecutionContext(executor, services, attempted, null, origin, shared);
-                Throwable failure;
+                Throwable failure = null;
                 HandlerMethod failedHandler = null;
+                // The span covers this envelope's handlers and what they send; the commit is the batch's.
+                MessageTracer.Span span = services.observers().tracing().process(attempted, uri);
                 try (LogContext logged = LogContext.of(attempted)) {
                     context.beginAttempt();
                     context.cascade(Cascades.flatten(chain.invoke(message, context, attempted)));
@@ -154,6 +157,11 @@ final class HandlingBatch {
                     failedHandler = handlerFailure.handler();
                 } catch (RuntimeException | Error e) {
                     failure = e;
+                } finally {
+                    if (failure != null) {
+                        span.failed(failure);
+                    }
+                    span.end();
                 }
                 if (failure != null) {
                     context.discardQuietly(failure);

@@ -91,7 +91,7 @@ public final class AgateRuntime {
         this.serviceName = config.serviceName;
         this.shutdownTimeout = config.shutdownTimeout;
         this.lifecycle = new Lifecycle(serviceName);
-        this.observers = new Observers(config.clock);
+        this.observers = new Observers(config.clock, new dev.agate.internal.Tracing(config.tracer));
         config.observers.forEach(observers::add);
         this.transports = Transports.load(config.transports);
         // What handlers may take from their transaction; the default store (built below, once everything
@@ -120,7 +120,7 @@ public final class AgateRuntime {
         this.endpoints = new Endpoints(serviceName, config.endpointSettings(handlers), transports, storage, work,
                 new SenderServices(work, config.sendTimeout, observers, config.clock, bodies, deadLettering, lifecycle));
         this.dispatcher = new Dispatcher(endpoints, storage, observers, config.clock, work, config.sendTimeout);
-        this.addressing = new Addressing(serviceName, config.clock, router, endpoints);
+        this.addressing = new Addressing(serviceName, config.clock, router, endpoints, observers.tracing());
         this.executor = new EnvelopeExecutor(new Collaborators(serviceName, config.clock, observers, lifecycle, addressing, dispatcher,
                 storage), handlers, bodies, deadLettering);
         this.agent = storage == null ? null : DurabilityAgent.forHost(storage, membership, endpoints, dispatcher, observers, lifecycle, deadLettering);

@@ -46,6 +46,7 @@ public final class HostConfiguration {
     public ErrorPolicy defaultErrorPolicy = ErrorPolicy.defaults();
     public final List<Class<?>> messageTypes = new ArrayList<>();
     public final List<MessageObserver> observers = new ArrayList<>();
+    public dev.agate.spi.MessageTracer tracer;
     public Serializer serializer = new JacksonSerializer();
     public Clock clock = Clock.systemUTC();
     public Duration sendTimeout = Duration.ofSeconds(10);

@@ -10,11 +10,13 @@ import dev.agate.internal.Backoff;
 import dev.agate.internal.EnvelopeBodies;
 import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
+import dev.agate.internal.Tracing;
 import dev.agate.internal.deadletter.DeadLettering;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.endpoint.WorkTracker;
 import dev.agate.internal.storage.DurableStorage;
 import dev.agate.spi.MessageEvent.Kind;
+import dev.agate.spi.MessageTracer;
 import dev.agate.spi.ReceiveAnswer;
 import dev.agate.spi.TransportSender;
 import java.net.URI;
@@ -308,37 +310,79 @@ public final class SendingAgent implements Endpoint {
 
     /** Sends the front of the batch; true when it made progress (acknowledged, dead-lettered or split), false to stop. */
     private boolean sendPart(List<Envelope> part) throws InterruptedException {
+        List<MessageTracer.Span> spans = startSpans(part);
+        Attempt attempt = new Attempt();
+        try {
+            return sendTraced(part, attempt);
+        } finally {
+            endSpans(spans, attempt.failure);
+        }
+    }
+
+    /** Why an attempt to send a part did not deliver it, for its spans; null when it was delivered. */
+    private static final class Attempt {
+        String failure = "interrupted";
+    }
+
+    private List<MessageTracer.Span> startSpans(List<Envelope> part) {
+        Tracing tracing = observers.tracing();
+        if (!tracing.on()) {
+            return List.of();
+        }
+        List<MessageTracer.Span> spans = new ArrayList<>(part.size());
+        part.forEach(envelope -> spans.add(tracing.send(envelope, uri)));
+        return spans;
+    }
+
+    private static void endSpans(List<MessageTracer.Span> spans, String failure) {
+        for (MessageTracer.Span span : spans) {
+            if (failure != null) {
+                span.failed(new AgateException(failure));
+            }
+            span.end();
+        }
+    }
+
+    /** {@link #sendPart}, noting in {@code attempt} why the part was not delivered. */
+    private boolean sendTraced(List<Envelope> part, Attempt attempt) throws InterruptedException {
         ReceiveAnswer answer;
         try {
             answer = answerTo(part).get(ANSWER_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof IllegalArgumentException) {
-                return narrowDown(part, "it cannot be sent to " + uri + ": " + cause.getMessage());
+                attempt.failure = "it cannot be sent to " + uri + ": " + cause.getMessage();
+                return narrowDown(part, attempt.failure);
             }
-            failed(cause.getMessage() == null ? cause.toString() : cause.getMessage());
+            attempt.failure = cause.getMessage() == null ? cause.toString() : cause.getMessage();
+            failed(attempt.failure);
             return false;
         } catch (TimeoutException e) {
-            failed("no answer within " + ANSWER_WAIT_SECONDS + " s");
+            attempt.failure = "no answer within " + ANSWER_WAIT_SECONDS + " s";
+            failed(attempt.failure);
             return false;
         }
         switch (answer.status()) {
             case RECEIVED -> {
+                attempt.failure = null;
                 acknowledged(part);
                 return true;
             }
             case QUEUE_FULL -> {
+                attempt.failure = "the receiver has no room: " + answer.reason();
                 long pauseMillis = FULL.after(++fullInARow).toMillis();
                 log.debug("{} has no room ({}); the sender waits {} ms", uri, answer.reason(), pauseMillis);
                 Thread.sleep(pauseMillis);
                 return false;
             }
             case CANNOT_PROCESS -> {
-                failed("the receiver cannot process the batch: " + answer.reason());
+                attempt.failure = "the receiver cannot process the batch: " + answer.reason();
+                failed(attempt.failure);
                 return false;
             }
             default -> {
-                return narrowDown(part, "the receiver at " + uri + " cannot deserialize it: " + answer.reason());
+                attempt.failure = "the receiver at " + uri + " cannot deserialize it: " + answer.reason();
+                return narrowDown(part, attempt.failure);
             }
         }
     }
