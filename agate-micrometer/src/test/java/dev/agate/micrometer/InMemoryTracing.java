@@ -25,15 +25,15 @@ import java.util.Objects;
  * Micrometer Tracing on the OpenTelemetry SDK, wired as Spring Boot wires it (the propagating sender and
  * receiver handlers, then the default one), exporting every span to memory.
  */
-final class InMemoryTracing implements AutoCloseable {
-    final InMemorySpanExporter exporter = InMemorySpanExporter.create();
-    final SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(Sampler.alwaysOn())
+public final class InMemoryTracing implements AutoCloseable {
+    public final InMemorySpanExporter exporter = InMemorySpanExporter.create();
+    public final SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(Sampler.alwaysOn())
             .addSpanProcessor(SimpleSpanProcessor.create(exporter)).build();
-    final Tracer tracer;
-    final OtelPropagator propagator;
-    final ObservationRegistry observations = ObservationRegistry.create();
+    public final Tracer tracer;
+    public final OtelPropagator propagator;
+    public final ObservationRegistry observations = ObservationRegistry.create();
 
-    InMemoryTracing() {
+    public InMemoryTracing() {
         io.opentelemetry.api.trace.Tracer otel = provider.get("agate-test");
         OtelCurrentTraceContext current = new OtelCurrentTraceContext();
         tracer = new OtelTracer(otel, current, event -> { }, new OtelBaggageManager(current, List.of(), List.of()));
@@ -44,12 +44,12 @@ final class InMemoryTracing implements AutoCloseable {
                 new DefaultTracingObservationHandler(tracer)));
     }
 
-    AgateTracing agate() {
+    public AgateTracing agate() {
         return AgateTracing.of(observations, tracer, propagator);
     }
 
     /** Runs {@code work} in a new root span named {@code name}; returns that span's trace id and span id. */
-    String[] inRootSpan(String name, Runnable work) {
+    public String[] inRootSpan(String name, Runnable work) {
         Span root = tracer.nextSpan().name(name).start();
         try (Tracer.SpanInScope scope = tracer.withSpan(root)) {
             work.run();
@@ -59,20 +59,20 @@ final class InMemoryTracing implements AutoCloseable {
         return new String[] {root.context().traceId(), root.context().spanId()};
     }
 
-    List<SpanData> spans() {
+    public List<SpanData> spans() {
         return exporter.getFinishedSpanItems();
     }
 
-    SpanData named(String name) {
+    public SpanData named(String name) {
         return spans().stream().filter(s -> s.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no span named '" + name + "' in " + names()));
     }
 
-    List<String> names() {
+    public List<String> names() {
         return spans().stream().map(s -> s.getName() + "(" + s.getKind() + ")").toList();
     }
 
-    static SpanData with(List<SpanData> spans, String name) {
+    public static SpanData with(List<SpanData> spans, String name) {
         return spans.stream().filter(s -> Objects.equals(s.getName(), name)).findFirst().orElseThrow(
                 () -> new AssertionError("no span named '" + name + "' in " + spans.stream().map(SpanData::getName).toList()));
     }

@@ -60,6 +60,9 @@ public class AgateProperties {
     /** The rabbitmq:// transport, when dev.agate:agate-rabbitmq is on the class path. */
     private final RabbitMq rabbitmq = new RabbitMq();
 
+    /** Metrics and traces, when dev.agate:agate-micrometer is on the class path. */
+    private final Observability observability = new Observability();
+
     public String getServiceName() {
         return serviceName;
     }
@@ -127,6 +130,41 @@ public class AgateProperties {
 
     public RabbitMq getRabbitmq() {
         return rabbitmq;
+    }
+
+    public Observability getObservability() {
+        return observability;
+    }
+
+    /**
+     * Metrics and traces (dev.agate:agate-micrometer): on by default when the application has a Micrometer
+     * {@code MeterRegistry} (metrics) or Micrometer Tracing's {@code Tracer} and {@code Propagator} (traces).
+     */
+    public static class Observability {
+        /** Whether Agate's meters are registered in the application's MeterRegistry. Default: true. */
+        private boolean metrics = true;
+
+        /**
+         * Whether Agate stores each sender's trace context in its envelopes and reports send and process spans
+         * through the application's ObservationRegistry. Default: true.
+         */
+        private boolean tracing = true;
+
+        public boolean isMetrics() {
+            return metrics;
+        }
+
+        public void setMetrics(boolean metrics) {
+            this.metrics = metrics;
+        }
+
+        public boolean isTracing() {
+            return tracing;
+        }
+
+        public void setTracing(boolean tracing) {
+            this.tracing = tracing;
+        }
     }
 
     /**
