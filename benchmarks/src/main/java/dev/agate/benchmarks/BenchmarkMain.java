@@ -68,6 +68,10 @@ public final class BenchmarkMain {
             System.exit(2);
             return;
         }
+        if (Observed.ON) {
+            System.out.println("observability: the Agate hosts of buffered-local, invoke and outbox-local run with metrics and traces on"
+                    + " (--observe)");
+        }
         List<Result> results = run(options);
         System.out.print(MarkdownTable.render(results));
         Path json = JsonReport.write(options.output(), options, results);

@@ -63,7 +63,7 @@ final class BufferedLocalScenario implements Scenario {
                 .maximumParallelism(Runtime.getRuntime().availableProcessors())
                 .capacity(CAPACITY)
                 .build();
-        AgateHost.Builder host = AgateHost.builder().serviceName("bench").handlers(handler).localQueue(queue);
+        AgateHost.Builder host = Observed.apply(AgateHost.builder()).serviceName("bench").handlers(handler).localQueue(queue);
         return new HostTarget(host, handler, (bus, phase) -> bus.send(new Ping(System.nanoTime())));
     }
 }

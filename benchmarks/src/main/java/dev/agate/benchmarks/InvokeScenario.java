@@ -46,7 +46,7 @@ final class InvokeScenario implements Scenario {
 
     private static Target newTarget() {
         TickHandler handler = new TickHandler();
-        return new HostTarget(AgateHost.builder().serviceName("bench").handlers(handler), handler, (bus, phase) -> {
+        return new HostTarget(Observed.apply(AgateHost.builder()).serviceName("bench").handlers(handler), handler, (bus, phase) -> {
             long start = System.nanoTime();
             bus.invoke(new Tick(start));
             phase.record(System.nanoTime() - start);

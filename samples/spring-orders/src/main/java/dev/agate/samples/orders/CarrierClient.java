@@ -16,11 +16,14 @@ import org.springframework.web.client.RestClientException;
 public class CarrierClient {
     private final String configuredUrl;
     private final Environment environment;
+    private final RestClient.Builder builder;
     private volatile RestClient http;
 
-    public CarrierClient(@Value("${orders.carrier-url:}") String carrierUrl, Environment environment) {
+    /** {@code builder}: Spring Boot's, which observes each call, so the carrier call is a span of the order's trace. */
+    public CarrierClient(@Value("${orders.carrier-url:}") String carrierUrl, Environment environment, RestClient.Builder builder) {
         this.configuredUrl = carrierUrl;
         this.environment = environment;
+        this.builder = builder;
     }
 
     /** Built on first use: the stand-in carrier's URL needs the port the server got, known only once it listens. */
@@ -32,7 +35,7 @@ public class CarrierClient {
             SimpleClientHttpRequestFactory timeouts = new SimpleClientHttpRequestFactory();
             timeouts.setConnectTimeout(Duration.ofSeconds(1));
             timeouts.setReadTimeout(Duration.ofSeconds(2));
-            client = RestClient.builder().baseUrl(url).requestFactory(timeouts).build();
+            client = builder.clone().baseUrl(url).requestFactory(timeouts).build();
             http = client;
         }
         return client;

@@ -2,6 +2,8 @@ package dev.agate.samples.orders;
 
 import dev.agate.Handler;
 import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -14,6 +16,7 @@ import org.springframework.stereotype.Component;
  */
 @Component
 public class ShippingHandler {
+    private static final Logger log = LoggerFactory.getLogger(ShippingHandler.class);
     private final CarrierClient carrier;
     private final OrderRepository orders;
     private final Clock clock;
@@ -30,5 +33,6 @@ public class ShippingHandler {
         Order order = orders.findById(placed.orderId()).orElseThrow(() ->
                 new IllegalStateException("order " + placed.orderId() + " was placed but is not in the database"));
         order.shipped(shipment, clock.instant());
+        log.info("order {} shipped as {}", placed.orderId(), shipment);
     }
 }

@@ -1,0 +1,84 @@
+package dev.agate.benchmarks;
+
+import dev.agate.AgateHost;
+import dev.agate.micrometer.AgateTracing;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
+import io.micrometer.tracing.handler.PropagatingReceiverTracingObservationHandler;
+import io.micrometer.tracing.handler.PropagatingSenderTracingObservationHandler;
+import io.micrometer.tracing.otel.bridge.OtelBaggageManager;
+import io.micrometer.tracing.otel.bridge.OtelCurrentTraceContext;
+import io.micrometer.tracing.otel.bridge.OtelPropagator;
+import io.micrometer.tracing.otel.bridge.OtelTracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * {@code benchmarks/run --observe} ({@code -Dagate.bench.observe=true}, passed down to each scenario's JVM):
+ * the Agate hosts of {@code buffered-local}, {@code invoke} and {@code outbox-local} run with traces on, as an
+ * application with Micrometer Tracing on OpenTelemetry has them: every envelope handled or relayed is an
+ * observation and a span, every span sampled and ended into the SDK (exported to nothing, so the figure is
+ * Agate's cost, not an exporter's). The producers send outside any span, so no trace context is stored.
+ */
+final class Observed {
+    static final boolean ON = Boolean.getBoolean("agate.bench.observe");
+
+    private static AgateTracing tracing;
+
+    private Observed() {
+    }
+
+    /** {@code builder}, with tracing when {@link #ON}. */
+    static AgateHost.Builder apply(AgateHost.Builder builder) {
+        if (ON) {
+            builder.tracer(tracing());
+        }
+        return builder;
+    }
+
+    private static synchronized AgateTracing tracing() {
+        if (tracing == null) {
+            SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(Sampler.alwaysOn())
+                    .addSpanProcessor(SimpleSpanProcessor.create(new Nowhere())).build();
+            io.opentelemetry.api.trace.Tracer otel = provider.get("agate-benchmarks");
+            OtelCurrentTraceContext current = new OtelCurrentTraceContext();
+            Tracer tracer = new OtelTracer(otel, current, event -> { }, new OtelBaggageManager(current, List.of(), List.of()));
+            OtelPropagator propagator = new OtelPropagator(ContextPropagators.create(W3CTraceContextPropagator.getInstance()), otel);
+            ObservationRegistry observations = ObservationRegistry.create();
+            observations.observationConfig().observationHandler(new ObservationHandler.FirstMatchingCompositeObservationHandler(
+                    new PropagatingSenderTracingObservationHandler<>(tracer, propagator),
+                    new PropagatingReceiverTracingObservationHandler<>(tracer, propagator),
+                    new DefaultTracingObservationHandler(tracer)));
+            tracing = AgateTracing.of(observations, tracer, propagator);
+        }
+        return tracing;
+    }
+
+    /** An exporter that drops every span. */
+    private static final class Nowhere implements SpanExporter {
+        @Override
+        public CompletableResultCode export(Collection<SpanData> spans) {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode flush() {
+            return CompletableResultCode.ofSuccess();
+        }
+
+        @Override
+        public CompletableResultCode shutdown() {
+            return CompletableResultCode.ofSuccess();
+        }
+    }
+}
