@@ -96,6 +96,21 @@ class LogContextTest {
     }
 
     @Test
+    void theTraceIdOfTheEnvelopesTraceparentIsInTheMdcWithOrWithoutATracer() {
+        Recorder recorder = new Recorder();
+        try (AgateHost host = AgateHost.builder().handlers(recorder).start()) {
+            recorder.bus = host.bus();
+            host.bus().send(new Outer(2), DeliveryOptions.builder()
+                    .header("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").build());
+            host.bus().send(new Outer(3));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(recorder.seen).hasSize(4));
+        }
+        assertThat(recorder.seen.stream().filter(m -> m.get("agate.traceId") != null).map(m -> m.get("agate.traceId")))
+                .containsExactly("0af7651916cd43dd8448eb211c80319c", "0af7651916cd43dd8448eb211c80319c");
+        assertThat(MDC.get("agate.traceId")).isNull();
+    }
+
+    @Test
     void aThreadThatHandledNothingHasNoAgateKeys() {
         assertThat(MDC.get("agate.messageId")).isNull();
     }

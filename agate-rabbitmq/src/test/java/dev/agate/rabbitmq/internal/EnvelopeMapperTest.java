@@ -159,4 +159,19 @@ class EnvelopeMapperTest {
         assertThat(received.attempts()).isEqualTo(2);
         assertThat(received.headers()).containsExactly(Map.entry("tenant-id", "acme"));
     }
+
+    @Test
+    void theTraceContextCrossesTheBrokerAsHeadersAndWolverinesParentIdIsKept() {
+        String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        Envelope sent = Envelope.builder().messageType("OrderPlaced").body(json("{}")).header("traceparent", traceparent)
+                .header("tracestate", "vendor=1").build();
+        AMQP.BasicProperties properties = mapper.properties(sent);
+        assertThat(properties.getHeaders()).containsEntry("traceparent", traceparent).containsEntry("tracestate", "vendor=1");
+        assertThat(mapper.envelope("orders", properties, sent.body()).headers())
+                .containsEntry("traceparent", traceparent).containsEntry("tracestate", "vendor=1");
+
+        AMQP.BasicProperties fromWolverine = new AMQP.BasicProperties.Builder().messageId(UUID.randomUUID().toString())
+                .type("OrderPlaced").headers(Map.of("parent-id", traceparent)).build();
+        assertThat(mapper.envelope("orders", fromWolverine, json("{}")).headers()).containsEntry("parent-id", traceparent);
+    }
 }
