@@ -1,6 +1,7 @@
 package dev.agate.samples.orders;
 
 import java.time.Duration;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.env.Environment;
 import org.springframework.http.client.SimpleClientHttpRequestFactory;
@@ -19,11 +20,15 @@ public class CarrierClient {
     private final RestClient.Builder builder;
     private volatile RestClient http;
 
-    /** {@code builder}: Spring Boot's, which observes each call, so the carrier call is a span of the order's trace. */
-    public CarrierClient(@Value("${orders.carrier-url:}") String carrierUrl, Environment environment, RestClient.Builder builder) {
+    /**
+     * {@code builder}: Spring Boot's when it makes one (Boot 3; on Boot 4 with spring-boot-restclient), which
+     * observes each call, so the carrier call is a span of the order's trace; else a plain one.
+     */
+    public CarrierClient(@Value("${orders.carrier-url:}") String carrierUrl, Environment environment,
+                         ObjectProvider<RestClient.Builder> builder) {
         this.configuredUrl = carrierUrl;
         this.environment = environment;
-        this.builder = builder;
+        this.builder = builder.getIfAvailable(RestClient::builder);
     }
 
     /** Built on first use: the stand-in carrier's URL needs the port the server got, known only once it listens. */
