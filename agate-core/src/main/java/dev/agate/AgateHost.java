@@ -146,6 +146,19 @@ public final class AgateHost implements AutoCloseable {
         return runtime.status();
     }
 
+    /**
+     * Reads what waits in the message store: envelopes per endpoint with the oldest of each, dead letters by
+     * message type and exception, the nodes and the leader. For dashboards and health endpoints, not for hot
+     * loops: each call reads the store (only the rows that wait, through its indexes), on the calling thread.
+     * A host without a store returns {@link StoreStatus#empty()}.
+     *
+     * @throws AgateException when the host is not running or the store cannot be read (it is down)
+     * @throws UnsupportedOperationException when the store cannot tell ({@link dev.agate.spi.StoreAdmin#status()})
+     */
+    public StoreStatus storeStatus() {
+        return runtime.storeStatus();
+    }
+
     public String serviceName() {
         return runtime.serviceName();
     }

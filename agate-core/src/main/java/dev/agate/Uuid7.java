@@ -1,5 +1,6 @@
 package dev.agate;
 
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +19,14 @@ public final class Uuid7 {
     private static final AtomicLong LAST = new AtomicLong();
 
     private Uuid7() {
+    }
+
+    /**
+     * When a version 7 UUID was made, to the millisecond (the time its first 48 bits carry); null for a UUID of
+     * another version, which carries no time.
+     */
+    public static Instant instantOf(UUID id) {
+        return id.version() == 7 ? Instant.ofEpochMilli(id.getMostSignificantBits() >>> 16) : null;
     }
 
     /** A new UUIDv7. */

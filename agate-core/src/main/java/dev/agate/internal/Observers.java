@@ -10,7 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The host's observers, and its tracing. With none registered an event costs one volatile read. */
+/** The host's observers, and its tracing. With none registered an event, or a store call, costs one volatile read. */
 public final class Observers {
     private static final Logger log = LoggerFactory.getLogger(Observers.class);
 
@@ -38,6 +38,24 @@ public final class Observers {
 
     public void remove(MessageObserver observer) {
         observers.remove(observer);
+    }
+
+    /** True when some observer is registered: only then is a store call worth timing. */
+    public boolean any() {
+        return !observers.isEmpty();
+    }
+
+    /** Reports one store call; see {@link MessageObserver#onStoreOperation}. */
+    public void storeOperation(String operation, int envelopes, long nanos, boolean succeeded) {
+        for (MessageObserver observer : observers) {
+            try {
+                observer.onStoreOperation(operation, envelopes, nanos, succeeded);
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
+            } catch (Throwable e) {
+                log.warn("observer {} failed on store operation {}; ignored", observer, operation, e);
+            }
+        }
     }
 
     public void emit(MessageEvent.Kind kind, Envelope envelope, URI endpoint) {

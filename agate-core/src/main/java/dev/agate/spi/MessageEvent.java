@@ -24,8 +24,16 @@ public record MessageEvent(Kind kind, Envelope envelope, URI endpoint, Throwable
 
     /** The steps. Those marked final end the envelope's life in this process. */
     public enum Kind {
-        /** Accepted by an endpoint for delivery now. */
+        /**
+         * Accepted by an endpoint for delivery now: sent or cascaded, a scheduled envelope that came due, or one
+         * recovered from the store.
+         */
         SENT,
+        /**
+         * Received from another service by a listener and accepted into the listener's local queue (for a durable
+         * queue, stored first); what follows is as after {@link #SENT}.
+         */
+        RECEIVED,
         /** Accepted for delivery at its scheduled time (final until that time comes). */
         SCHEDULED,
         /** A handling attempt started. */
@@ -48,7 +56,15 @@ public record MessageEvent(Kind kind, Envelope envelope, URI endpoint, Throwable
         DISCARDED,
         /** Not handled and not kept: an {@code invoke} whose failure went to its caller, a send refused by a
          * full queue, or buffered work left when the host closed (final). */
-        ABANDONED;
+        ABANDONED,
+        /**
+         * A copy of an envelope whose id is stored already, not stored or handled again: a batch a listener
+         * received again (its acknowledgement was lost) or a send repeated with its own message id. It ends that
+         * copy only, and says nothing of the envelope the id first came with, which may still be under way
+         * here or have ended long ago: so it is not final, and trackers of an envelope's life leave it out
+         * (a {@link #SENT} of the same copy just before it, on the same thread, announced a copy that ends here).
+         */
+        DUPLICATE;
 
         /** True when the envelope's life in this process ends here. */
         public boolean isFinal() {

@@ -30,6 +30,22 @@ public interface StoreAdmin {
     java.util.Set<Integer> owners();
 
     /**
+     * What waits in the store, for dashboards, health endpoints and metrics (a few times a minute, not in hot
+     * loops): the incoming, scheduled and outgoing envelopes counted per endpoint with the oldest time of each
+     * (see {@link dev.agate.StoreStatus.Pending#oldest()}), the dead letters counted by message type and exception
+     * type, the registered nodes, and the node that holds the leader's lease unexpired by the store's clock.
+     *
+     * <p>Unlike {@link #counts()} it must read only the rows that wait, through the indexes that serve recovery
+     * and scheduling: never the handled rows kept for deduplication, which may be millions. It may read each
+     * part at a different moment. Default: unsupported.
+     *
+     * @throws UnsupportedOperationException when the store cannot tell
+     */
+    default dev.agate.StoreStatus status() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not report what waits in it");
+    }
+
+    /**
      * Gives every incoming, scheduled and outgoing envelope back to owner 0, for when nodes are gone
      * and will not come back; returns how many rows changed. Safe while nodes run: what a running node
      * holds is claimed again by some node, and handled once because the mark that it was handled checks

@@ -71,6 +71,14 @@ abstract class Dialect {
         return false;
     }
 
+    /**
+     * The id column as text ordered byte by byte, which for UUIDv7s is by time: what {@code MIN} of ids is taken
+     * over (not every database orders or aggregates its UUID type so).
+     */
+    String idText() {
+        return "id";
+    }
+
     /** Drops an index if it exists; {@code schema} may be null, {@code table} is the qualified table it is on. */
     String dropIndex(String schema, String index, String table) {
         return "DROP INDEX IF EXISTS " + (schema == null ? "" : schema + ".") + index;

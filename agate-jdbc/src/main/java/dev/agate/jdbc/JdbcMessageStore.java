@@ -73,7 +73,7 @@ public final class JdbcMessageStore implements MessageStore {
         this.outbox = new JdbcOutbox(jdbc);
         this.deadLetters = new JdbcDeadLetters(jdbc);
         this.nodes = new JdbcNodes(jdbc, inbox, outbox);
-        this.admin = new JdbcStoreAdmin(jdbc);
+        this.admin = new JdbcStoreAdmin(jdbc, nodes);
     }
 
     /**

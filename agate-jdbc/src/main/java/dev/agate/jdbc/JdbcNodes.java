@@ -138,7 +138,8 @@ final class JdbcNodes implements NodeRegistry {
         return jdbc.inTransaction("listing nodes", this::nodes);
     }
 
-    private List<Node> nodes(Connection c) throws SQLException {
+    /** The registered nodes, in the caller's transaction. */
+    List<Node> nodes(Connection c) throws SQLException {
         List<Node> nodes = new ArrayList<>();
         String sql = "SELECT node_id, service_name, description, started_at, heartbeat_at FROM " + table + " ORDER BY node_id";
         try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
@@ -225,7 +226,8 @@ final class JdbcNodes implements NodeRegistry {
         return jdbc.inTransaction("reading the leader's lease", this::leader);
     }
 
-    private Leader leader(Connection c) throws SQLException {
+    /** The leader's lease as stored, or null when never taken, in the caller's transaction. */
+    Leader leader(Connection c) throws SQLException {
         try (PreparedStatement query = c.prepareStatement("SELECT node_id, term, expires_at FROM " + leader + " WHERE " + LEADER_ROW);
              ResultSet row = query.executeQuery()) {
             if (!row.next() || row.getLong("term") == 0) {

@@ -1,19 +1,29 @@
 package dev.agate.jdbc;
 
+import dev.agate.StoreStatus;
+import dev.agate.Uuid7;
+import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.StoreAdmin;
+import java.net.URI;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Counts, a release of everything, a clear-out for tests, and reclaiming deleted rows' space, over the store's tables. */
+/**
+ * Counts, what waits, a release of everything, a clear-out for tests, and reclaiming deleted rows' space, over the
+ * store's tables.
+ */
 final class JdbcStoreAdmin implements StoreAdmin {
     private static final Logger log = LoggerFactory.getLogger(JdbcStoreAdmin.class);
     /** Deleted rows between two vacuums: a few seconds of a busy node's cleanup, a small share of a vacuum's cost. */
@@ -21,13 +31,15 @@ final class JdbcStoreAdmin implements StoreAdmin {
 
     private final Jdbc jdbc;
     private final SchemaNames names;
+    private final JdbcNodes nodes;
     private final AtomicLong deletedSinceVacuum = new AtomicLong();
     /** Whether this database leaves vacuuming to Agate (PostgreSQL with autovacuum off); null until asked. */
     private volatile Boolean vacuumsItself;
 
-    JdbcStoreAdmin(Jdbc jdbc) {
+    JdbcStoreAdmin(Jdbc jdbc, JdbcNodes nodes) {
         this.jdbc = jdbc;
         this.names = jdbc.names;
+        this.nodes = nodes;
     }
 
     /**
@@ -106,6 +118,61 @@ final class JdbcStoreAdmin implements StoreAdmin {
             }
             return new Counts(incoming, scheduled, handled, outgoing, deadLetters, incomingByOwner, outgoingByOwner);
         });
+    }
+
+    /**
+     * Each query reads only rows that wait, through the index of their job (docs/schema.md): incoming rows as
+     * unowned and owned apart, since each partial index holds one of the two (one filter on status alone would read
+     * the handled rows too); scheduled rows through the scheduled index; the outbox, all of whose rows wait. The
+     * oldest of a group is the smallest UUIDv7 id (ids order by time), or the earliest scheduled time of those that
+     * were scheduled, whose ids are older than the time they became due.
+     */
+    @Override
+    public StoreStatus status() {
+        String id = jdbc.dialect.idText();
+        String v7 = "SUBSTR(" + id + ", 15, 1) = '7'"; // the version digit: other ids carry no time
+        String incoming = "SELECT received_at AS endpoint, COUNT(*) AS n, MIN(CASE WHEN execution_time IS NULL AND " + v7 + " THEN " + id
+                + " END) AS oldest_id, MIN(execution_time) AS due FROM " + names.incoming()
+                + " WHERE status = '" + JdbcInbox.INCOMING + "' AND owner_id %s GROUP BY received_at";
+        return jdbc.inTransaction("reading what waits", c -> {
+            Map<String, StoreStatus.Pending> waiting = new TreeMap<>();
+            for (String owners : List.of("= 0", "<> 0")) {
+                readPending(c, String.format(incoming, owners), StoreStatus.Kind.INCOMING, waiting);
+            }
+            readPending(c, "SELECT received_at AS endpoint, COUNT(*) AS n, NULL AS oldest_id, MIN(execution_time) AS due FROM "
+                    + names.incoming() + " WHERE status = '" + JdbcInbox.SCHEDULED + "' GROUP BY received_at", StoreStatus.Kind.SCHEDULED, waiting);
+            readPending(c, "SELECT destination AS endpoint, COUNT(*) AS n, MIN(CASE WHEN " + v7 + " THEN " + id + " END) AS oldest_id,"
+                    + " NULL AS due FROM " + names.outgoing() + " GROUP BY destination", StoreStatus.Kind.OUTGOING, waiting);
+            List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
+            try (PreparedStatement query = c.prepareStatement("SELECT message_type, exception_type, COUNT(*) AS n FROM " + names.deadLetters()
+                    + " GROUP BY message_type, exception_type ORDER BY message_type, exception_type"); ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    deadLetters.add(new StoreStatus.DeadLetterCount(rows.getString(1), rows.getString(2), rows.getLong(3)));
+                }
+            }
+            List<NodeRegistry.Node> registered = nodes.nodes(c);
+            NodeRegistry.Leader leader = nodes.leader(c);
+            boolean leads = leader != null && leader.expiresAt() != null && leader.expiresAt().isAfter(jdbc.databaseTime(c))
+                    && registered.stream().anyMatch(n -> n.id() == leader.nodeId());
+            return new StoreStatus(List.copyOf(waiting.values()), deadLetters, registered, leads ? leader.nodeId() : 0);
+        });
+    }
+
+    /** Adds the groups of one query (endpoint, n, oldest_id, due) to {@code waiting}, merging those of one kind and endpoint. */
+    private void readPending(Connection c, String sql, StoreStatus.Kind kind, Map<String, StoreStatus.Pending> waiting) throws SQLException {
+        try (PreparedStatement query = c.prepareStatement(sql); ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+                String text = rows.getString("oldest_id");
+                Instant oldest = earlier(text == null ? null : Uuid7.instantOf(UUID.fromString(text)), jdbc.dialect.getTime(rows, "due"));
+                StoreStatus.Pending group = new StoreStatus.Pending(kind, URI.create(rows.getString("endpoint")), rows.getLong("n"), oldest);
+                waiting.merge(kind.ordinal() + " " + group.endpoint(), group, (a, b) -> new StoreStatus.Pending(kind, a.endpoint(), a.count() + b.count(),
+                        earlier(a.oldest(), b.oldest())));
+            }
+        }
+    }
+
+    private static Instant earlier(Instant a, Instant b) {
+        return a == null ? b : b == null || a.isBefore(b) ? a : b;
     }
 
     @Override

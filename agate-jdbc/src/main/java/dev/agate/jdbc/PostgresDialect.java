@@ -161,6 +161,11 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    String idText() {
+        return "CAST(id AS TEXT) COLLATE \"C\""; // PostgreSQL has no MIN(uuid)
+    }
+
+    @Override
     void setUuid(PreparedStatement statement, int index, UUID id) throws SQLException {
         statement.setObject(index, id);
     }

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * a pooled connection caches for a prepared statement): every statement run once per message finds its rows by
  * primary key only, on a fresh table without statistics and on a table of {@code agate.plans.rows} rows (default
  * 200,000; {@code -Dagate.plans.rows=1000000} for the figures in the docs) after {@code ANALYZE}; claims and
- * recovery use the partial indexes over unowned rows. The statements are the ones the store really runs, recorded
+ * recovery use the partial indexes over unowned rows; what the store's status reads of the inbox, only the partial
+ * indexes over rows that wait (never the handled rows). The statements are the ones the store really runs, recorded
  * from its connections, not copies. Every plan is printed.
  */
 class QueryPlanTest {
@@ -38,6 +39,7 @@ class QueryPlanTest {
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
             Set<String> perMessage = new LinkedHashSet<>();
             Set<String> claims = new LinkedHashSet<>();
+            Set<String> status = new LinkedHashSet<>();
             List<String> recorded = new ArrayList<>();
             try (JdbcMessageStore store = JdbcMessageStore.builder(recording(db.dataSource, recorded), db.url).build()) {
                 store.start();
@@ -64,6 +66,9 @@ class QueryPlanTest {
                 store.inbox().endpointsWithUnowned();
                 store.outbox().claim(ENDPOINT, 7, 100);
                 claims.addAll(recorded);
+                recorded.clear();
+                store.admin().status();
+                recorded.stream().filter(sql -> sql.contains("agate_incoming_envelopes")).forEach(status::add);
             }
             perMessage.removeIf(sql -> !sql.startsWith("UPDATE") && !sql.startsWith("DELETE") && !sql.startsWith("SELECT"));
             assertThat(perMessage).as("statements recorded: mark (one or many), release, outgoing delete and release").hasSize(4);
@@ -85,6 +90,14 @@ class QueryPlanTest {
                     } else {
                         assertThat(indexes(plan)).as(sql).containsOnly("agate_outgoing_unowned");
                     }
+                }
+                assertThat(status).as("the status's reads of the inbox: unowned, owned, scheduled").hasSize(3);
+                for (String sql : status) {
+                    String plan = explain(s, sql);
+                    System.out.println(sql + "\n" + plan);
+                    assertThat(plan).as(sql).doesNotContain("Seq Scan");
+                    assertThat(indexes(plan)).as(sql).isNotEmpty()
+                            .isSubsetOf("agate_incoming_unowned", "agate_incoming_owned", "agate_incoming_scheduled");
                 }
             }
         }

@@ -1,14 +1,21 @@
 package dev.agate.testing;
 
+import dev.agate.StoreStatus;
+import dev.agate.Uuid7;
 import dev.agate.spi.StoreAdmin;
 import dev.agate.testing.InMemoryTables.IncomingRow;
 import dev.agate.testing.InMemoryTables.OutgoingRow;
 import dev.agate.testing.InMemoryTables.Status;
+import java.net.URI;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Counts, a release of everything and a clear-out, over the rows of an {@link InMemoryMessageStore}. */
+/** Counts, what waits, a release of everything and a clear-out, over the rows of an {@link InMemoryMessageStore}. */
 final class InMemoryStoreAdmin implements StoreAdmin {
     private final InMemoryMessageStore store;
 
@@ -33,6 +40,38 @@ final class InMemoryStoreAdmin implements StoreAdmin {
                     byStatus[Status.HANDLED.ordinal()], tables.outgoing.size(), tables.deadLetters.size(),
                     incomingByOwner, outgoingByOwner);
         });
+    }
+
+    @Override
+    public StoreStatus status() {
+        return store.withTables(tables -> {
+            Map<String, StoreStatus.Pending> waiting = new TreeMap<>();
+            for (IncomingRow row : tables.incoming.values()) {
+                if (row.status() == Status.INCOMING) {
+                    // due since its scheduled time when it had one, else since it was first sent (its id's time)
+                    add(waiting, StoreStatus.Kind.INCOMING, row.endpoint(), row.executionTime() != null ? row.executionTime() : Uuid7.instantOf(row.id()));
+                } else if (row.status() == Status.SCHEDULED) {
+                    add(waiting, StoreStatus.Kind.SCHEDULED, row.endpoint(), row.executionTime());
+                }
+            }
+            tables.outgoing.values().forEach(row -> add(waiting, StoreStatus.Kind.OUTGOING, row.destination(), Uuid7.instantOf(row.id())));
+            Map<List<String>, Long> letters = new TreeMap<>(Comparator.comparing((List<String> key) -> key.get(0))
+                    .thenComparing(key -> key.get(1), Comparator.nullsFirst(Comparator.naturalOrder())));
+            tables.deadLetters.values().forEach(row -> letters.merge(Arrays.asList(row.letter().envelope().messageType(),
+                    row.letter().exceptionType()), 1L, Long::sum));
+            List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
+            letters.forEach((key, count) -> deadLetters.add(new StoreStatus.DeadLetterCount(key.get(0), key.get(1), count)));
+            boolean leads = tables.leaderNode != 0 && tables.leaderExpiresAt != null && tables.leaderExpiresAt.isAfter(Instant.now())
+                    && tables.nodes.containsKey(tables.leaderNode);
+            return new StoreStatus(List.copyOf(waiting.values()), deadLetters, List.copyOf(tables.nodes.values()), leads ? tables.leaderNode : 0);
+        });
+    }
+
+    /** Counts one envelope that waits into its group, keeping the earliest time. */
+    private static void add(Map<String, StoreStatus.Pending> waiting, StoreStatus.Kind kind, String endpoint, Instant time) {
+        waiting.merge(kind.ordinal() + " " + endpoint, new StoreStatus.Pending(kind, URI.create(endpoint), 1, time),
+                (a, b) -> new StoreStatus.Pending(kind, a.endpoint(), a.count() + 1, a.oldest() == null || (b.oldest() != null
+                        && b.oldest().isBefore(a.oldest())) ? b.oldest() : a.oldest()));
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.agate.AgateException;
 import dev.agate.DeadLetter;
 import dev.agate.Envelope;
+import dev.agate.StoreStatus;
 import dev.agate.spi.Inbox;
 
 import dev.agate.spi.MessageStore;
@@ -960,6 +961,64 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void statusCountsWhatWaitsPerKindAndEndpointWithTheOldestOfEachAndNoHandledRow() {
+        store.inbox().store(null, QUEUE, List.of(envelopeAt("OrderPlaced", now.minusSeconds(60))), 0, now);
+        store.inbox().store(null, QUEUE, List.of(envelopeAt("OrderPlaced", now.minusSeconds(30))), 1, now);
+        Envelope handled = envelopeAt("OrderPlaced", now.minusSeconds(7200));
+        store.inbox().store(null, QUEUE, List.of(handled), 1, now);
+        store.inbox().markHandled(null, List.of(handled.id()), 1, now.plusSeconds(60));
+        // Sent an hour ago for ten seconds ago: it waits since it came due, not since it was sent.
+        Envelope fired = envelopeAt("Reminder", now.minusSeconds(3600)).withDestination(OTHER_QUEUE).withScheduledTime(now.minusSeconds(10));
+        store.inbox().store(null, OTHER_QUEUE, List.of(fired), 0, now.minusSeconds(20));
+        assertThat(store.inbox().claimDueScheduled(now, 2, 10)).hasSize(1);
+        store.inbox().store(null, QUEUE, List.of(envelope("Reminder", 1).withScheduledTime(now.plusSeconds(90)),
+                envelope("Reminder", 2).withScheduledTime(now.plusSeconds(60))), 0, now);
+        store.outbox().store(null, List.of(envelopeAt("Charge", now.minusSeconds(20)).withDestination(PARTNER)), 0);
+        store.outbox().store(null, List.of(envelopeAt("Charge", now.minusSeconds(40)).withDestination(PARTNER)), 4);
+        store.outbox().store(null, List.of(envelope("Charge", 3).toBuilder().id(UUID.randomUUID()).destination(OTHER_PARTNER).build()), 0);
+        store.deadLetters().moveFromInbox(letter(envelope("Charge", 5), QUEUE, now), null, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(letter(envelope("Charge", 6), QUEUE, now), null, now.plus(Duration.ofDays(7)));
+        store.deadLetters().moveFromInbox(new DeadLetter(envelope("Unknown", 7), QUEUE, "no handler", null, null, null, 0, now), null,
+                now.plus(Duration.ofDays(7)));
+
+        StoreStatus status = store.admin().status();
+
+        assertThat(status.pending()).containsExactlyInAnyOrder(
+                new StoreStatus.Pending(StoreStatus.Kind.INCOMING, QUEUE, 2, now.minusSeconds(60)),
+                new StoreStatus.Pending(StoreStatus.Kind.INCOMING, OTHER_QUEUE, 1, now.minusSeconds(10)),
+                new StoreStatus.Pending(StoreStatus.Kind.SCHEDULED, QUEUE, 2, now.plusSeconds(60)),
+                new StoreStatus.Pending(StoreStatus.Kind.OUTGOING, PARTNER, 2, now.minusSeconds(40)),
+                new StoreStatus.Pending(StoreStatus.Kind.OUTGOING, OTHER_PARTNER, 1, null));
+        assertThat(status.pending(StoreStatus.Kind.INCOMING)).isEqualTo(3);
+        assertThat(status.deadLetters()).containsExactlyInAnyOrder(
+                new StoreStatus.DeadLetterCount("Charge", IllegalStateException.class.getName(), 2),
+                new StoreStatus.DeadLetterCount("Unknown", null, 1));
+        assertThat(status.deadLetterCount()).isEqualTo(3);
+        assertThat(status.nodes()).isEmpty();
+        assertThat(status.leaderId()).isZero();
+    }
+
+    @Test
+    void statusListsTheNodesAndNamesTheLeaderOnlyWhileItsLeaseRuns() throws Exception {
+        assertThat(store.admin().status()).isEqualTo(StoreStatus.empty());
+        int leader = store.nodes().register("orders", "host-a");
+        int other = store.nodes().register("billing", "host-b");
+        assertThat(store.nodes().lead(leader, Duration.ofMinutes(1))).isPositive();
+
+        StoreStatus status = store.admin().status();
+
+        assertThat(status.nodes()).extracting(NodeRegistry.Node::id, NodeRegistry.Node::serviceName)
+                .containsExactlyInAnyOrder(tuple(leader, "orders"), tuple(other, "billing"));
+        assertThat(status.leaderId()).isEqualTo(leader);
+        store.nodes().resign(leader, store.nodes().leader().term());
+        assertThat(store.admin().status().leaderId()).as("after it gave the lease up").isZero();
+        long term = store.nodes().lead(other, Duration.ofMillis(50));
+        assertThat(term).isPositive();
+        Thread.sleep(200);
+        assertThat(store.admin().status().leaderId()).as("once its lease ran out").isZero();
+    }
+
+    @Test
     void theStoreDescribesItself() {
         assertThat(store.description()).isNotBlank();
     }
@@ -1179,6 +1238,13 @@ public abstract class MessageStoreCompliance {
                 .header("tenant", "acme").header("n", Integer.toString(n)).correlationId("c-" + n).causationId(UUID.randomUUID())
                 .source("compliance").replyTo(URI.create("local://replies")).sentAt(now.minusSeconds(1))
                 .body(("{\"n\":" + n + ",\"text\":\"caf\u00e9 \u20ac\"}").getBytes(StandardCharsets.UTF_8)).build();
+    }
+
+    /** {@link #envelope} with a UUIDv7 id of the given time, as an envelope first sent then has. */
+    protected Envelope envelopeAt(String type, Instant sentAt) {
+        long msb = (sentAt.toEpochMilli() << 16) | 0x7000L | new Random().nextInt(0x1000);
+        long lsb = (new Random().nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
+        return envelope(type, 0).toBuilder().id(new UUID(msb, lsb)).sentAt(sentAt).build();
     }
 
     /** An envelope on its way to {@link #PARTNER}. */

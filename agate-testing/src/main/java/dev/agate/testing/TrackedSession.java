@@ -26,9 +26,10 @@ import java.util.stream.Collectors;
  * }</pre>
  *
  * <p>How it knows it is done: it observes the host's {@link MessageEvent}s and keeps the set of envelope
- * ids that are alive. An envelope becomes alive when it is sent or starts, and leaves the set on a final
- * event ({@link Kind#isFinal()}). Agate emits a cascade's {@code SENT} before its parent's
- * {@code SUCCEEDED}, so the set is never empty while work remains. A retry scheduled for later keeps the
+ * ids that are alive. An envelope becomes alive when it is sent, received or starts, and leaves the set on a
+ * final event ({@link Kind#isFinal()}); a {@link Kind#DUPLICATE} ends only the copy it was announced with.
+ * Agate emits a cascade's {@code SENT} before its parent's {@code SUCCEEDED}, so the set is never empty
+ * while work remains. A retry scheduled for later keeps the
  * session waiting; a message scheduled for later does not.
  *
  * <p>By default the session fails (with an {@link AssertionError} that lists them) when a handler threw,
@@ -63,7 +64,10 @@ public final class TrackedSession {
         return messages(Kind.SUCCEEDED, type);
     }
 
-    /** The messages of {@code type} that were sent to an endpoint (a retry or scheduled firing counts again). */
+    /**
+     * The messages of {@code type} that were sent to an endpoint (a retry or scheduled firing counts again); what
+     * a listener received is {@link Kind#RECEIVED}, not sent.
+     */
     public <T> List<T> sent(Class<T> type) {
         return messages(Kind.SENT, type);
     }
@@ -76,6 +80,11 @@ public final class TrackedSession {
     /** The envelopes that were moved to the dead letters. */
     public List<Envelope> deadLettered() {
         return events(Kind.DEAD_LETTERED).stream().map(MessageEvent::envelope).toList();
+    }
+
+    /** The copies of envelopes that were not stored or handled again: their ids were stored already. */
+    public List<Envelope> duplicates() {
+        return events(Kind.DUPLICATE).stream().map(MessageEvent::envelope).toList();
     }
 
     /** The envelopes that were discarded, by an error policy or because they expired. */
@@ -184,7 +193,17 @@ public final class TrackedSession {
         public synchronized void onEvent(MessageEvent event) {
             events.add(event);
             UUID id = event.envelope().id();
-            if (event.kind().isFinal()) {
+            if (event.kind() == Kind.DUPLICATE) {
+                // A copy dropped: it ends only the copy this session saw announced just before (the same instance),
+                // never an envelope of that id still under way, nor keeps one alive that ended.
+                MessageEvent last = alive.get(id);
+                if (last != null && last.envelope() == event.envelope()) {
+                    alive.remove(id);
+                    if (alive.isEmpty()) {
+                        notifyAll();
+                    }
+                }
+            } else if (event.kind().isFinal()) {
                 alive.remove(id);
                 if (alive.isEmpty()) {
                     notifyAll();

@@ -189,7 +189,7 @@ public final class Dispatcher {
     private void discardDuplicate(Envelope envelope, URI uri) {
         log.info("envelope {} ({}) to {} is stored already (sent again with its own message id); not sent again", envelope.id(),
                 envelope.messageType(), uri);
-        observers.emit(Kind.DISCARDED, envelope, uri, null, "a message with this id is stored already");
+        observers.emit(Kind.DUPLICATE, envelope, uri, null, "a message with this id is stored already");
     }
 
     /** Holds an accepted envelope in memory for a later attempt; close() waits for it like for queued work. */

@@ -25,7 +25,7 @@ final class FireScheduledJob extends DurabilityJob {
         int batchSize = storage.settings().batchSize();
         List<Envelope> due;
         do {
-            due = storage.call("claiming due scheduled envelopes",
+            due = storage.claim("scheduled.claim", "claiming due scheduled envelopes",
                     () -> storage.store().inbox().claimDueScheduled(storage.now(), storage.nodeId(), batchSize));
             due.forEach(fire);
         } while (due.size() == batchSize);

@@ -24,6 +24,8 @@ final class RecoverJob extends DurabilityJob {
 
     private final DurableStorage storage;
     private final String what;
+    /** The claim's name for the observers. */
+    private final String operation;
     private final Supplier<Set<URI>> unowned;
     /** Room in the endpoint of a URI: 0 when it takes none now, -1 when this host does not serve it. */
     private final ToIntFunction<URI> room;
@@ -31,11 +33,12 @@ final class RecoverJob extends DurabilityJob {
     private final Consumer<Envelope> deliver;
     private final Set<URI> reported = new HashSet<>();
 
-    private RecoverJob(DurableStorage storage, String what, Supplier<Set<URI>> unowned, ToIntFunction<URI> room,
+    private RecoverJob(DurableStorage storage, String what, String operation, Supplier<Set<URI>> unowned, ToIntFunction<URI> room,
                        BiFunction<URI, Integer, List<Envelope>> claim, Consumer<Envelope> deliver) {
         super("recover " + what, storage.settings().recoveryInterval(), true);
         this.storage = storage;
         this.what = what;
+        this.operation = operation;
         this.unowned = unowned;
         this.room = room;
         this.claim = claim;
@@ -45,12 +48,12 @@ final class RecoverJob extends DurabilityJob {
     /** Incoming envelopes, for the local queues that know their endpoint; {@code claim} screens them for poison messages. */
     static RecoverJob incoming(DurableStorage storage, ToIntFunction<URI> room, BiFunction<URI, Integer, List<Envelope>> claim,
                                Consumer<Envelope> deliver) {
-        return new RecoverJob(storage, "incoming", () -> storage.store().inbox().endpointsWithUnowned(), room, claim, deliver);
+        return new RecoverJob(storage, "incoming", "inbox.claim", () -> storage.store().inbox().endpointsWithUnowned(), room, claim, deliver);
     }
 
     /** Outgoing envelopes (written by an outbox whose node stopped, or handed back), for the senders of their destinations. */
     static RecoverJob outgoing(DurableStorage storage, ToIntFunction<URI> room, Consumer<Envelope> deliver) {
-        return new RecoverJob(storage, "outgoing", () -> storage.store().outbox().destinationsWithUnowned(), room,
+        return new RecoverJob(storage, "outgoing", "outbox.claim", () -> storage.store().outbox().destinationsWithUnowned(), room,
                 (uri, limit) -> storage.store().outbox().claim(uri, storage.nodeId(), limit), deliver);
     }
 
@@ -73,7 +76,8 @@ final class RecoverJob extends DurabilityJob {
                 return;
             }
             int limit = Math.min(batchSize, free);
-            List<Envelope> claimed = storage.call("claiming " + what + " envelopes of " + uri, () -> claim.apply(uri, limit));
+            List<Envelope> claimed = storage.claim(operation, "claiming " + what + " envelopes of " + uri,
+                    () -> claim.apply(uri, limit));
             if (!claimed.isEmpty()) {
                 log.debug("recovered {} {} envelope(s) for {}", claimed.size(), what, uri);
             }

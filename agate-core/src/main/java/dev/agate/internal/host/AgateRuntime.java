@@ -1,5 +1,6 @@
 package dev.agate.internal.host;
 
+import dev.agate.AgateException;
 import dev.agate.DeadLetters;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
@@ -8,6 +9,7 @@ import dev.agate.Listener;
 import dev.agate.LocalQueue;
 import dev.agate.MessageBus;
 import dev.agate.OutboxTransaction;
+import dev.agate.StoreStatus;
 import dev.agate.internal.EnvelopeBodies;
 import dev.agate.internal.Lifecycle;
 import dev.agate.internal.MessageTypes;
@@ -114,7 +116,7 @@ public final class AgateRuntime {
 
         MessageStore store = config.store != null ? config.store : config.needsStore() ? config.defaultStore() : null;
         EnvelopeBodies bodies = new EnvelopeBodies(types, config.serializer);
-        this.storage = store == null ? null : new DurableStorage(store, config.durability, config.clock, bodies);
+        this.storage = store == null ? null : new DurableStorage(store, config.durability, config.clock, bodies, observers);
         this.membership = storage == null ? null : new NodeMembership(serviceName, storage, config.durability.storeStartTimeout());
         DeadLettering deadLettering = new DeadLettering(storage, config.deadLetterCapacity, observers, config.clock);
         this.endpoints = new Endpoints(serviceName, config.endpointSettings(handlers), transports, storage, work,
@@ -187,6 +189,26 @@ public final class AgateRuntime {
                 storage == null ? null : storage.lastFailure(), lifecycle.failure(), endpoints.status(),
                 listeners.stream().filter(l -> l.address() != null)
                         .map(l -> new HostStatus.ListenerStatus(l.address(), l.settings().queue(), l.problem())).toList());
+    }
+
+    /**
+     * See {@link dev.agate.AgateHost#storeStatus()}. Read past the store's health: a dashboard's read that fails
+     * must not pause the durable workers.
+     */
+    public StoreStatus storeStatus() {
+        if (storage == null) {
+            return StoreStatus.empty();
+        }
+        if (!lifecycle.isRunning()) {
+            throw new AgateException("host '" + serviceName + "' is not running: its message store is not open");
+        }
+        try {
+            return storage.store().admin().status();
+        } catch (AgateException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new AgateException("reading what waits in " + storage.store().description() + " failed: " + e.getMessage(), e);
+        }
     }
 
     /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */

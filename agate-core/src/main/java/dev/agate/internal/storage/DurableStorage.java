@@ -6,6 +6,7 @@ import dev.agate.Durability;
 import dev.agate.Envelope;
 import dev.agate.internal.Backoff;
 import dev.agate.internal.EnvelopeBodies;
+import dev.agate.internal.Observers;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.StoreTransaction;
 import java.net.URI;
@@ -55,12 +56,13 @@ public final class DurableStorage {
     private final LongAdder deletedOutgoing = new LongAdder();
     private final NodeLease lease;
 
-    public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies) {
+    /** @param observers told how long each store call that moves envelopes took */
+    public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies, Observers observers) {
         this.store = store;
         this.settings = settings;
         this.clock = clock;
         this.bodies = bodies;
-        this.health = new StoreHealth(store.description());
+        this.health = new StoreHealth(store.description(), observers);
         this.lease = new NodeLease(settings.nodeTimeout());
         this.writeBehind = new WriteBehind(store, settings, clock, health, lease::incarnation);
     }
@@ -120,7 +122,7 @@ public final class DurableStorage {
     public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now,
                            boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        Set<UUID> duplicates = write("storing " + envelopes.size() + " envelope(s) for " + endpoint,
+        Set<UUID> duplicates = write("inbox.insert", serialized.size(), "storing " + envelopes.size() + " envelope(s) for " + endpoint,
                 () -> store.inbox().store(transaction, endpoint, serialized, nodeId(), now), applicationTransaction);
         return withoutDuplicates(serialized, duplicates);
     }
@@ -133,7 +135,8 @@ public final class DurableStorage {
     /** {@link #persistOutgoing(StoreTransaction, List)}; see {@link #persist(StoreTransaction, URI, List, Instant, boolean)} for the flag. */
     public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        Set<UUID> duplicates = write("storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(),
+        Set<UUID> duplicates = write("outbox.insert", serialized.size(), "storing " + envelopes.size() + " outgoing envelope(s) for "
+                + envelopes.get(0).destination(),
                 () -> store.outbox().store(transaction, serialized, nodeId()), applicationTransaction);
         return withoutDuplicates(serialized, duplicates);
     }
@@ -159,15 +162,17 @@ public final class DurableStorage {
     }
 
     /** A write; in the application's own transaction its failure is the application's, and does not pause the workers. */
-    private <T> T write(String what, Supplier<T> work, boolean applicationTransaction) {
+    private <T> T write(String operation, int envelopes, String what, Supplier<T> work, boolean applicationTransaction) {
         if (!applicationTransaction) {
-            return call(what, work);
+            return health.call(operation, envelopes, what, work);
         }
-        try {
-            return work.get();
-        } catch (RuntimeException e) {
-            throw new AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
-        }
+        return health.timed(operation, envelopes, () -> {
+            try {
+                return work.get();
+            } catch (RuntimeException e) {
+                throw new AgateException(what + " in the application's transaction failed: " + e.getMessage(), e);
+            }
+        });
     }
 
     /** What {@link #persistReceived} stored: envelopes to hand on, and envelopes too old to handle, dead-lettered. */
@@ -189,11 +194,11 @@ public final class DurableStorage {
         List<Envelope> batch = List.copyOf(unique.values());
         Instant horizon = now.minus(settings.deduplicationHorizon());
         if (batch.stream().noneMatch(e -> firstSentBefore(e, horizon))) {
-            Set<UUID> duplicates = call("storing " + batch.size() + " received envelope(s) for " + endpoint,
+            Set<UUID> duplicates = health.call("inbox.insert", batch.size(), "storing " + batch.size() + " received envelope(s) for " + endpoint,
                     () -> store.inbox().store(null, endpoint, batch, nodeId(), now));
             return new Received(duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList(), List.of());
         }
-        return call("storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
+        return health.call("inbox.insert", batch.size(), "storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
             try (StoreTransaction transaction = store.begin()) {
                 Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId(), now);
                 List<Envelope> fresh = new ArrayList<>();
@@ -239,7 +244,7 @@ public final class DurableStorage {
      *         or moved it: an earlier move committed though it seemed to fail), or the outbox holds the id already
      */
     public boolean moveToOutbox(Envelope envelope) {
-        return call("moving envelope " + envelope.id() + " to the outbox", () -> {
+        return health.call("outbox.insert", 1, "moving envelope " + envelope.id() + " to the outbox", () -> {
             try (StoreTransaction transaction = store.begin()) {
                 if (!store.inbox().remove(transaction, envelope.id(), nodeId())) {
                     return false;
@@ -263,7 +268,7 @@ public final class DurableStorage {
 
     /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
     public boolean markHandled(StoreTransaction transaction, UUID id) {
-        return call("marking envelope " + id + " handled",
+        return health.call("inbox.mark", 1, "marking envelope " + id + " handled",
                 () -> store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil()));
     }
 
@@ -272,7 +277,7 @@ public final class DurableStorage {
      * owned (fewer than {@code ids.size()}: the batch must roll back, some are another node's now).
      */
     public int markHandled(StoreTransaction transaction, Collection<UUID> ids) {
-        return call("marking " + ids.size() + " envelopes handled",
+        return health.call("inbox.mark", ids.size(), "marking " + ids.size() + " envelopes handled",
                 () -> store.inbox().markHandled(transaction, ids, nodeId(), keepIdUntil()));
     }
 
@@ -296,13 +301,13 @@ public final class DurableStorage {
     public boolean deadLetter(DeadLetter letter) {
         DeadLetter stored = new DeadLetter(bodies.serialized(letter.envelope()), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), letter.attempts(), letter.failedAt());
-        return call("moving envelope " + letter.id() + " to the dead letters",
+        return health.call("dead.letter", 1, "moving envelope " + letter.id() + " to the dead letters",
                 () -> store.deadLetters().moveFromInbox(null, stored, nodeId(), expiresAt(letter), keepIdUntil()));
     }
 
     /** Writes a dead letter for an envelope that has no incoming row (an outgoing one its destination refused). */
     public void deadLetterOutgoing(DeadLetter letter) {
-        call("moving envelope " + letter.id() + " to the dead letters", () -> {
+        health.call("dead.letter", 1, "moving envelope " + letter.id() + " to the dead letters", () -> {
             store.deadLetters().moveFromInbox(letter, expiresAt(letter), keepIdUntil());
             return null;
         });
@@ -440,6 +445,14 @@ public final class DurableStorage {
     /** Runs one store call, turning its failure into a {@link StoreUnavailableException} and a pause. */
     public <T> T call(String what, Supplier<T> work) {
         return health.call(what, work);
+    }
+
+    /**
+     * {@link #call} of a claim, timed for the observers as {@code operation} ({@code inbox.claim},
+     * {@code outbox.claim}, {@code scheduled.claim}) on the envelopes it claimed.
+     */
+    public <T extends Collection<?>> T claim(String operation, String what, Supplier<T> work) {
+        return health.claim(operation, what, work);
     }
 
     /** Why the last store call failed, or null when it worked. */

@@ -82,7 +82,7 @@ final class WriteBehind {
      */
     void release(Collection<UUID> ids) {
         try {
-            health.call("releasing " + ids.size() + " envelope(s)", () -> {
+            health.call("inbox.release", ids.size(), "releasing " + ids.size() + " envelope(s)", () -> {
                 store.inbox().release(ids, nodeId.getAsInt());
                 return null;
             });
@@ -100,7 +100,7 @@ final class WriteBehind {
     /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
     void deleteOutgoing(Collection<UUID> ids) {
         try {
-            health.call("deleting " + ids.size() + " sent envelope(s)", () -> {
+            health.call("outbox.delete", ids.size(), "deleting " + ids.size() + " sent envelope(s)", () -> {
                 store.outbox().delete(null, ids, nodeId.getAsInt());
                 return null;
             });
@@ -143,7 +143,7 @@ final class WriteBehind {
             }
             pendingMarks.addAndGet(-batch.size());
             try {
-                health.call("marking " + batch.size() + " envelope(s) handled", () -> {
+                health.call("inbox.mark", batch.size(), "marking " + batch.size() + " envelope(s) handled", () -> {
                     store.inbox().markHandled(null, batch, nodeId.getAsInt(), clock.instant().plus(settings.deduplicationHorizon()));
                     return null;
                 });
@@ -173,7 +173,7 @@ final class WriteBehind {
         }
         for (Map.Entry<Integer, List<UUID>> group : byAttempts.entrySet()) {
             try {
-                health.call("releasing " + group.getValue().size() + " outgoing envelope(s)", () -> {
+                health.call("outbox.release", group.getValue().size(), "releasing " + group.getValue().size() + " outgoing envelope(s)", () -> {
                     store.outbox().release(group.getValue(), nodeId.getAsInt(), group.getKey());
                     return null;
                 });

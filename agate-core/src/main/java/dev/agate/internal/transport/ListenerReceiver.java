@@ -18,7 +18,10 @@ import dev.agate.spi.TransportListener;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
@@ -144,8 +147,9 @@ public final class ListenerReceiver implements BatchReceiver {
     private ReceiveAnswer receiveDurably(Endpoint queue, List<Envelope> batch) {
         java.time.Instant now = durable.now();
         List<Envelope> fresh;
+        DurableStorage.Received received;
         try {
-            DurableStorage.Received received = durable.persistReceived(queueUri, batch, now);
+            received = durable.persistReceived(queueUri, batch, now);
             fresh = received.fresh();
             durable.keep(fresh.stream().map(Envelope::id).toList()); // stored by this call: not to be released
             for (DeadLetter letter : received.tooOld()) {
@@ -166,16 +170,31 @@ public final class ListenerReceiver implements BatchReceiver {
         if (fresh.size() < batch.size()) {
             log.debug("listener {} received {} envelope(s) it has already; acknowledged, not handled again", settings.uri(),
                     batch.size() - fresh.size());
+            emitDuplicates(batch, fresh, received.tooOld());
         }
         for (Envelope envelope : fresh) {
             if (DurableStorage.isLater(envelope, now)) {
                 observers.emit(Kind.SCHEDULED, envelope, queueUri);
             } else {
-                observers.emit(Kind.SENT, envelope, queueUri);
+                observers.emit(Kind.RECEIVED, envelope, queueUri);
                 queue.offer(envelope, Duration.ZERO); // no room: it waits in the store, this node's, loaded back when there is
             }
         }
         return ReceiveAnswer.RECEIVED;
+    }
+
+    /** Reports the envelopes of a batch that were neither stored now nor dead-lettered: their ids were stored already. */
+    private void emitDuplicates(List<Envelope> batch, List<Envelope> fresh, List<DeadLetter> tooOld) {
+        Set<UUID> taken = new HashSet<>();
+        fresh.forEach(e -> taken.add(e.id()));
+        tooOld.forEach(letter -> taken.add(letter.id()));
+        Set<UUID> seen = new HashSet<>();
+        for (Envelope envelope : batch) {
+            // The first copy of an id the store took is that envelope; every other copy in the batch is a duplicate.
+            if (!(taken.contains(envelope.id()) && seen.add(envelope.id()))) {
+                observers.emit(Kind.DUPLICATE, envelope, queueUri, null, "its id is stored already");
+            }
+        }
     }
 
     /**
@@ -188,9 +207,13 @@ public final class ListenerReceiver implements BatchReceiver {
         long deadline = System.nanoTime() + BUFFERED_WAIT.toNanos();
         for (Envelope envelope : batch) {
             if (recentlyQueued(envelope)) {
+                observers.emit(Kind.DUPLICATE, envelope, queueUri, null, "queued moments ago");
                 continue;
             }
             long left = Math.max(0, deadline - System.nanoTime());
+            // Announced before it is queued, where a worker may handle it at once: observers see its steps in order. One
+            // the queue then refuses is announced again when its sender sends it again.
+            observers.emit(Kind.RECEIVED, envelope, queueUri);
             try {
                 if (!queue.offer(envelope, Duration.ofNanos(left))) {
                     return ReceiveAnswer.of(Status.QUEUE_FULL, queueUri + " had no room for " + BUFFERED_WAIT.toMillis() + " ms");
@@ -199,7 +222,6 @@ public final class ListenerReceiver implements BatchReceiver {
                 return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
             }
             remember(envelope);
-            observers.emit(Kind.SENT, envelope, queueUri);
         }
         return ReceiveAnswer.RECEIVED;
     }
