@@ -2,6 +2,10 @@ package dev.agate.spring.boot;
 
 import dev.agate.AgateHost;
 import dev.agate.HostStatus;
+import dev.agate.StoreStatus;
+import dev.agate.spi.NodeRegistry;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,6 +63,53 @@ public class AgateEndpoint {
             listeners.add(l);
         }
         view.put("listeners", listeners);
+        if (status.store() != null && status.running()) {
+            try {
+                view.put("stored", stored(host.storeStatus(), Instant.now()));
+            } catch (RuntimeException e) { // the store is down, or cannot tell: the rest still helps
+                view.put("storedError", e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+        }
+        return view;
+    }
+
+    private static Map<String, Object> stored(StoreStatus stored, Instant now) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        List<Map<String, Object>> pending = new ArrayList<>();
+        for (StoreStatus.Pending p : stored.pending()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("kind", p.kind().name().toLowerCase(Locale.ROOT));
+            row.put("endpoint", p.endpoint() == null ? null : p.endpoint().toString());
+            row.put("count", p.count());
+            row.put("oldest", p.oldest() == null ? null : p.oldest().toString());
+            // How long the oldest has waited; for scheduled envelopes, how long until the next is due (negative).
+            row.put("oldestAgeSeconds", p.oldest() == null ? null : Duration.between(p.oldest(), now).toSeconds());
+            pending.add(row);
+        }
+        view.put("pending", pending);
+        view.put("leaderNodeId", stored.leaderId());
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (NodeRegistry.Node node : stored.nodes()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", node.id());
+            row.put("service", node.serviceName());
+            row.put("description", node.description());
+            row.put("startedAt", node.startedAt() == null ? null : node.startedAt().toString());
+            row.put("heartbeatAt", node.heartbeatAt() == null ? null : node.heartbeatAt().toString());
+            row.put("leader", node.id() == stored.leaderId());
+            nodes.add(row);
+        }
+        view.put("nodes", nodes);
+        view.put("deadLetterCount", stored.deadLetterCount());
+        List<Map<String, Object>> deadLetters = new ArrayList<>();
+        for (StoreStatus.DeadLetterCount count : stored.deadLetters()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("messageType", count.messageType());
+            row.put("exceptionType", count.exceptionType());
+            row.put("count", count.count());
+            deadLetters.add(row);
+        }
+        view.put("deadLetters", deadLetters);
         return view;
     }
 }
