@@ -25,7 +25,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "agate", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, versionProvider = AgateCli.Version.class,
         description = "Agate's schema, stored envelopes and dead letters.",
-        subcommands = {SchemaCommand.class, StorageCommand.class, DeadLettersCommand.class},
+        subcommands = {SchemaCommand.class, StorageCommand.class, DeadLettersCommand.class, ConsoleCommand.class},
         footer = {"", "The database is --db JDBC_URL or the environment variable AGATE_DB_URL (the flag wins).",
                 "Exit codes: 0 success, 1 the operation failed, 2 usage error."})
 public final class AgateCli implements Runnable {

@@ -63,6 +63,9 @@ public class AgateProperties {
     /** Metrics and traces, when dev.agate:agate-micrometer is on the class path. */
     private final Observability observability = new Observability();
 
+    /** The operator's console in the browser, when dev.agate:agate-console is on the class path. */
+    private final Console console = new Console();
+
     public String getServiceName() {
         return serviceName;
     }
@@ -134,6 +137,65 @@ public class AgateProperties {
 
     public Observability getObservability() {
         return observability;
+    }
+
+    public Console getConsole() {
+        return console;
+    }
+
+    /**
+     * The operator's console (dev.agate:agate-console), mounted in the application's servlet container. Off by
+     * default. It shows the messages of the store, payloads included: protect its path like any administrative
+     * page (Spring Security); by default it serves only requests whose user the container authenticated.
+     */
+    public static class Console {
+        /** Whether the console is mounted. Default: false. */
+        private boolean enabled;
+
+        /** The path it is mounted at. Default: /agate-console. */
+        private String path = "/agate-console";
+
+        /** Whether it may act: replay, delete, edit-and-replay, cancel, reschedule. Default: false (read only). */
+        private boolean writable;
+
+        /**
+         * Who may use it: "container" (the user the servlet container authenticated, e.g. with Spring Security; others
+         * get 401) or "none" (anyone who reaches the path; for a path protected in front of the application). Default:
+         * container.
+         */
+        private String authentication = "container";
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public boolean isWritable() {
+            return writable;
+        }
+
+        public void setWritable(boolean writable) {
+            this.writable = writable;
+        }
+
+        public String getAuthentication() {
+            return authentication;
+        }
+
+        public void setAuthentication(String authentication) {
+            this.authentication = authentication;
+        }
     }
 
     /**
