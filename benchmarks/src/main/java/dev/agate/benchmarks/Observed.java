@@ -37,7 +37,11 @@ import java.util.Map;
  * is stored.
  */
 final class Observed {
-    static final boolean ON = Boolean.getBoolean("agate.bench.observe");
+    /** true (both), metrics or tracing: which of the two, to tell their costs apart. */
+    private static final String WHAT = System.getProperty("agate.bench.observe", "false");
+    static final boolean ON = !WHAT.equals("false");
+    private static final boolean METRICS_ON = WHAT.equals("true") || WHAT.equals("metrics");
+    private static final boolean TRACING_ON = WHAT.equals("true") || WHAT.equals("tracing");
 
     private static AgateTracing tracing;
     private static final Map<AgateHost.Builder, AgateMetrics> METRICS = new IdentityHashMap<>();
@@ -47,10 +51,13 @@ final class Observed {
 
     /** {@code builder}, with metrics and tracing when {@link #ON}; {@link #start} starts it. */
     static synchronized AgateHost.Builder apply(AgateHost.Builder builder) {
-        if (ON) {
+        if (METRICS_ON) {
             AgateMetrics metrics = AgateMetrics.of(new SimpleMeterRegistry());
             METRICS.put(builder, metrics);
-            builder.tracer(tracing()).observer(metrics);
+            builder.observer(metrics);
+        }
+        if (TRACING_ON) {
+            builder.tracer(tracing());
         }
         return builder;
     }
