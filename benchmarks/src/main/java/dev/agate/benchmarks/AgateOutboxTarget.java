@@ -57,10 +57,9 @@ final class AgateOutboxTarget implements ScheduledTarget {
         this.dataSource = dataSource;
         LocalQueue.Builder builder = LocalQueue.builder("OrderPlaced").durable();
         LocalQueue queue = (parallelism == null ? builder : builder.maximumParallelism(parallelism)).build();
-        this.host = Observed.apply(AgateHost.builder()).serviceName("bench").handlers(new OrderHandler()).localQueue(queue)
+        this.host = Observed.start(Observed.apply(AgateHost.builder()).serviceName("bench").handlers(new OrderHandler()).localQueue(queue)
                 .store(JdbcMessageStore.builder(dataSource, db.url()).build()).durability(Durability.defaults())
-                .observer(this::observe)
-                .start();
+                .observer(this::observe));
     }
 
     private void observe(MessageEvent event) {

@@ -22,7 +22,7 @@ final class HostTarget implements Target {
     HostTarget(AgateHost.Builder builder, PhaseHandler handler, Operation operation) {
         this.handler = handler;
         this.operation = operation;
-        this.host = builder.start();
+        this.host = Observed.start(builder);
     }
 
     @Override

@@ -1,7 +1,9 @@
 package dev.agate.benchmarks;
 
 import dev.agate.AgateHost;
+import dev.agate.micrometer.AgateMetrics;
 import dev.agate.micrometer.AgateTracing;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.observation.ObservationHandler;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.tracing.Tracer;
@@ -21,29 +23,54 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Collection;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code benchmarks/run --observe} ({@code -Dagate.bench.observe=true}, passed down to each scenario's JVM):
- * the Agate hosts of {@code buffered-local}, {@code invoke} and {@code outbox-local} run with traces on, as an
- * application with Micrometer Tracing on OpenTelemetry has them: every envelope handled or relayed is an
- * observation and a span, every span sampled and ended into the SDK (exported to nothing, so the figure is
- * Agate's cost, not an exporter's). The producers send outside any span, so no trace context is stored.
+ * the Agate hosts of {@code buffered-local}, {@code invoke} and {@code outbox-local} run with metrics and traces
+ * on, as an application with Micrometer and Micrometer Tracing on OpenTelemetry has them: every meter of
+ * {@link AgateMetrics} in a {@link SimpleMeterRegistry} (its store gauges bound to the host), and every envelope
+ * handled or relayed an observation and a span, every span sampled and ended into the SDK (exported to nothing,
+ * so the figure is Agate's cost, not an exporter's). The producers send outside any span, so no trace context
+ * is stored.
  */
 final class Observed {
-    static final boolean ON = Boolean.getBoolean("agate.bench.observe");
+    /** true (both), metrics or tracing: which of the two, to tell their costs apart. */
+    private static final String WHAT = System.getProperty("agate.bench.observe", "false");
+    static final boolean ON = !WHAT.equals("false");
+    private static final boolean METRICS_ON = WHAT.equals("true") || WHAT.equals("metrics");
+    private static final boolean TRACING_ON = WHAT.equals("true") || WHAT.equals("tracing");
 
     private static AgateTracing tracing;
+    private static final Map<AgateHost.Builder, AgateMetrics> METRICS = new IdentityHashMap<>();
 
     private Observed() {
     }
 
-    /** {@code builder}, with tracing when {@link #ON}. */
-    static AgateHost.Builder apply(AgateHost.Builder builder) {
-        if (ON) {
+    /** {@code builder}, with metrics and tracing when {@link #ON}; {@link #start} starts it. */
+    static synchronized AgateHost.Builder apply(AgateHost.Builder builder) {
+        if (METRICS_ON) {
+            AgateMetrics metrics = AgateMetrics.of(new SimpleMeterRegistry());
+            METRICS.put(builder, metrics);
+            builder.observer(metrics);
+        }
+        if (TRACING_ON) {
             builder.tracer(tracing());
         }
         return builder;
+    }
+
+    /** Starts a host from {@code builder}, its gauges bound to it when {@link #ON}. */
+    static synchronized AgateHost start(AgateHost.Builder builder) {
+        AgateMetrics metrics = METRICS.remove(builder);
+        if (metrics == null) {
+            return builder.start();
+        }
+        AgateHost host = builder.build();
+        metrics.bindTo(host);
+        return host.start();
     }
 
     private static synchronized AgateTracing tracing() {

@@ -118,6 +118,18 @@ class TraceThroughSpringTest {
         }
     }
 
+    /** The shop as a Spring Boot application: the auto-configurations, the shop's beans, its PostgreSQL database. */
+    static ApplicationContextRunner shop(String url) {
+        List<String> properties = new java.util.ArrayList<>(List.of("spring.datasource.url=" + url, "spring.application.name=shop"));
+        properties.addAll(SpringTestSupport.FAST);
+        return new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
+                        DataSourceTransactionManagerAutoConfiguration.class, JdbcTemplateAutoConfiguration.class,
+                        TransactionAutoConfiguration.class, AgateAutoConfiguration.class, AgateObservabilityAutoConfiguration.class))
+                .withUserConfiguration(Shop.class)
+                .withPropertyValues(properties.toArray(String[]::new));
+    }
+
     @Test
     void oneTraceFromTheTransactionalRequestToTheCascadedHandler() throws Exception {
         try (InMemoryTracing tracing = new InMemoryTracing();
@@ -132,14 +144,7 @@ class TraceThroughSpringTest {
                     .messageTypes(Order.class, Shipment.class).start()) {
                 Shop.tracing = tracing;
                 Shop.destination = receiver.listenerAddresses().get(0).toString();
-                new ApplicationContextRunner()
-                        .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class,
-                                DataSourceTransactionManagerAutoConfiguration.class, JdbcTemplateAutoConfiguration.class,
-                                TransactionAutoConfiguration.class, AgateAutoConfiguration.class,
-                                AgateObservabilityAutoConfiguration.class))
-                        .withUserConfiguration(Shop.class)
-                        .withPropertyValues(SpringTestSupport.properties(shopDb, "spring.application.name=shop"))
-                        .run(context -> {
+                shop(shopDb.url).run(context -> {
                             assertThat(context).hasNotFailed();
                             Orders orders = context.getBean(Orders.class);
                             String[] root = tracing.inRootSpan("POST /orders", () -> orders.place(7, false));
@@ -167,6 +172,91 @@ class TraceThroughSpringTest {
                             assertThat(tracing.spans()).noneMatch(s -> s.getName().startsWith("send") && !s.getTraceId().equals(root[0]));
                         });
             }
+        }
+    }
+
+    /**
+     * The shop's process commits a traced request (a row and an order, in one {@code @Transactional} method)
+     * while the warehouse is down, and is killed (SIGKILL) before it relays; the shop started again, as a new
+     * node on the same database, takes the dead node's envelope over and relays it: its spans continue the
+     * killed request's trace.
+     */
+    @Test
+    void theTraceContinuesWhenTheShopWasKilledBetweenCommitAndRelayAndAnotherNodeRelayed() throws Exception {
+        try (InMemoryTracing tracing = new InMemoryTracing();
+             TestDatabase shopDb = TestDatabase.create(TestDatabase.Kind.POSTGRES);
+             TestDatabase warehouseDb = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            shopDb.execute("CREATE TABLE orders (id INT PRIMARY KEY)");
+            int port;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            String destination = "tcp://127.0.0.1:" + port;
+            Process child = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), KilledShop.class.getName(), shopDb.url, destination)
+                    .redirectErrorStream(true).start();
+            String[] trace = null;
+            List<String> output = new java.util.ArrayList<>();
+            try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    if (line.startsWith("COMMITTED ")) {
+                        trace = line.substring("COMMITTED ".length()).split(" ");
+                        break;
+                    }
+                    output.add(line);
+                }
+                assertThat(trace).as("the shop's output: %s", output).isNotNull();
+                child.destroyForcibly(); // SIGKILL, before the relay could reach the warehouse (nothing listens yet)
+                assertThat(child.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            }
+            System.out.println("killed the shop after it committed trace " + trace[0] + " span " + trace[1]);
+            assertThat(shopDb.queryLong("SELECT count(*) FROM agate_outgoing_envelopes")).isEqualTo(1);
+            assertThat(shopDb.queryLong("SELECT count(*) FROM orders")).isEqualTo(1);
+
+            Warehouse warehouse = new Warehouse();
+            String[] killed = trace;
+            try (AgateHost receiver = AgateHost.builder().serviceName("warehouse").tracer(tracing.agate())
+                    .store(JdbcMessageStore.builder(warehouseDb.url).build())
+                    .listener(Listener.at(destination).queue("orders").durable().build())
+                    .durableLocalQueues().route(Shipment.class, "local://shipments").handler(warehouse)
+                    .messageTypes(Order.class, Shipment.class).start()) {
+                Shop.tracing = tracing;
+                Shop.destination = destination;
+                shop(shopDb.url).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    await().atMost(Duration.ofSeconds(30)).until(() -> warehouse.shipped.containsKey(1));
+                    await().atMost(Duration.ofSeconds(5)).until(() -> tracing.spans().stream()
+                            .anyMatch(s -> s.getName().equals("process shipments")));
+                    List<SpanData> spans = tracing.spans();
+                    System.out.println("spans after the takeover: " + tracing.names());
+                    assertThat(spans).allSatisfy(s -> assertThat(s.getTraceId()).as(s.getName()).isEqualTo(killed[0]));
+                    SpanData send = InMemoryTracing.with(spans, "send 127.0.0.1:" + port);
+                    assertThat(send.getKind()).isEqualTo(SpanKind.PRODUCER);
+                    assertThat(send.getParentSpanId()).isEqualTo(killed[1]);
+                    SpanData process = InMemoryTracing.with(spans, "process orders");
+                    assertThat(process.getParentSpanId()).isEqualTo(killed[1]);
+                    assertThat(InMemoryTracing.with(spans, "process shipments").getParentSpanId()).isEqualTo(process.getSpanId());
+                    assertThat(warehouse.traceIds).containsEntry(1, killed[0]);
+                    assertThat(warehouse.shipped).containsEntry(1, 1);
+                });
+            }
+        }
+    }
+
+    /** The shop's process of the test above: one traced request, then it waits to be killed. */
+    public static final class KilledShop {
+        public static void main(String[] args) throws Exception {
+            Shop.tracing = new InMemoryTracing();
+            Shop.destination = args[1];
+            shop(args[0]).run(context -> {
+                Orders orders = context.getBean(Orders.class);
+                String[] root = Shop.tracing.inRootSpan("POST /orders", () -> orders.place(1, false));
+                System.out.println("COMMITTED " + root[0] + " " + root[1]);
+                System.out.flush();
+                Thread.sleep(Long.MAX_VALUE);
+            });
         }
     }
 }

@@ -59,8 +59,11 @@ class ObservabilityTest {
                 .filter(line -> line.contains("order " + id + " shipped as")).toList())
                 .as("the handler's log line carries the request's trace id").singleElement().asString().contains(traceId));
 
-        String prometheus = http.get().uri("/actuator/prometheus").retrieve().body(String.class);
-        assertThat(prometheus).contains("agate_process_seconds_count{", "messaging_destination_name=\"OrderPlaced\"");
+        // The store's gauges are read every 5 s: the leader's lease may be taken after the first read.
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(http.get().uri("/actuator/prometheus").retrieve()
+                .body(String.class)).contains("agate_process_seconds_count{", "messaging_destination_name=\"OrderPlaced\"",
+                "agate_messages_handled_total{endpoint=\"local://OrderPlaced\",message_type=\"OrderPlaced\",mode=\"durable\"",
+                "agate_messages_latency_seconds_count{", "agate_node_leader 1"));
 
         @SuppressWarnings("unchecked")
         Map<String, Object> agate = http.get().uri("/actuator/agate").retrieve().body(Map.class);
