@@ -87,9 +87,16 @@ final class JdbcDeadLetters implements DeadLetterStore {
         }
     }
 
-    /** Writes the dead letter, not replayed, replacing an older one of the same id (replayed or not). */
+    /**
+     * Writes the dead letter, not replayed, replacing an older one of the same id (replayed or not). The older one is
+     * looked for first and deleted only when there is one: on MariaDB a DELETE that finds no row locks the gap where
+     * the id would be, and two handlers dead-lettering neighbouring ids (UUIDv7s share the end of the index) then each
+     * wait for the other's gap to insert, a deadlock that rolled back both handlings.
+     */
     private void insert(Connection c, DeadLetter letter, Instant expiresAt) throws SQLException {
-        deleteById(c, table, letter.id());
+        if (exists(c, letter.id())) {
+            deleteById(c, table, letter.id());
+        }
         String sql = "INSERT INTO " + table + " (" + INSERT_COLUMNS + ") VALUES (" + Jdbc.placeholders(12) + ")";
         try (PreparedStatement insert = c.prepareStatement(sql)) {
             jdbc.dialect.setUuid(insert, 1, letter.id());
@@ -336,6 +343,15 @@ final class JdbcDeadLetters implements DeadLetterStore {
         return new DeadLetter(envelope, endpoint == null ? null : URI.create(endpoint), rows.getString("reason"),
                 rows.getString("exception_type"), rows.getString("exception_message"), rows.getString("stack_trace"),
                 rows.getInt("attempts"), jdbc.dialect.getTime(rows, "failed_at"), replay);
+    }
+
+    private boolean exists(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement query = c.prepareStatement("SELECT 1 FROM " + table + " WHERE id = ?")) {
+            jdbc.dialect.setUuid(query, 1, id);
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next();
+            }
+        }
     }
 
     private void deleteById(Connection c, String from, UUID id) throws SQLException {

@@ -74,7 +74,7 @@ final class HostDeadLetters implements DeadLetters {
                 wakeRecovery.run();
             }
         }
-        return stored.plus(memory.replay(filter, actor, clock.instant(), replayer));
+        return stored.plus(memory.replay(filter, actor, clock.instant(), replayer, storage == null));
     }
 
     @Override
@@ -83,7 +83,7 @@ final class HostDeadLetters implements DeadLetters {
         AuditEntry.checkActor(actor);
         ActionResult stored = storage == null ? ActionResult.of(0, 0)
                 : storage.call("deleting dead letters", () -> storage.store().deadLetters().delete(filter, actor, clock.instant()));
-        return stored.plus(memory.delete(filter, actor, clock.instant()));
+        return stored.plus(memory.delete(filter, actor, clock.instant(), storage == null));
     }
 
     @Override
@@ -101,7 +101,7 @@ final class HostDeadLetters implements DeadLetters {
                 return stored;
             }
         }
-        return memory.replayEdited(id, edit, actor, clock.instant(), replayer);
+        return memory.replayEdited(id, edit, actor, clock.instant(), replayer, storage == null);
     }
 
     @Override

@@ -75,23 +75,28 @@ final class InMemoryDeadLetters {
         return letters.values().stream().filter(filter::matches).toList();
     }
 
-    /** Deletes the matching letters; audited. */
-    ActionResult delete(DeadLetterFilter filter, String actor, Instant now) {
+    /**
+     * Deletes the matching letters; audited when it found some or {@code alwaysAudited} (a host without a store, whose
+     * store did not write the action's entry).
+     */
+    ActionResult delete(DeadLetterFilter filter, String actor, Instant now, boolean alwaysAudited) {
         int deleted;
         synchronized (this) {
             List<DeadLetter> chosen = matching(filter);
             chosen.forEach(letter -> letters.remove(letter.id()));
             deleted = chosen.size();
         }
-        record(now, actor, AuditEntry.Action.DEAD_LETTERS_DELETE, filter.toString(), null, deleted);
+        if (alwaysAudited || deleted > 0) {
+            record(now, actor, AuditEntry.Action.DEAD_LETTERS_DELETE, filter.toString(), null, deleted);
+        }
         return ActionResult.of(deleted, 0);
     }
 
     /**
      * Marks the matching letters not replayed yet, then hands each to {@code replayer}; audited. What fails to
-     * replay is unmarked again (unless it failed anew meanwhile), and the failure is thrown.
+     * replay is unmarked again (unless it failed anew meanwhile), and the failure is thrown. Audited as {@link #delete}.
      */
-    ActionResult replay(DeadLetterFilter filter, String actor, Instant now, Consumer<DeadLetter> replayer) {
+    ActionResult replay(DeadLetterFilter filter, String actor, Instant now, Consumer<DeadLetter> replayer, boolean alwaysAudited) {
         List<DeadLetter> chosen = new ArrayList<>();
         List<DeadLetter> marked = new ArrayList<>();
         int skipped = 0;
@@ -111,22 +116,29 @@ final class InMemoryDeadLetters {
         try {
             send(chosen, marked, replayer, sent);
         } finally {
-            record(now, actor, AuditEntry.Action.DEAD_LETTERS_REPLAY, filter.toString(), null, sent[0]);
+            if (alwaysAudited || !chosen.isEmpty() || skipped > 0) {
+                record(now, actor, AuditEntry.Action.DEAD_LETTERS_REPLAY, filter.toString(), null, sent[0]);
+            }
         }
         return ActionResult.of(sent[0], skipped);
     }
 
-    /** Sends the edited envelope of one letter as a new one, and marks the letter replayed as it; audited. */
-    ActionResult replayEdited(UUID id, EnvelopeEdit edit, String actor, Instant now, Consumer<DeadLetter> replayer) {
+    /** Sends the edited envelope of one letter as a new one, and marks the letter replayed as it. Audited as {@link #delete}. */
+    ActionResult replayEdited(UUID id, EnvelopeEdit edit, String actor, Instant now, Consumer<DeadLetter> replayer, boolean alwaysAudited) {
         DeadLetter letter;
         DeadLetter mark;
         UUID newId = Uuid7.next();
+        String selection = DeadLetterFilter.ids(id).toString();
         synchronized (this) {
             letter = letters.get(id);
             if (letter == null) {
+                if (alwaysAudited) {
+                    record(now, actor, AuditEntry.Action.DEAD_LETTERS_EDIT_REPLAY, selection, null, 0);
+                }
                 return ActionResult.of(0, 0);
             }
             if (letter.isReplayed() || !letter.isReplayable()) {
+                record(now, actor, AuditEntry.Action.DEAD_LETTERS_EDIT_REPLAY, selection, null, 0);
                 return new ActionResult(0, 1, letter.isReplayed() ? letter.replay().envelopeId() : null);
             }
             mark = letter.replayed(new DeadLetter.Replay(now, actor, newId));
@@ -135,7 +147,7 @@ final class InMemoryDeadLetters {
         DeadLetter edited = new DeadLetter(edit.applyTo(letter.envelope(), newId), letter.endpoint(), letter.reason(), letter.exceptionType(),
                 letter.exceptionMessage(), letter.stackTrace(), 0, letter.failedAt());
         send(List.of(edited), List.of(mark), replayer, new int[1]);
-        record(now, actor, AuditEntry.Action.DEAD_LETTERS_EDIT_REPLAY, "ids=" + id, "as " + newId + ": " + edit.describe(), 1);
+        record(now, actor, AuditEntry.Action.DEAD_LETTERS_EDIT_REPLAY, selection, "as " + newId + ": " + edit.describe(), 1);
         return new ActionResult(1, 0, newId);
     }
 
