@@ -128,9 +128,30 @@ public final class AgateHost implements AutoCloseable {
         return runtime.listenerAddresses();
     }
 
-    /** The dead letters of this host. */
+    /** The dead letters of this host: its store's and those kept in memory. See {@link DeadLetters}. */
     public DeadLetters deadLetters() {
         return runtime.deadLetters();
+    }
+
+    /**
+     * The scheduled messages in this host's message store (every one the host scheduled, and those other nodes
+     * and services on the store scheduled). See {@link ScheduledMessages}.
+     *
+     * @throws IllegalStateException when the host has no message store (its scheduled messages are in memory only)
+     */
+    public ScheduledMessages scheduledMessages() {
+        return runtime.scheduledMessages();
+    }
+
+    /**
+     * The audit of operators' actions (replays, deletes, edits of dead letters; cancels and reschedules of scheduled
+     * messages), sorted by when each began, then by id, in the page's order: those recorded in the store, by any
+     * node or the command line, and those on this host's in-memory dead letters (the last 1,000).
+     *
+     * @throws AgateException when the store cannot be read
+     */
+    public Page<AuditEntry> audit(PageRequest page) {
+        return runtime.audit(page);
     }
 
     /**

@@ -11,7 +11,7 @@ import java.util.List;
  * this is what the store holds, whichever service it is for.
  *
  * @param pending     the envelopes that wait, per kind and endpoint: only endpoints that have some
- * @param deadLetters the dead letters, counted by message type and exception type
+ * @param deadLetters the dead letters not replayed, counted by message type and exception type
  * @param nodes       the registered nodes, by id: those whose lease is live, and those the leader has not yet
  *                    found dead (within the node timeout)
  * @param leaderId    the node that holds the leader's lease unexpired, by the store's clock; 0 when none does
@@ -34,7 +34,7 @@ public record StoreStatus(List<Pending> pending, List<DeadLetterCount> deadLette
         return pending.stream().filter(p -> p.kind() == kind).mapToLong(Pending::count).sum();
     }
 
-    /** How many dead letters the store holds. */
+    /** How many dead letters not replayed the store holds. */
     public long deadLetterCount() {
         return deadLetters.stream().mapToLong(DeadLetterCount::count).sum();
     }

@@ -47,6 +47,11 @@ public abstract class ForwardingMessageStore implements MessageStore {
     }
 
     @Override
+    public ScheduledStore scheduled() {
+        return delegate.scheduled();
+    }
+
+    @Override
     public NodeRegistry nodes() {
         return delegate.nodes();
     }

@@ -1,7 +1,7 @@
 package dev.agate.spi;
 
 /**
- * Where a host keeps its durable envelopes: the inbox, the outbox, the dead letters, the node registry,
+ * Where a host keeps its durable envelopes: the inbox, the outbox, the dead letters, the scheduled envelopes, the node registry,
  * and an admin view, all on one database, so that one transaction spans the application's
  * writes and Agate's. Implementations are thread-safe.
  *
@@ -30,6 +30,9 @@ public interface MessageStore extends AutoCloseable {
     Outbox outbox();
 
     DeadLetterStore deadLetters();
+
+    /** The scheduled envelopes of the inbox, for a person to list, cancel and reschedule. */
+    ScheduledStore scheduled();
 
     NodeRegistry nodes();
 

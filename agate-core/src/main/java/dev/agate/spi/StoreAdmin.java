@@ -1,5 +1,8 @@
 package dev.agate.spi;
 
+import dev.agate.AuditEntry;
+import dev.agate.Page;
+import dev.agate.PageRequest;
 import java.util.Map;
 
 /** What an operator asks of a store: what it holds, and handing everything back to any node. Thread-safe. */
@@ -8,6 +11,7 @@ public interface StoreAdmin {
     /**
      * The rows a store holds.
      *
+     * @param deadLetters     dead letters not replayed (replayed ones are kept, marked, until they expire)
      * @param incomingByOwner incoming (not scheduled, not handled) envelopes by owner node id, 0 for unowned
      * @param outgoingByOwner outgoing envelopes by owner node id
      */
@@ -33,7 +37,7 @@ public interface StoreAdmin {
      * What waits in the store, for dashboards, health endpoints and metrics (a few times a minute, not in hot
      * loops): the incoming, scheduled and outgoing envelopes counted per endpoint with the oldest time of each
      * (see {@link dev.agate.StoreStatus.Pending#oldest()}), the dead letters counted by message type and exception
-     * type, the registered nodes, and the node that holds the leader's lease unexpired by the store's clock.
+     * type (those not replayed), the registered nodes, and the node that holds the leader's lease unexpired by the store's clock.
      *
      * <p>Unlike {@link #counts()} it must read only the rows that wait, through the indexes that serve recovery
      * and scheduling: never the handled rows kept for deduplication, which may be millions. It may read each
@@ -53,7 +57,13 @@ public interface StoreAdmin {
      */
     int releaseAll();
 
-    /** Deletes every envelope, dead letter and node: for tests. */
+    /**
+     * The audit of operators' actions on this store ({@link DeadLetterStore}, {@link ScheduledStore}), sorted by when
+     * each began, then by id, in the page's order, with how many entries there are.
+     */
+    Page<AuditEntry> audit(PageRequest page);
+
+    /** Deletes every envelope, dead letter, audit entry and node: for tests. */
     void clearAll();
 
     /**

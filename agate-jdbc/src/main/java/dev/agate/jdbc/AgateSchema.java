@@ -16,8 +16,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Agate's tables on one database: incoming envelopes, outgoing envelopes, dead letters, nodes, and a
- * schema-version table. Creates or upgrades them ({@link #apply}), checks them ({@link #validate}),
+ * Agate's tables on one database: incoming envelopes, outgoing envelopes, dead letters, nodes, the leader's
+ * lease, node ids, the operators' audit, and a schema-version table. Creates or upgrades them ({@link #apply}), checks them ({@link #validate}),
  * prints the DDL for a DBA or a migration tool ({@link #print}), and drops and recreates them for tests
  * ({@link #rebuild}).
  *
@@ -146,7 +146,8 @@ public final class AgateSchema {
                         + " but this build expects " + Migrations.CURRENT
                         + (installed < Migrations.CURRENT ? ": upgrade them with `agate schema apply --db URL`" : ": upgrade Agate"));
             }
-            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.leader(), names.nodeIds())) {
+            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.leader(), names.nodeIds(),
+                    names.audit())) {
                 if (!tableExists(connection, table)) {
                     throw new SchemaException("table " + table + " is missing at " + describe(connection)
                             + " although the version table says " + installed + ": run `agate schema apply --db URL`");
@@ -172,7 +173,7 @@ public final class AgateSchema {
         underLock(dataSource, "rebuild", connection -> {
             List<String> drops = new ArrayList<>();
             for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.leader(), names.nodeIds(),
-                    names.schemaVersion())) {
+                    names.audit(), names.schemaVersion())) {
                 drops.add("DROP TABLE IF EXISTS " + table);
             }
             execute(connection, drops);

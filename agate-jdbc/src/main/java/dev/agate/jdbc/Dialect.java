@@ -105,6 +105,15 @@ abstract class Dialect {
     abstract String claimLockClause();
 
     /**
+     * What follows a SELECT that locks the rows an operator's action changes, waiting for rows another transaction
+     * holds (a claim, another action) and then reading them as that transaction left them; empty where one writer
+     * at a time is the rule.
+     */
+    String lockClause() {
+        return claimLockClause().isEmpty() ? "" : " FOR UPDATE";
+    }
+
+    /**
      * Adds a column to a table; re-runnable where DDL commits on its own (PostgreSQL and MariaDB know
      * {@code IF NOT EXISTS}; SQLite, which does not, runs the step in its transaction).
      */
@@ -191,8 +200,10 @@ abstract class Dialect {
         statement.setString(index, id.toString());
     }
 
+    /** The UUID in {@code column}, or null. */
     UUID getUuid(ResultSet result, String column) throws SQLException {
-        return UUID.fromString(result.getString(column));
+        String text = result.getString(column);
+        return text == null ? null : UUID.fromString(text);
     }
 
     abstract void setTime(PreparedStatement statement, int index, Instant time) throws SQLException;

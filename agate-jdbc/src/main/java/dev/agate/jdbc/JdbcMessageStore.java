@@ -8,6 +8,7 @@ import dev.agate.spi.Inbox;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.Outbox;
+import dev.agate.spi.ScheduledStore;
 import dev.agate.spi.StoreAdmin;
 import dev.agate.spi.StoreSetupException;
 import dev.agate.spi.StoreTransaction;
@@ -52,6 +53,7 @@ public final class JdbcMessageStore implements MessageStore {
     private final JdbcInbox inbox;
     private final JdbcOutbox outbox;
     private final JdbcDeadLetters deadLetters;
+    private final JdbcScheduled scheduled;
     private final JdbcNodes nodes;
     private final JdbcStoreAdmin admin;
     /** The database (catalog) the store's connections are on, read at start; an outbox's connection must be on it too. */
@@ -71,9 +73,11 @@ public final class JdbcMessageStore implements MessageStore {
         this.jdbc = new Jdbc(dataSource, dialect, names, description, sessionTag);
         this.inbox = new JdbcInbox(jdbc);
         this.outbox = new JdbcOutbox(jdbc);
-        this.deadLetters = new JdbcDeadLetters(jdbc);
+        JdbcAudit audit = new JdbcAudit(jdbc);
+        this.deadLetters = new JdbcDeadLetters(jdbc, audit);
+        this.scheduled = new JdbcScheduled(jdbc, audit);
         this.nodes = new JdbcNodes(jdbc, inbox, outbox);
-        this.admin = new JdbcStoreAdmin(jdbc, nodes);
+        this.admin = new JdbcStoreAdmin(jdbc, nodes, audit);
     }
 
     /**
@@ -291,6 +295,11 @@ public final class JdbcMessageStore implements MessageStore {
     @Override
     public DeadLetterStore deadLetters() {
         return deadLetters;
+    }
+
+    @Override
+    public ScheduledStore scheduled() {
+        return scheduled;
     }
 
     /** The database's current time, which the nodes' leases are timed by. */

@@ -1,5 +1,8 @@
 package dev.agate.jdbc;
 
+import dev.agate.AuditEntry;
+import dev.agate.Page;
+import dev.agate.PageRequest;
 import dev.agate.StoreStatus;
 import dev.agate.Uuid7;
 import dev.agate.spi.NodeRegistry;
@@ -21,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Counts, what waits, a release of everything, a clear-out for tests, and reclaiming deleted rows' space, over the
+ * Counts, what waits, the audit, a release of everything, a clear-out for tests, and reclaiming deleted rows' space, over the
  * store's tables.
  */
 final class JdbcStoreAdmin implements StoreAdmin {
@@ -32,14 +35,16 @@ final class JdbcStoreAdmin implements StoreAdmin {
     private final Jdbc jdbc;
     private final SchemaNames names;
     private final JdbcNodes nodes;
+    private final JdbcAudit audit;
     private final AtomicLong deletedSinceVacuum = new AtomicLong();
     /** Whether this database leaves vacuuming to Agate (PostgreSQL with autovacuum off); null until asked. */
     private volatile Boolean vacuumsItself;
 
-    JdbcStoreAdmin(Jdbc jdbc, JdbcNodes nodes) {
+    JdbcStoreAdmin(Jdbc jdbc, JdbcNodes nodes, JdbcAudit audit) {
         this.jdbc = jdbc;
         this.names = jdbc.names;
         this.nodes = nodes;
+        this.audit = audit;
     }
 
     /**
@@ -111,7 +116,7 @@ final class JdbcStoreAdmin implements StoreAdmin {
                 }
             }
             long deadLetters;
-            try (PreparedStatement query = c.prepareStatement("SELECT COUNT(*) FROM " + names.deadLetters());
+            try (PreparedStatement query = c.prepareStatement("SELECT COUNT(*) FROM " + names.deadLetters() + " WHERE replayed_at IS NULL");
                  ResultSet rows = query.executeQuery()) {
                 rows.next();
                 deadLetters = rows.getLong(1);
@@ -145,7 +150,7 @@ final class JdbcStoreAdmin implements StoreAdmin {
                     + " NULL AS due FROM " + names.outgoing() + " GROUP BY destination", StoreStatus.Kind.OUTGOING, waiting);
             List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
             try (PreparedStatement query = c.prepareStatement("SELECT message_type, exception_type, COUNT(*) AS n FROM " + names.deadLetters()
-                    + " GROUP BY message_type, exception_type ORDER BY message_type, exception_type"); ResultSet rows = query.executeQuery()) {
+                    + " WHERE replayed_at IS NULL GROUP BY message_type, exception_type ORDER BY message_type, exception_type"); ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     deadLetters.add(new StoreStatus.DeadLetterCount(rows.getString(1), rows.getString(2), rows.getLong(3)));
                 }
@@ -214,9 +219,14 @@ final class JdbcStoreAdmin implements StoreAdmin {
     }
 
     @Override
+    public Page<AuditEntry> audit(PageRequest page) {
+        return audit.read(page);
+    }
+
+    @Override
     public void clearAll() {
         jdbc.inTransaction("clearing every Agate table", c -> {
-            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes())) {
+            for (String table : List.of(names.incoming(), names.outgoing(), names.deadLetters(), names.nodes(), names.audit())) {
                 try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table)) {
                     delete.executeUpdate();
                 }

@@ -10,7 +10,7 @@ import java.util.List;
  */
 final class Migrations {
     /** The version this build of Agate writes and expects. */
-    static final int CURRENT = 4;
+    static final int CURRENT = 5;
 
     private Migrations() {
     }
@@ -28,6 +28,9 @@ final class Migrations {
         }
         if (version == 4) {
             return hotPathIndexes(d, n);
+        }
+        if (version == 5) {
+            return operatorSurface(d, n);
         }
         throw new IllegalArgumentException("no schema step " + version + "; this build knows 1.." + CURRENT);
     }
@@ -158,6 +161,41 @@ final class Migrations {
             ddl.add(index(d, n, n.incoming(), "incoming_owners", "status, owner_id, received_at, id", null));
             ddl.add(index(d, n, n.outgoing(), "outgoing_owners", "owner_id, destination, id", null));
         }
+        return ddl;
+    }
+
+    /**
+     * Step 5: what an operator needs on a large table. A dead letter replayed is kept, marked (when, by whom, as
+     * which envelope), so "replayed or not" can be asked and a second replay does nothing. Listings sort by
+     * (failed_at, id) and page by position, so each filter on an exact column has an index that leads with it and
+     * ends with (failed_at, id): a page is a range of one index, however many rows the table holds, and the count of
+     * the filter reads that index only. The index over message_type alone gives way to one of them. Those not
+     * replayed have an index of their own (partial where the database has them), for the listing an operator opens
+     * first. The audit table records each action: who, when, what, the filter or ids, how many rows.
+     */
+    private static List<String> operatorSurface(Dialect d, SchemaNames n) {
+        String dead = n.deadLetters();
+        List<String> ddl = new ArrayList<>();
+        ddl.add(d.addColumn(dead, "replayed_at", d.timestampType() + " NULL"));
+        ddl.add(d.addColumn(dead, "replayed_by", "VARCHAR(250) NULL"));
+        ddl.add(d.addColumn(dead, "replayed_as", d.uuidType() + " NULL"));
+        ddl.add(d.dropIndex(n.schema(), n.prefix() + "dead_letters_type", dead));
+        ddl.add(index(d, n, dead, "dead_letters_failed", "failed_at, id", null));
+        ddl.add(index(d, n, dead, "dead_letters_by_type", "message_type, failed_at, id", null));
+        ddl.add(index(d, n, dead, "dead_letters_by_exception", "exception_type, failed_at, id", null));
+        ddl.add(index(d, n, dead, "dead_letters_by_endpoint", "received_at, failed_at, id", null));
+        ddl.add(d.partialIndexes() ? index(d, n, dead, "dead_letters_waiting", "failed_at, id", "replayed_at IS NULL")
+                : index(d, n, dead, "dead_letters_waiting", "replayed_at, failed_at, id", null));
+        ddl.add("CREATE TABLE IF NOT EXISTS " + n.audit() + " (\n"
+                + "  id " + d.uuidType() + " NOT NULL PRIMARY KEY,\n"
+                + "  acted_at " + d.timestampType() + " NOT NULL,\n"
+                + "  actor VARCHAR(250) NOT NULL,\n"
+                + "  action VARCHAR(64) NOT NULL,\n"
+                + "  selection " + d.textType() + " NOT NULL,\n"
+                + "  detail " + d.textType() + " NULL,\n"
+                + "  touched INTEGER NOT NULL\n"
+                + ")");
+        ddl.add(index(d, n, n.audit(), "audit_acted", "acted_at, id", null));
         return ddl;
     }
 

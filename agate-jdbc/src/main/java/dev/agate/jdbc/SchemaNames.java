@@ -43,6 +43,11 @@ public record SchemaNames(String schema, String prefix) {
         return qualify("dead_letters");
     }
 
+    /** The audit of operators' actions on dead letters and scheduled envelopes. */
+    public String audit() {
+        return qualify("audit");
+    }
+
     public String nodes() {
         return qualify("nodes");
     }

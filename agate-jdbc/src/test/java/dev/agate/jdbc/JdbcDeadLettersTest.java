@@ -22,7 +22,8 @@ class JdbcDeadLettersTest {
 
     private static JdbcDeadLetters deadLettersOn(TestDatabase db) {
         AgateSchema.forUrl(db.url, SchemaNames.defaults()).apply(db.dataSource);
-        return new JdbcDeadLetters(new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString(), null));
+        Jdbc jdbc = new Jdbc(db.dataSource, Dialect.forUrl(db.url), SchemaNames.defaults(), db.toString(), null);
+        return new JdbcDeadLetters(jdbc, new JdbcAudit(jdbc));
     }
 
     private static Envelope envelope(int n) {

@@ -6,6 +6,7 @@ import dev.agate.spi.Inbox;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.NodeRegistry;
 import dev.agate.spi.Outbox;
+import dev.agate.spi.ScheduledStore;
 import dev.agate.spi.StoreAdmin;
 import dev.agate.spi.StoreTransaction;
 import java.util.function.Function;
@@ -16,7 +17,8 @@ import java.util.function.Function;
  *
  * <p><b>What it promises.</b> Duplicates are recognized by id in any state; owner 0 means unowned; a claim
  * never hands one envelope to two claimers; scheduled envelopes become incoming when claimed; handled ones
- * are kept until their keep-until time; dead letters move, replay, purge and expire; node ids are unique
+ * are kept until their keep-until time; dead letters move, are queried, replayed (kept, marked), edited and replayed, deleted and expire;
+ * scheduled envelopes are queried, cancelled and rescheduled; every action is audited; node ids are unique
  * and never 0, never reused; leases are timed by the system clock, and one node at a time holds the leader's. Envelopes are kept encoded, so what comes back is a copy with a body and no message object, as
  * from a database. Writes made through a {@link #begin() transaction} are invisible to everyone else until
  * {@link StoreTransaction#commit()}, which applies them all at once, and are dropped on rollback or close.
@@ -45,6 +47,7 @@ public final class InMemoryMessageStore implements MessageStore {
     private final InMemoryInbox inbox = new InMemoryInbox(this);
     private final InMemoryOutbox outbox = new InMemoryOutbox(this);
     private final InMemoryDeadLetters deadLetters = new InMemoryDeadLetters(this);
+    private final InMemoryScheduled scheduled = new InMemoryScheduled(this);
     private final InMemoryStoreAdmin admin = new InMemoryStoreAdmin(this);
     private final InMemoryNodes nodes = new InMemoryNodes(this, inbox, outbox, admin);
     private Life life = Life.NEW;
@@ -91,6 +94,11 @@ public final class InMemoryMessageStore implements MessageStore {
     @Override
     public DeadLetterStore deadLetters() {
         return deadLetters;
+    }
+
+    @Override
+    public ScheduledStore scheduled() {
+        return scheduled;
     }
 
     @Override

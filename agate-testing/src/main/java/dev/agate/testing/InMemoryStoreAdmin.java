@@ -1,5 +1,8 @@
 package dev.agate.testing;
 
+import dev.agate.AuditEntry;
+import dev.agate.Page;
+import dev.agate.PageRequest;
 import dev.agate.StoreStatus;
 import dev.agate.Uuid7;
 import dev.agate.spi.StoreAdmin;
@@ -37,7 +40,8 @@ final class InMemoryStoreAdmin implements StoreAdmin {
             Map<Integer, Long> outgoingByOwner = new TreeMap<>();
             tables.outgoing.values().forEach(row -> outgoingByOwner.merge(row.owner(), 1L, Long::sum));
             return new Counts(byStatus[Status.INCOMING.ordinal()], byStatus[Status.SCHEDULED.ordinal()],
-                    byStatus[Status.HANDLED.ordinal()], tables.outgoing.size(), tables.deadLetters.size(),
+                    byStatus[Status.HANDLED.ordinal()], tables.outgoing.size(),
+                    tables.deadLetters.values().stream().filter(row -> !row.letter().isReplayed()).count(),
                     incomingByOwner, outgoingByOwner);
         });
     }
@@ -57,7 +61,7 @@ final class InMemoryStoreAdmin implements StoreAdmin {
             tables.outgoing.values().forEach(row -> add(waiting, StoreStatus.Kind.OUTGOING, row.destination(), Uuid7.instantOf(row.id())));
             Map<List<String>, Long> letters = new TreeMap<>(Comparator.comparing((List<String> key) -> key.get(0))
                     .thenComparing(key -> key.get(1), Comparator.nullsFirst(Comparator.naturalOrder())));
-            tables.deadLetters.values().forEach(row -> letters.merge(Arrays.asList(row.letter().envelope().messageType(),
+            tables.deadLetters.values().stream().filter(row -> !row.letter().isReplayed()).forEach(row -> letters.merge(Arrays.asList(row.letter().envelope().messageType(),
                     row.letter().exceptionType()), 1L, Long::sum));
             List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
             letters.forEach((key, count) -> deadLetters.add(new StoreStatus.DeadLetterCount(key.get(0), key.get(1), count)));
@@ -96,6 +100,11 @@ final class InMemoryStoreAdmin implements StoreAdmin {
             outgoing.forEach(row -> tables.outgoing.put(row.id(), row));
             return incoming.size() + outgoing.size();
         });
+    }
+
+    @Override
+    public Page<AuditEntry> audit(PageRequest page) {
+        return store.withTables(tables -> page.slice(tables.audit, AuditEntry::position));
     }
 
     @Override

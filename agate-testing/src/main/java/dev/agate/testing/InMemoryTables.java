@@ -1,12 +1,15 @@
 package dev.agate.testing;
 
+import dev.agate.AuditEntry;
 import dev.agate.DeadLetter;
 import dev.agate.Envelope;
 import dev.agate.spi.EnvelopeCodec;
 import dev.agate.spi.NodeRegistry;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -108,6 +111,8 @@ final class InMemoryTables {
     final Map<UUID, OutgoingRow> outgoing = new HashMap<>();
     final Map<UUID, DeadRow> deadLetters = new HashMap<>();
     final Map<Integer, NodeRegistry.Node> nodes = new TreeMap<>();
+    /** The audit of operators' actions, in the order they began. */
+    final List<AuditEntry> audit = new ArrayList<>();
     /** The last node id given out: ids are never reused, so no row can be mistaken for a new node's. */
     int lastNodeId;
     /** The leader's lease: holder (0: nobody), term, and when it runs out. */
@@ -120,6 +125,14 @@ final class InMemoryTables {
         outgoing.clear();
         deadLetters.clear();
         nodes.clear();
+        audit.clear();
+    }
+
+    /** Records an action; returns its entry. */
+    AuditEntry audit(java.time.Instant now, String actor, AuditEntry.Action action, String selection, String detail, int touched) {
+        AuditEntry entry = new AuditEntry(dev.agate.Uuid7.next(), now, actor, action, selection, detail, touched);
+        audit.add(entry);
+        return entry;
     }
 
     /** An envelope as a database would give it back: encoded and decoded (so it must carry a body). */

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.agate.ActionResult;
 import dev.agate.AgateException;
 import dev.agate.DeadLetter;
+import dev.agate.DeadLetterFilter;
 import dev.agate.Envelope;
+import dev.agate.PageRequest;
 import dev.agate.StoreStatus;
 import dev.agate.spi.Inbox;
 
@@ -39,6 +42,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -678,16 +682,19 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
-    void replayByIdMovesOneDeadLetterBackIntoTheInboxIncomingUnownedWithNoAttempts() {
+    void replayByIdPutsTheEnvelopeBackIntoTheInboxIncomingUnownedWithNoAttemptsAndKeepsTheLetterMarked() {
         Envelope envelope = envelope("Charge", 1).toBuilder().deliverBy(now.minusSeconds(1)).build();
         Envelope other = envelope("Charge", 2);
         store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null, now.plus(Duration.ofDays(7)));
         store.deadLetters().moveFromInbox(letter(other, QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
-        List<DeadLetter> replayed = store.deadLetters().replay(envelope.id(), null);
+        ActionResult replayed = store.deadLetters().replay(DeadLetterFilter.ids(envelope.id()), "ops", now.plusSeconds(5));
 
-        assertThat(replayed).extracting(DeadLetter::id).containsExactly(envelope.id());
-        assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(other.id());
+        assertThat(replayed).isEqualTo(ActionResult.of(1, 0));
+        DeadLetter kept = store.deadLetters().find(envelope.id()).orElseThrow();
+        assertThat(kept.replay()).isEqualTo(new DeadLetter.Replay(now.plusSeconds(5), "ops", envelope.id()));
+        assertThat(store.deadLetters().find(other.id()).orElseThrow().isReplayed()).isFalse();
+        assertThat(store.admin().counts().deadLetters()).as("dead letters not replayed").isEqualTo(1);
         assertThat(store.admin().counts().incomingByOwner()).containsExactly(Map.entry(0, 1L));
         Envelope back = store.inbox().claimIncoming(QUEUE, 1, 10).get(0);
         assertThat(back.id()).isEqualTo(envelope.id());
@@ -697,7 +704,7 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
-    void replayByTypeAndReplayOfAllMoveWhatTheyNameAndLeaveLettersWithNowhereToGo() {
+    void replayByTypeAndReplayOfAllReplayWhatTheyNameOnceAndSkipLettersWithNowhereToGo() {
         Envelope charge1 = envelope("Charge", 1);
         Envelope charge2 = envelope("Charge", 2);
         Envelope refund = envelope("Refund", 3);
@@ -707,13 +714,15 @@ public abstract class MessageStoreCompliance {
         }
         store.deadLetters().moveFromInbox(letter(nowhere, null, now), null, now.plus(Duration.ofDays(7)));
 
-        assertThat(store.deadLetters().replay(null, "Charge")).extracting(DeadLetter::id).containsExactlyInAnyOrder(charge1.id(), charge2.id());
-        assertThat(store.deadLetters().replay(null, null)).extracting(DeadLetter::id).containsExactly(refund.id());
+        assertThat(store.deadLetters().replay(DeadLetterFilter.builder().messageType("Charge").build(), "ops", now)).isEqualTo(ActionResult.of(2, 0));
+        assertThat(store.deadLetters().replay(DeadLetterFilter.all(), "ops", now)).as("the charges were replayed already")
+                .isEqualTo(ActionResult.of(1, 3));
 
-        assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::id).containsExactly(nowhere.id());
+        assertThat(store.deadLetters().query(DeadLetterFilter.all().notReplayed(), PageRequest.first(10)).items())
+                .extracting(DeadLetter::id).containsExactly(nowhere.id());
         assertThat(store.inbox().claimIncoming(QUEUE, 1, 10)).extracting(Envelope::id)
                 .containsExactlyInAnyOrder(charge1.id(), charge2.id(), refund.id());
-        assertThat(store.deadLetters().replay(UUID.randomUUID(), null)).isEmpty();
+        assertThat(store.deadLetters().replay(DeadLetterFilter.ids(UUID.randomUUID()), "ops", now)).isEqualTo(ActionResult.of(0, 0));
     }
 
     @Test
@@ -757,27 +766,30 @@ public abstract class MessageStoreCompliance {
     void anEnvelopeThatFailsAgainAfterReplayIsOneDeadLetterAgain() {
         Envelope envelope = envelope("Charge", 1);
         store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now), null, now.plus(Duration.ofDays(7)));
-        store.deadLetters().replay(envelope.id(), null);
+        store.deadLetters().replay(DeadLetterFilter.ids(envelope.id()), "ops", now);
         store.inbox().claimIncoming(QUEUE, 1, 10);
 
         store.deadLetters().moveFromInbox(letter(envelope, QUEUE, now.plusSeconds(1)), null, now.plus(Duration.ofDays(7)));
 
         assertThat(store.deadLetters().list(null, 10)).extracting(DeadLetter::failedAt).containsExactly(now.plusSeconds(1));
+        assertThat(store.deadLetters().find(envelope.id()).orElseThrow().isReplayed()).as("a new failure, not replayed").isFalse();
         assertCounts(0, 0, 1); // its id, kept like a handled one's
+        assertThat(store.deadLetters().replay(DeadLetterFilter.ids(envelope.id()), "ops", now)).as("replayable again").isEqualTo(ActionResult.of(1, 0));
     }
 
     @Test
-    void purgeDeletesDeadLettersByIdByTypeOrAll() {
+    void deleteRemovesDeadLettersByIdByTypeOrAll() {
         List<Envelope> charges = envelopes("Charge", 3);
         Envelope refund = envelope("Refund", 1);
         charges.forEach(e -> store.deadLetters().moveFromInbox(letter(e, QUEUE, now), null, now.plus(Duration.ofDays(7))));
         store.deadLetters().moveFromInbox(letter(refund, QUEUE, now), null, now.plus(Duration.ofDays(7)));
 
-        assertThat(store.deadLetters().purge(charges.get(0).id(), null)).isEqualTo(1);
-        assertThat(store.deadLetters().purge(charges.get(0).id(), null)).isZero();
-        assertThat(store.deadLetters().purge(refund.id(), "Charge")).as("both filters apply").isZero();
-        assertThat(store.deadLetters().purge(null, "Refund")).isEqualTo(1);
-        assertThat(store.deadLetters().purge(null, null)).isEqualTo(2);
+        assertThat(store.deadLetters().delete(DeadLetterFilter.ids(charges.get(0).id()), "ops", now).touched()).isEqualTo(1);
+        assertThat(store.deadLetters().delete(DeadLetterFilter.ids(charges.get(0).id()), "ops", now).touched()).isZero();
+        assertThat(store.deadLetters().delete(DeadLetterFilter.ids(refund.id()).toBuilder().messageType("Charge").build(), "ops", now).touched())
+                .as("both filters apply").isZero();
+        assertThat(store.deadLetters().delete(DeadLetterFilter.builder().messageType("Refund").build(), "ops", now).touched()).isEqualTo(1);
+        assertThat(store.deadLetters().delete(DeadLetterFilter.all(), "ops", now).touched()).isEqualTo(2);
         assertThat(store.admin().counts().deadLetters()).isZero();
     }
 
@@ -1181,6 +1193,26 @@ public abstract class MessageStoreCompliance {
             }
         });
         return counts;
+    }
+
+    /** What an operator does: dead letters queried, paged and acted on by filter, scheduled envelopes, the audit. */
+    @Nested
+    class Operations extends OperatorCompliance {
+        @Override
+        MessageStore store() {
+            return store;
+        }
+
+        @Override
+        MessageStore sameDatabase() throws Exception {
+            MessageStore other = otherStore();
+            return other == null ? store : other;
+        }
+
+        @Override
+        Instant now() {
+            return now;
+        }
     }
 
     // ---------------------------------------------------------------- fixtures

@@ -1,8 +1,11 @@
 package dev.agate.internal.deadletter;
 
+import dev.agate.AuditEntry;
 import dev.agate.DeadLetter;
 import dev.agate.DeadLetters;
 import dev.agate.Envelope;
+import dev.agate.Page;
+import dev.agate.PageRequest;
 import dev.agate.internal.Observers;
 import dev.agate.internal.storage.DurableStorage;
 import dev.agate.internal.storage.StoreUnavailableException;
@@ -44,7 +47,22 @@ public final class DeadLettering {
      * @param wakeRecovery runs recovery soon, after stored dead letters went back to the inbox
      */
     public DeadLetters view(Consumer<DeadLetter> replayer, Runnable wakeRecovery) {
-        return new HostDeadLetters(storage, memory, replayer, wakeRecovery);
+        return new HostDeadLetters(storage, memory, replayer, wakeRecovery, clock);
+    }
+
+    /**
+     * The audit of operators' actions: the store's (on its dead letters and scheduled envelopes) and those on the
+     * in-memory dead letters, merged into one listing.
+     *
+     * @throws StoreUnavailableException when the store failed
+     */
+    public Page<AuditEntry> audit(PageRequest page) {
+        Page<AuditEntry> inMemory = memory.audit(page);
+        if (storage == null) {
+            return inMemory;
+        }
+        Page<AuditEntry> stored = storage.call("reading the audit", () -> storage.store().admin().audit(page));
+        return HostDeadLetters.merge(page, stored, inMemory, AuditEntry::position);
     }
 
     /**

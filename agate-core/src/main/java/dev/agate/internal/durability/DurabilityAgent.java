@@ -169,6 +169,11 @@ public final class DurabilityAgent {
         runSoon(incomingRecovery);
     }
 
+    /** Runs the firing of due scheduled envelopes soon: a person rescheduled some to now. */
+    public void wakeScheduled() {
+        jobs.stream().filter(FireScheduledJob.class::isInstance).findFirst().ifPresent(this::runSoon);
+    }
+
     /** Runs the recovery of outgoing envelopes soon: a sender whose destination answers again has room. */
     public void wakeOutgoingRecovery() {
         runSoon(outgoingRecovery);

@@ -1,7 +1,11 @@
 package dev.agate.internal.host;
 
 import dev.agate.AgateException;
+import dev.agate.AuditEntry;
 import dev.agate.DeadLetters;
+import dev.agate.Page;
+import dev.agate.PageRequest;
+import dev.agate.ScheduledMessages;
 import dev.agate.EndpointMode;
 import dev.agate.Envelope;
 import dev.agate.HostStatus;
@@ -19,6 +23,7 @@ import dev.agate.internal.bus.Dispatcher;
 import dev.agate.internal.bus.Endpoints;
 import dev.agate.internal.bus.Transports;
 import dev.agate.internal.deadletter.DeadLettering;
+import dev.agate.internal.durability.HostScheduledMessages;
 import dev.agate.internal.durability.DurabilityAgent;
 import dev.agate.internal.durability.NodeMembership;
 import dev.agate.internal.endpoint.Endpoint;
@@ -88,6 +93,9 @@ public final class AgateRuntime {
     private final EnvelopeExecutor executor;
     private final MessageBus bus;
     private final DeadLetters deadLetters;
+    private final DeadLettering deadLettering;
+    /** Null for a host without a store. */
+    private final ScheduledMessages scheduledMessages;
 
     private AgateRuntime(HostConfiguration config) {
         this.serviceName = config.serviceName;
@@ -131,6 +139,8 @@ public final class AgateRuntime {
         Runnable nothing = () -> { };
         endpoints.connect(executor, agent == null ? nothing : agent::wakeOutgoingRecovery);
         this.deadLetters = deadLettering.view(dispatcher::replay, agent == null ? nothing : agent::wakeIncomingRecovery);
+        this.deadLettering = deadLettering;
+        this.scheduledMessages = storage == null ? null : new HostScheduledMessages(storage, agent::wakeScheduled);
         for (Listener listener : config.listeners) {
             URI queue = URI.create("local://" + listener.queue());
             listeners.add(new ListenerReceiver(serviceName, listener, () -> endpoints.endpoint(queue), storage, observers, lifecycle));
@@ -160,6 +170,18 @@ public final class AgateRuntime {
 
     public DeadLetters deadLetters() {
         return deadLetters;
+    }
+
+    public ScheduledMessages scheduledMessages() {
+        if (scheduledMessages == null) {
+            throw new IllegalStateException("host '" + serviceName + "' has no message store: its scheduled messages wait in memory,"
+                    + " where they cannot be listed or changed; give it a store to manage them");
+        }
+        return scheduledMessages;
+    }
+
+    public Page<AuditEntry> audit(PageRequest page) {
+        return deadLettering.audit(java.util.Objects.requireNonNull(page, "page"));
     }
 
     /** This node's id in its store, or 0 without a store. */
