@@ -30,8 +30,14 @@ public interface ConsoleStore {
     record Page<T>(List<T> items, long total, String next) {
     }
 
-    /** A dead letter, and whether (when, by whom) it was replayed. */
+    /** A dead letter, and whether (when, by whom, as which envelope) it was replayed. */
     record Letter(DeadLetter letter, Instant replayedAt, String replayedBy, UUID replacedBy) {
+        static Letter of(DeadLetter letter) {
+            DeadLetter.Replay replay = letter.replay();
+            return replay == null ? new Letter(letter, null, null, null)
+                    : new Letter(letter, replay.at(), replay.by(), replay.envelopeId().equals(letter.id()) ? null : replay.envelopeId());
+        }
+
         boolean replayed() {
             return replayedAt != null;
         }

@@ -71,7 +71,7 @@ public final class Pages {
                 return new ConsoleResponse(303, response.contentType(), with, response.body());
             }
             return response;
-        } catch (BadRequest e) {
+        } catch (BadRequest | IllegalArgumentException e) { // a bad filter, cursor or edit: nothing was done
             return c.page(400, "Bad request", "<h1>Bad request</h1><p class=\"note\">" + escape(e.getMessage()) + "</p>");
         } catch (RuntimeException e) {
             return c.page(500, "Error", "<h1>The store could not answer</h1><p class=\"note\">" + escape(e.getMessage() == null ? e.toString()
