@@ -171,6 +171,11 @@ class AgateMetricsTest {
                         }
 
                         @Override
+                        public dev.agate.Page<dev.agate.AuditEntry> audit(dev.agate.PageRequest page) {
+                            return admin.audit(page);
+                        }
+
+                        @Override
                         public Set<Integer> owners() {
                             return admin.owners();
                         }
