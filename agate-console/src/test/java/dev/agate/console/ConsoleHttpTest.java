@@ -137,13 +137,18 @@ class ConsoleHttpTest {
         UUID id = deadLetter("OrderPlaced");
         try (AgateConsole.Server server = serve(true, ConsoleAuthenticator.anyone())) {
             Session s = new Session(server);
-            assertThat(s.post("/dead-letters/act", form("action", "delete", "id", id.toString()), null).statusCode()).isEqualTo(403);
-            assertThat(s.post("/dead-letters/act", form("csrf", "0".repeat(32), "action", "delete", "id", id.toString()), null).statusCode())
+            assertThat(s.post("/dead-letters/act", form("action", "delete", "id", id.toString(), "expected", "1"), null).statusCode())
                     .isEqualTo(403);
-            assertThat(s.post("/dead-letters/act", form("csrf", s.csrf, "action", "delete", "id", id.toString()), "https://evil.example")
+            assertThat(s.post("/dead-letters/act", form("csrf", "0".repeat(32), "action", "delete", "id", id.toString(), "expected", "1"), null)
                     .statusCode()).isEqualTo(403);
+            assertThat(s.post("/dead-letters/act", form("csrf", s.csrf, "action", "delete", "id", id.toString(), "expected", "1"),
+                    "https://evil.example").statusCode()).isEqualTo(403);
+            assertThat(s.post("/dead-letters/act", form("csrf", s.csrf, "action", "delete", "id", id.toString()), null).statusCode())
+                    .as("a deletion that was not confirmed").isEqualTo(400);
             assertThat(store.deadLetters().find(id)).isPresent();
-            HttpResponse<String> done = s.post("/dead-letters/act", form("csrf", s.csrf, "action", "delete", "id", id.toString()), s.base);
+            assertThat(s.get("/dead-letters/" + id + "?confirm=delete").body()).contains("id=\"confirm-count\">1<");
+            HttpResponse<String> done = s.post("/dead-letters/act", form("csrf", s.csrf, "action", "delete", "id", id.toString(),
+                    "expected", "1"), s.base);
             assertThat(done.statusCode()).isEqualTo(303);
             assertThat(store.deadLetters().find(id)).isEmpty();
         }

@@ -184,11 +184,11 @@ class ConsoleInBrowserTest {
         open("/dead-letters");
         fill("type", "OrderPlaced");
         fill("exception", EXCEPTIONS[0]);
-        browser.findElement(By.id("apply-filter")).click();
+        click("apply-filter", "exception=");
         assertThat(text("#total")).isEqualTo("42");
 
         // Replay all matching: the confirmation names the count; then a double click submits it twice.
-        browser.findElement(By.id("replay-all")).click();
+        click("replay-all", "confirm=replay");
         assertThat(text("#confirm-count")).isEqualTo("42");
         shoot("confirm-replay");
         ((JavascriptExecutor) browser).executeScript(
@@ -206,11 +206,12 @@ class ConsoleInBrowserTest {
 
         // Edit and replay: a PaymentTaken (n % 3 == 1) goes back with another number, as a new envelope, once.
         open("/dead-letters?type=PaymentTaken");
-        browser.findElement(By.cssSelector("#dead-letters tr:nth-child(2) td:last-child a")).click();
+        String paymentId = browser.findElement(By.cssSelector("#dead-letters tr:nth-child(2) td:last-child a")).getText();
+        open("/dead-letters/" + paymentId);
         WebElement body = browser.findElement(By.id("edit-body"));
         body.clear();
         body.sendKeys("{\"n\": 9999}");
-        browser.findElement(By.id("edit-replay")).click();
+        click("edit-replay", "done=edited");
         assertThat(text("#done")).contains("sent as envelope");
         await().atMost(Duration.ofSeconds(20)).until(() -> handlers.handled.containsKey("PaymentTaken:9999"));
         Thread.sleep(500);
@@ -231,6 +232,13 @@ class ConsoleInBrowserTest {
 
     private void open(String path) {
         browser.get(base + path);
+    }
+
+    /** Clicks a button and waits for the page it leads to, whose URL contains {@code urlPart}. */
+    private void click(String id, String urlPart) {
+        browser.findElement(By.id(id)).click();
+        await().atMost(Duration.ofSeconds(10)).until(() -> browser.getCurrentUrl().contains(urlPart)
+                && "complete".equals(((JavascriptExecutor) browser).executeScript("return document.readyState")));
     }
 
     private String text(String css) {

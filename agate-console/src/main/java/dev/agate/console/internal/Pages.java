@@ -292,6 +292,9 @@ public final class Pages {
         String id = c.request.parameter("id");
         if (id != null) {
             UUID uuid = id(id);
+            if ("delete".equals(action) && !"1".equals(c.request.parameter("expected"))) {
+                throw new BadRequest("a deletion must be confirmed: open the dead letter and confirm it there");
+            }
             int n = switch (action == null ? "" : action) {
                 case "replay" -> store.replay(uuid, c.user);
                 case "delete" -> store.delete(uuid, c.user);
@@ -347,8 +350,12 @@ public final class Pages {
             if (!letter.replayed()) {
                 b.append(postButton(c, "/dead-letters/act", Map.of("action", "replay", "id", d.id().toString()), "Replay", "replay", false));
             }
-            b.append(postButton(c, "/dead-letters/act", Map.of("action", "delete", "id", d.id().toString()), "Delete", "delete", true))
-                    .append("</div>");
+            b.append(confirmButton(c, "/dead-letters/" + d.id() + "?confirm=delete", "Delete", "delete")).append("</div>");
+            if ("delete".equals(c.request.parameter("confirm"))) {
+                b.append("<div class=\"note\" id=\"confirmation\"><p>Delete <strong id=\"confirm-count\">1</strong> dead letter, this one,"
+                        + " <strong>for good</strong>?</p>").append(postButton(c, "/dead-letters/act", Map.of("action", "delete", "id",
+                        d.id().toString(), "expected", "1"), "Delete 1", "confirm", true)).append("</div>");
+            }
         }
         b.append("<h2>Headers</h2><table id=\"headers\">");
         e.headers().forEach((k, v) -> b.append(row(k, v)));
@@ -434,6 +441,13 @@ public final class Pages {
         if (writable && confirm != null) {
             b.append(scheduledConfirmation(c, filter, confirm));
         }
+        String cancelOne = c.request.parameter("cancel");
+        if (writable && cancelOne != null) {
+            UUID one = id(cancelOne);
+            b.append("<div class=\"note\" id=\"confirmation\"><p>Cancel <strong id=\"confirm-count\">1</strong> scheduled message, ")
+                    .append(one).append(", <strong>for good</strong>?</p>").append(postButton(c, "/scheduled/act", Map.of("action", "cancel",
+                    "id", one.toString(), "expected", "1"), "Cancel 1", "confirm", true)).append("</div>");
+        }
         b.append("<table id=\"scheduled\"><tr><th>due</th><th>message type</th><th>endpoint</th><th>attempts</th><th>id</th>");
         if (writable) {
             b.append("<th></th>");
@@ -446,8 +460,8 @@ public final class Pages {
                     .append("</td><td class=\"n\">").append(e.attempts()).append("</td><td>").append(e.id()).append("</td>");
             if (writable) {
                 b.append("<td>").append(postButton(c, "/scheduled/act", Map.of("action", "run-now", "id", e.id().toString()), "Run now",
-                        "run-" + e.id(), false)).append(postButton(c, "/scheduled/act", Map.of("action", "cancel", "id", e.id().toString()),
-                        "Cancel", "cancel-" + e.id(), true)).append("<form method=\"post\" action=\"").append(c.base())
+                        "run-" + e.id(), false)).append(confirmButton(c, "/scheduled?" + Html.query(scheduledParameters(filter))
+                        + "&cancel=" + e.id(), "Cancel", "cancel-" + e.id())).append("<form method=\"post\" action=\"").append(c.base())
                         .append("/scheduled/act\">").append(c.csrfField()).append(hidden("action", "reschedule"))
                         .append(hidden("id", e.id().toString())).append("<input name=\"at\" placeholder=\"2026-12-24T18:00:00Z\" size=\"22\">"
                         + "<button type=\"submit\">Reschedule</button></form></td>");
@@ -485,6 +499,9 @@ public final class Pages {
         Instant now = clock.instant();
         if (id != null) {
             UUID uuid = id(id);
+            if ("cancel".equals(action) && !"1".equals(c.request.parameter("expected"))) {
+                throw new BadRequest("a cancellation must be confirmed: use its Cancel button and confirm");
+            }
             int n = switch (action == null ? "" : action) {
                 case "run-now" -> store.reschedule(uuid, now, c.user);
                 case "reschedule" -> store.reschedule(uuid, requiredInstant(c.request.parameter("at")), c.user);
