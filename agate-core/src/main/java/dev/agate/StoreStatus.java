@@ -67,11 +67,12 @@ public record StoreStatus(List<Pending> pending, List<DeadLetterCount> deadLette
     }
 
     /**
-     * The dead letters of one message type that failed with one exception type.
+     * The dead letters, not replayed, of one message type that failed with one exception type at one endpoint.
      *
      * @param exceptionType the exception's class name as stored, or null for dead letters without an exception
      *                      (no handler for the type, a body that could not be read, too old to handle)
+     * @param endpoint      where they failed, or null when there is nowhere to replay them to
      */
-    public record DeadLetterCount(String messageType, String exceptionType, long count) {
+    public record DeadLetterCount(String messageType, String exceptionType, URI endpoint, long count) {
     }
 }

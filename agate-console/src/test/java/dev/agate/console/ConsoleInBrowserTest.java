@@ -167,9 +167,12 @@ class ConsoleInBrowserTest {
         StoreAdmin.Counts before = consoleStore.admin().counts();
 
         // Viewing changes nothing: the overview, the list, a filter, a detail, the scheduled page.
+        await().atMost(Duration.ofSeconds(15)).until(() -> consoleStore.admin().status().leaderId() != 0);
         open("/");
         shoot("overview");
         assertThat(text("#dead-letter-counts")).contains("OrderPlaced", "PaymentTaken", "ParcelShipped", "TimeoutException");
+        assertThat(text("#pending")).contains("local://work", "250");
+        assertThat(text("#nodes")).contains("shop", "leader");
         open("/dead-letters");
         assertThat(text("#total")).isEqualTo("250");
         shoot("dead-letters");

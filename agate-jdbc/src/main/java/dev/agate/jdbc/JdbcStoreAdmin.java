@@ -149,10 +149,13 @@ final class JdbcStoreAdmin implements StoreAdmin {
             readPending(c, "SELECT destination AS endpoint, COUNT(*) AS n, MIN(CASE WHEN " + v7 + " THEN " + id + " END) AS oldest_id,"
                     + " NULL AS due FROM " + names.outgoing() + " GROUP BY destination", StoreStatus.Kind.OUTGOING, waiting);
             List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
-            try (PreparedStatement query = c.prepareStatement("SELECT message_type, exception_type, COUNT(*) AS n FROM " + names.deadLetters()
-                    + " WHERE replayed_at IS NULL GROUP BY message_type, exception_type ORDER BY message_type, exception_type"); ResultSet rows = query.executeQuery()) {
+            try (PreparedStatement query = c.prepareStatement("SELECT message_type, exception_type, received_at, COUNT(*) AS n FROM "
+                    + names.deadLetters() + " WHERE replayed_at IS NULL GROUP BY message_type, exception_type, received_at"
+                    + " ORDER BY message_type, exception_type, received_at"); ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
-                    deadLetters.add(new StoreStatus.DeadLetterCount(rows.getString(1), rows.getString(2), rows.getLong(3)));
+                    String endpoint = rows.getString(3); // the dead letters' endpoint column is named received_at
+                    deadLetters.add(new StoreStatus.DeadLetterCount(rows.getString(1), rows.getString(2),
+                            endpoint == null ? null : java.net.URI.create(endpoint), rows.getLong(4)));
                 }
             }
             List<NodeRegistry.Node> registered = nodes.nodes(c);

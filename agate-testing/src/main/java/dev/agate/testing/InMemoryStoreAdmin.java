@@ -60,11 +60,14 @@ final class InMemoryStoreAdmin implements StoreAdmin {
             }
             tables.outgoing.values().forEach(row -> add(waiting, StoreStatus.Kind.OUTGOING, row.destination(), Uuid7.instantOf(row.id())));
             Map<List<String>, Long> letters = new TreeMap<>(Comparator.comparing((List<String> key) -> key.get(0))
-                    .thenComparing(key -> key.get(1), Comparator.nullsFirst(Comparator.naturalOrder())));
-            tables.deadLetters.values().stream().filter(row -> !row.letter().isReplayed()).forEach(row -> letters.merge(Arrays.asList(row.letter().envelope().messageType(),
-                    row.letter().exceptionType()), 1L, Long::sum));
+                    .thenComparing(key -> key.get(1), Comparator.nullsFirst(Comparator.naturalOrder()))
+                    .thenComparing(key -> key.get(2), Comparator.nullsFirst(Comparator.naturalOrder())));
+            tables.deadLetters.values().stream().filter(row -> !row.letter().isReplayed()).forEach(row -> letters.merge(Arrays.asList(
+                    row.letter().envelope().messageType(), row.letter().exceptionType(),
+                    row.letter().endpoint() == null ? null : row.letter().endpoint().toString()), 1L, Long::sum));
             List<StoreStatus.DeadLetterCount> deadLetters = new ArrayList<>();
-            letters.forEach((key, count) -> deadLetters.add(new StoreStatus.DeadLetterCount(key.get(0), key.get(1), count)));
+            letters.forEach((key, count) -> deadLetters.add(new StoreStatus.DeadLetterCount(key.get(0), key.get(1),
+                    key.get(2) == null ? null : java.net.URI.create(key.get(2)), count)));
             boolean leads = tables.leaderNode != 0 && tables.leaderExpiresAt != null && tables.leaderExpiresAt.isAfter(Instant.now())
                     && tables.nodes.containsKey(tables.leaderNode);
             return new StoreStatus(List.copyOf(waiting.values()), deadLetters, List.copyOf(tables.nodes.values()), leads ? tables.leaderNode : 0);

@@ -1003,8 +1003,8 @@ public abstract class MessageStoreCompliance {
                 new StoreStatus.Pending(StoreStatus.Kind.OUTGOING, OTHER_PARTNER, 1, null));
         assertThat(status.pending(StoreStatus.Kind.INCOMING)).isEqualTo(3);
         assertThat(status.deadLetters()).containsExactlyInAnyOrder(
-                new StoreStatus.DeadLetterCount("Charge", IllegalStateException.class.getName(), 2),
-                new StoreStatus.DeadLetterCount("Unknown", null, 1));
+                new StoreStatus.DeadLetterCount("Charge", IllegalStateException.class.getName(), QUEUE, 2),
+                new StoreStatus.DeadLetterCount("Unknown", null, QUEUE, 1));
         assertThat(status.deadLetterCount()).isEqualTo(3);
         assertThat(status.nodes()).isEmpty();
         assertThat(status.leaderId()).isZero();

@@ -133,21 +133,30 @@ public final class Pages {
         Map<URI, Instant[]> oldest = new LinkedHashMap<>();
         for (StoreStatus.Pending p : status.pending()) {
             int i = p.kind().ordinal();
-            counts.computeIfAbsent(p.endpoint(), e -> new long[3])[i] += p.count();
+            counts.computeIfAbsent(p.endpoint(), e -> new long[4])[i] += p.count();
             oldest.computeIfAbsent(p.endpoint(), e -> new Instant[3])[i] = p.oldest();
+        }
+        for (StoreStatus.DeadLetterCount d : status.deadLetters()) {
+            counts.computeIfAbsent(d.endpoint(), e -> new long[4])[3] += d.count();
+            oldest.computeIfAbsent(d.endpoint(), e -> new Instant[3]);
         }
         b.append("<h2>What waits, per endpoint</h2>");
         if (counts.isEmpty()) {
-            b.append("<p class=\"muted\">Nothing waits: no incoming, scheduled or outgoing envelope.</p>");
+            b.append("<p class=\"muted\">Nothing waits: no incoming, scheduled or outgoing envelope, no dead letter.</p>");
         } else {
             b.append("<table id=\"pending\"><tr><th>endpoint</th><th>incoming</th><th>oldest incoming</th><th>scheduled</th>"
-                    + "<th>next due</th><th>outgoing</th><th>oldest outgoing</th></tr>");
+                    + "<th>next due</th><th>outgoing</th><th>oldest outgoing</th><th>dead letters</th></tr>");
             counts.forEach((endpoint, n) -> {
                 Instant[] o = oldest.get(endpoint);
-                b.append("<tr><td>").append(escape(endpoint)).append("</td>")
+                b.append("<tr><td>").append(endpoint == null ? "(none)" : escape(endpoint)).append("</td>")
                         .append(countCell(n[0])).append(ageCell(o[0], now))
                         .append(countCell(n[1])).append("<td>").append(o[1] == null ? "" : escape(age(o[1], now))).append("</td>")
-                        .append(countCell(n[2])).append(ageCell(o[2], now)).append("</tr>");
+                        .append(countCell(n[2])).append(ageCell(o[2], now)).append("<td class=\"n\">");
+                if (n[3] > 0) {
+                    String link = c.base() + "/dead-letters" + (endpoint == null ? "" : "?endpoint=" + Html.url(endpoint.toString()));
+                    b.append("<a href=\"").append(escape(link)).append("\">").append(n[3]).append("</a>");
+                }
+                b.append("</td></tr>");
             });
             b.append("</table><p class=\"muted\">An oldest age in red (over 5 minutes) is work that may be stuck: a latched"
                     + " sender, a destination that is down, a queue whose workers are busy or a node that stopped.</p>");

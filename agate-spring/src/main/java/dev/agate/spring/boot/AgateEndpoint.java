@@ -106,6 +106,7 @@ public class AgateEndpoint {
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("messageType", count.messageType());
             row.put("exceptionType", count.exceptionType());
+            row.put("endpoint", count.endpoint() == null ? null : count.endpoint().toString());
             row.put("count", count.count());
             deadLetters.add(row);
         }
