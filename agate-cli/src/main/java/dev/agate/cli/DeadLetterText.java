@@ -1,7 +1,10 @@
 package dev.agate.cli;
 
+import dev.agate.AuditEntry;
 import dev.agate.DeadLetter;
 import dev.agate.Envelope;
+import dev.agate.Page;
+import dev.agate.ScheduledMessage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -10,7 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Dead letters as text: a table row each, or everything about one. */
+/** Dead letters, scheduled messages and audit entries as text: a table row each, or everything about one. */
 final class DeadLetterText {
     /** Bodies longer than this are cut in {@code show}: it is for reading, not for extracting. */
     private static final int BODY_SHOWN = 4096;
@@ -19,11 +22,72 @@ final class DeadLetterText {
     }
 
     static String table(List<DeadLetter> letters) {
-        TextTable table = new TextTable("ID", "FAILED AT", "ATTEMPTS", "TYPE", "ENDPOINT", "REASON");
+        TextTable table = new TextTable("ID", "FAILED AT", "ATTEMPTS", "TYPE", "ENDPOINT", "REPLAYED", "REASON");
         for (DeadLetter letter : letters) {
-            table.row(letter.id(), letter.failedAt(), letter.attempts(), letter.envelope().messageType(), letter.endpoint(), letter.reason());
+            table.row(letter.id(), letter.failedAt(), letter.attempts(), letter.envelope().messageType(), letter.endpoint(),
+                    letter.isReplayed() ? letter.replay().at() : null, letter.reason());
         }
         return table.toString();
+    }
+
+    static String scheduledTable(List<ScheduledMessage> messages) {
+        TextTable table = new TextTable("ID", "DUE AT", "ATTEMPTS", "TYPE", "ENDPOINT");
+        for (ScheduledMessage message : messages) {
+            table.row(message.id(), message.dueAt(), message.attempts(), message.envelope().messageType(), message.endpoint());
+        }
+        return table.toString();
+    }
+
+    static String auditTable(List<AuditEntry> entries) {
+        TextTable table = new TextTable("AT", "ACTOR", "ACTION", "TOUCHED", "SELECTION");
+        for (AuditEntry entry : entries) {
+            table.row(entry.at(), entry.actor(), entry.action().label(), entry.touched(),
+                    entry.selection() + (entry.detail() == null ? "" : " (" + entry.detail() + ")"));
+        }
+        return table.toString();
+    }
+
+    /** The fields of a scheduled message, by name, for JSON. */
+    static Map<String, Object> summary(ScheduledMessage message) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", message.id().toString());
+        fields.put("messageType", message.envelope().messageType());
+        fields.put("endpoint", message.endpoint().toString());
+        fields.put("dueAt", message.dueAt().toString());
+        fields.put("attempts", message.attempts());
+        return fields;
+    }
+
+    /** The fields of an audit entry, by name, for JSON. */
+    static Map<String, Object> summary(AuditEntry entry) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("id", entry.id().toString());
+        fields.put("at", entry.at().toString());
+        fields.put("actor", entry.actor());
+        fields.put("action", entry.action().label());
+        fields.put("selection", entry.selection());
+        fields.put("detail", entry.detail());
+        fields.put("touched", entry.touched());
+        return fields;
+    }
+
+    /** A page as JSON fields: the total, the next cursor, and the items under {@code name}. */
+    static Map<String, Object> page(Page<?> page, String name, List<Map<String, Object>> items) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("total", page.total());
+        fields.put("nextCursor", page.nextCursor());
+        fields.put(name, items);
+        return fields;
+    }
+
+    /**
+     * What follows a page: how many of how many it showed, and where the next page starts.
+     *
+     * @param noun the plural of what is listed: "dead letters"
+     */
+    static String footer(Page<?> page, String noun, String filter) {
+        String shown = page.items().size() + " of " + page.total() + " " + noun + ("all".equals(filter) ? "" : " matching " + filter);
+        return shown + (page.hasNext() ? "; next page: --cursor " + page.nextCursor() : "") + "\n";
     }
 
     /** The fields of the list, by name, for JSON. */
@@ -37,6 +101,9 @@ final class DeadLetterText {
         fields.put("exceptionMessage", letter.exceptionMessage());
         fields.put("attempts", letter.attempts());
         fields.put("failedAt", letter.failedAt().toString());
+        fields.put("replayedAt", letter.isReplayed() ? letter.replay().at().toString() : null);
+        fields.put("replayedBy", letter.isReplayed() ? letter.replay().by() : null);
+        fields.put("replayedAs", letter.isReplayed() ? letter.replay().envelopeId().toString() : null);
         return fields;
     }
 
@@ -51,6 +118,8 @@ final class DeadLetterText {
         field(text, "exception message", letter.exceptionMessage());
         field(text, "attempts", letter.attempts());
         field(text, "failed at", letter.failedAt());
+        field(text, "replayed", letter.isReplayed() ? letter.replay().at() + " by " + letter.replay().by()
+                + (letter.replay().envelopeId().equals(letter.id()) ? "" : ", edited, as " + letter.replay().envelopeId()) : null);
         field(text, "sent at", envelope.sentAt());
         field(text, "source", envelope.source());
         field(text, "destination", envelope.destination());

@@ -56,7 +56,9 @@ class CommandErrorsTest {
             String id = UUID.randomUUID().toString();
             for (List<String> command : List.of(List.of("storage", "counts"), List.of("storage", "release"),
                     List.of("dead-letters", "list"), List.of("dead-letters", "show", id),
-                    List.of("dead-letters", "replay", "--all"), List.of("dead-letters", "purge", "--all"))) {
+                    List.of("dead-letters", "replay", "--all"), List.of("dead-letters", "purge", "--all"), List.of("dead-letters", "delete", "--all"),
+                    List.of("dead-letters", "edit", id, "--header", "a=b"), List.of("dead-letters", "audit"), List.of("scheduled", "list"),
+                    List.of("scheduled", "cancel", "--all"), List.of("scheduled", "reschedule", "--all", "--now"))) {
                 String[] args = Stream.concat(command.stream(), Stream.of("--db", db.url)).toArray(String[]::new);
                 assertOneLineError(Cli.run(args), 1, "are missing");
             }
@@ -93,7 +95,7 @@ class CommandErrorsTest {
     void anUnknownOptionOrCommandIsAOneLineUsageError() {
         assertOneLineError(Cli.run("storage", "counts", "--nope"), 2, "Unknown option: '--nope'", "agate storage counts --help");
         assertOneLineError(Cli.run("storage"), 2, "counts, nodes or release");
-        assertOneLineError(Cli.run(), 2, "schema, storage or dead-letters");
+        assertOneLineError(Cli.run(), 2, "schema, storage, dead-letters or scheduled");
     }
 
     @Test

@@ -39,7 +39,7 @@ class ReplayToRunningHostTest {
                 await().atMost(Duration.ofSeconds(20)).until(() -> host.deadLetters().list().size() == 1);
 
                 failing.set(false);
-                Cli.Result replay = Cli.run("dead-letters", "replay", "--all", "--db", db.url);
+                Cli.Result replay = Cli.run("dead-letters", "replay", "--all", "--yes", "--db", db.url);
 
                 assertThat(replay.exitCode()).as(replay.toString()).isZero();
                 await().atMost(Duration.ofSeconds(20)).until(() -> charged.get() == 1);

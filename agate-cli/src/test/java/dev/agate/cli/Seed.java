@@ -33,6 +33,14 @@ final class Seed {
                 .contentType("application/json").body(("{\"n\":" + n + "}").getBytes(StandardCharsets.UTF_8)).build();
     }
 
+    /** Moves {@code envelope} to the dead letters as failed at {@code endpoint} with {@code exception}: {@code message}, at {@code failedAt}. */
+    static DeadLetter deadLetter(JdbcMessageStore store, Envelope envelope, URI endpoint, String exception, String message, Instant failedAt) {
+        DeadLetter letter = new DeadLetter(envelope.withAttempts(3), endpoint, exception, exception, message,
+                exception + ": " + message + "\n\tat dev.example.Payments.charge(Payments.java:42)", 3, failedAt);
+        store.deadLetters().moveFromInbox(letter, failedAt.plus(Duration.ofDays(7)), failedAt.plus(Duration.ofDays(7)));
+        return letter;
+    }
+
     /** Stores {@code envelope} in the inbox and moves it to the dead letters, as a failed handler would. */
     static DeadLetter deadLetter(JdbcMessageStore store, Envelope envelope) {
         store.inbox().store(null, QUEUE, List.of(envelope), 1, NOW);

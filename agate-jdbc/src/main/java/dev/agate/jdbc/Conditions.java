@@ -92,6 +92,9 @@ final class Conditions {
     }
 
     private Conditions position(String time, String timeThan, String idThan, PageRequest.Position p) {
+        if (dialect.rowValues()) {
+            return add("(" + time + ", id) " + idThan + " (?, ?)", (s, i) -> dialect.setTime(s, i, p.time()), (s, i) -> dialect.setUuid(s, i, p.id()));
+        }
         String edge = timeThan + "=";
         return add(time + " " + edge + " ? AND (" + time + " " + timeThan + " ? OR id " + idThan + " ?)",
                 (s, i) -> dialect.setTime(s, i, p.time()), (s, i) -> dialect.setTime(s, i, p.time()), (s, i) -> dialect.setUuid(s, i, p.id()));

@@ -79,6 +79,14 @@ abstract class Dialect {
         return "id";
     }
 
+    /**
+     * Whether a comparison of row values, {@code (failed_at, id) > (?, ?)}, is one condition on an index that holds
+     * those columns (PostgreSQL's is); elsewhere a position is written as a range on the time and a filter.
+     */
+    boolean rowValues() {
+        return false;
+    }
+
     /** Drops an index if it exists; {@code schema} may be null, {@code table} is the qualified table it is on. */
     String dropIndex(String schema, String index, String table) {
         return "DROP INDEX IF EXISTS " + (schema == null ? "" : schema + ".") + index;

@@ -156,6 +156,11 @@ final class PostgresDialect extends Dialect {
     }
 
     @Override
+    boolean rowValues() {
+        return true;
+    }
+
+    @Override
     String claimLockClause() {
         return " FOR UPDATE SKIP LOCKED";
     }

@@ -2,7 +2,10 @@ package dev.agate.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agate.DeadLetter;
+import dev.agate.DeadLetterFilter;
 import dev.agate.Envelope;
+import dev.agate.PageRequest;
 import dev.agate.spi.StoreTransaction;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -12,7 +15,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -31,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class QueryPlanTest {
     private static final URI ENDPOINT = URI.create("local://orders");
-    private static final Pattern INDEX = Pattern.compile("(?:Index(?: Only)? Scan|Bitmap Index Scan) (?:using |on )(\\w+)");
+    private static final Pattern INDEX = Pattern.compile("(?:Index(?: Only)? Scan(?: Backward)?|Bitmap Index Scan) (?:using |on )(\\w+)");
 
     @Test
     void perMessageStatementsUseThePrimaryKeyOnlyAndClaimsThePartialIndexes() throws Exception {
@@ -98,6 +103,82 @@ class QueryPlanTest {
                     assertThat(plan).as(sql).doesNotContain("Seq Scan");
                     assertThat(indexes(plan)).as(sql).isNotEmpty()
                             .isSubsetOf("agate_incoming_unowned", "agate_incoming_owned", "agate_incoming_scheduled");
+                }
+            }
+        }
+    }
+
+    /**
+     * What an operator's listings and actions on dead letters cost on a large table: each filter on an exact column
+     * (message type, exception type, endpoint), on time, and on "not replayed" reads a range of the index made for it
+     * (schema step 5), for the page, its count and the batches of an action; never the whole table. The text search
+     * in exception messages is not indexed, and the count of a filter that matches (nearly) every row reads them all:
+     * those plans are printed, not checked.
+     */
+    @Test
+    void deadLetterListingsCountsAndActionsReadTheIndexOfTheirFilter() throws Exception {
+        int rows = Integer.getInteger("agate.plans.rows", 200_000);
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            List<String> recorded = new ArrayList<>();
+            Map<String, List<String>> byFilter = new LinkedHashMap<>();
+            Instant now = Instant.now();
+            try (JdbcMessageStore store = JdbcMessageStore.builder(recording(db.dataSource, recorded), db.url).build()) {
+                store.start();
+                DeadLetter one = new DeadLetter(Envelope.builder().messageType("Type3").body(new byte[] {1}).build(), ENDPOINT, "x", "x", "x", "x", 1, now);
+                store.deadLetters().moveFromInbox(one, null, now);
+                PageRequest after = PageRequest.after(PageRequest.first(1).cursorAfter(one.position()), 50);
+                Map<String, DeadLetterFilter> filters = new LinkedHashMap<>();
+                filters.put("all", DeadLetterFilter.all());
+                filters.put("type", DeadLetterFilter.builder().messageType("Type3").build());
+                filters.put("exception", DeadLetterFilter.builder().exceptionType("com.example.Ex2").build());
+                filters.put("endpoint", DeadLetterFilter.builder().endpoint(ENDPOINT).build());
+                filters.put("time", DeadLetterFilter.builder().since(now.minusSeconds(7200)).until(now.minusSeconds(3600)).build());
+                filters.put("not replayed", DeadLetterFilter.builder().replayed(false).build());
+                filters.put("type, time, not replayed", DeadLetterFilter.builder().messageType("Type3").since(now.minusSeconds(7200)).replayed(false).build());
+                filters.put("message text", DeadLetterFilter.builder().exceptionMessage("timeout").build());
+                for (Map.Entry<String, DeadLetterFilter> filter : filters.entrySet()) {
+                    recorded.clear();
+                    store.deadLetters().query(filter.getValue(), PageRequest.newestFirst(50));
+                    store.deadLetters().query(filter.getValue(), after);
+                    if (!filter.getKey().equals("all") && !filter.getKey().equals("message text")) {
+                        store.deadLetters().delete(filter.getValue(), "plans", now); // the newest match, then a locked batch
+                    }
+                    byFilter.put(filter.getKey(), recorded.stream().filter(sql -> sql.startsWith("SELECT") && sql.contains("agate_dead_letters")).distinct().toList());
+                }
+            }
+            try (Connection c = db.dataSource.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SET plan_cache_mode = force_generic_plan");
+                // 20 types, 7 exceptions, 10 endpoints, one a second back from now, a tenth replayed.
+                s.execute("INSERT INTO agate_dead_letters (id, message_type, received_at, reason, exception_type, exception_message, stack_trace,"
+                        + " attempts, failed_at, replayable, expires_at, body, replayed_at, replayed_by)"
+                        + " SELECT gen_random_uuid(), 'Type' || (g % 20), CASE WHEN g % 10 = 0 THEN 'local://orders' ELSE 'local://q' || (g % 10) END,"
+                        + " 'java.lang.IllegalStateException', 'com.example.Ex' || (g % 7), 'failure ' || g, 'stack', 3,"
+                        + " now() - make_interval(secs => g), true, now() + interval '7 days', '\\x01'::bytea,"
+                        + " CASE WHEN g % 10 = 0 THEN now() END, CASE WHEN g % 10 = 0 THEN 'ops' END FROM generate_series(1, " + rows + ") g");
+                s.execute("VACUUM ANALYZE agate_dead_letters");
+                System.out.println("== dead letters: plans after " + rows + " rows and ANALYZE");
+                // The index each filter's first page reads: the one that leads with its column.
+                Map<String, String> own = Map.of("all", "agate_dead_letters_failed", "type", "agate_dead_letters_by_type",
+                        "exception", "agate_dead_letters_by_exception", "endpoint", "agate_dead_letters_by_endpoint",
+                        "time", "agate_dead_letters_failed", "not replayed", "agate_dead_letters_waiting",
+                        "type, time, not replayed", "agate_dead_letters_by_type");
+                for (Map.Entry<String, List<String>> filter : byFilter.entrySet()) {
+                    assertThat(filter.getValue()).as(filter.getKey()).isNotEmpty();
+                    if (own.containsKey(filter.getKey())) {
+                        assertThat(indexes(explain(s, filter.getValue().get(0)))).as("the first page of " + filter.getKey())
+                                .containsOnly(own.get(filter.getKey()));
+                    }
+                    for (String sql : filter.getValue()) {
+                        String plan = explain(s, sql);
+                        System.out.println("-- " + filter.getKey() + ": " + sql + "\n" + plan);
+                        boolean mostOfTheTable = filter.getKey().equals("all") || filter.getKey().equals("not replayed");
+                        if (filter.getKey().equals("message text") || (mostOfTheTable && sql.contains("COUNT"))) {
+                            continue; // counting (nearly) every row reads (nearly) every row, by a scan: printed, not checked
+                        }
+                        assertThat(plan).as(filter.getKey() + ": " + sql).doesNotContain("Seq Scan");
+                        assertThat(indexes(plan)).as(filter.getKey() + ": " + sql).isNotEmpty()
+                                .allMatch(index -> index.startsWith("agate_dead_letters_") || index.endsWith("_pkey"));
+                    }
                 }
             }
         }

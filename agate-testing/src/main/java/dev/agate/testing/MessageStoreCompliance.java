@@ -68,6 +68,11 @@ import org.junit.jupiter.api.Test;
  * across them. Times are whole milliseconds, the precision every store keeps. Randomized tests print
  * their seed; set the system property {@code agate.compliance.seed} to run one again with it.
  *
+ * <p>What an operator does (dead letters queried by every filter and paged while rows are added, replays,
+ * deletes and edits by filter, the audit, scheduled envelopes cancelled and rescheduled, also while claimers
+ * fire them) is in {@link OperatorCompliance}, which runs as the kit's nested {@code Operations} tests: a
+ * store that extends the kit gets those too.
+ *
  * <p>What the SPI leaves open and the kit pins down, as the JDBC store behaves: a duplicate inside one
  * batch given to {@code inbox().store} is stored once, the first copy, and its id is not returned (this
  * call stored it; a caller that dropped every returned id would otherwise never handle it).
