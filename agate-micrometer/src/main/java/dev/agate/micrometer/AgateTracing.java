@@ -2,6 +2,8 @@ package dev.agate.micrometer;
 
 import dev.agate.Envelope;
 import dev.agate.spi.MessageTracer;
+import io.micrometer.common.KeyValue;
+import io.micrometer.common.KeyValues;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.transport.Kind;
@@ -9,7 +11,9 @@ import io.micrometer.observation.transport.ReceiverContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.net.URI;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 
 /**
@@ -47,9 +51,20 @@ public final class AgateTracing implements MessageTracer {
     /** The observation of one handling attempt. */
     public static final String PROCESS = "agate.process";
 
+    /** Stands for the missing endpoint of an inline invoke in the caches below. */
+    private static final URI INVOKE = URI.create("agate:invoke");
+
     private final ObservationRegistry observations;
     private final Tracer tracer;
     private final Propagator propagator;
+    // What every span of an endpoint (or of a message type) shares, made once: spans are made per message.
+    private final Map<URI, Names> processNames = new ConcurrentHashMap<>();
+    private final Map<URI, Names> sendNames = new ConcurrentHashMap<>();
+    private final Map<String, KeyValue> typeValues = new ConcurrentHashMap<>();
+
+    /** A span name and the low-cardinality attributes of one operation at one endpoint. */
+    private record Names(String contextualName, KeyValues keyValues) {
+    }
 
     private AgateTracing(ObservationRegistry observations, Tracer tracer, Propagator propagator) {
         this.observations = Objects.requireNonNull(observations, "observations");
@@ -76,29 +91,31 @@ public final class AgateTracing implements MessageTracer {
 
     @Override
     public MessageTracer.Span process(Envelope envelope, URI endpoint) {
-        Observation observation = observe(PROCESS, "process", Kind.CONSUMER, envelope, endpoint).start();
+        Observation observation = observe(PROCESS, processNames, "process", Kind.CONSUMER, envelope, endpoint).start();
         Observation.Scope scope = observation.openScope();
         return new ObservedSpan(observation, scope);
     }
 
     @Override
     public MessageTracer.Span send(Envelope envelope, URI destination) {
-        return new ObservedSpan(observe(SEND, "send", Kind.PRODUCER, envelope, destination).start(), null);
+        return new ObservedSpan(observe(SEND, sendNames, "send", Kind.PRODUCER, envelope, destination).start(), null);
     }
 
-    private Observation observe(String name, String operation, Kind kind, Envelope envelope, URI endpoint) {
-        String destination = destinationName(endpoint);
+    private Observation observe(String name, Map<URI, Names> cache, String operation, Kind kind, Envelope envelope, URI endpoint) {
+        Names names = cache.computeIfAbsent(endpoint == null ? INVOKE : endpoint, uri -> {
+            String destination = destinationName(endpoint);
+            return new Names(operation + " " + destination, KeyValues.of(KeyValue.of("messaging.system", "agate"),
+                    KeyValue.of("messaging.operation.type", operation), KeyValue.of("messaging.operation.name", operation),
+                    KeyValue.of("messaging.destination.name", destination)));
+        });
         // A receiver context for both: the parent is the context stored in the envelope, not the current
         // thread's (a relay thread has none); the kind says which side this is.
         ReceiverContext<Envelope> context = new ReceiverContext<>(AgateTracing::header, kind);
         context.setCarrier(envelope);
         return Observation.createNotStarted(name, () -> context, observations)
-                .contextualName(operation + " " + destination)
-                .lowCardinalityKeyValue("messaging.system", "agate")
-                .lowCardinalityKeyValue("messaging.operation.type", operation)
-                .lowCardinalityKeyValue("messaging.operation.name", operation)
-                .lowCardinalityKeyValue("messaging.destination.name", destination)
-                .lowCardinalityKeyValue("agate.message.type", envelope.messageType())
+                .contextualName(names.contextualName())
+                .lowCardinalityKeyValues(names.keyValues())
+                .lowCardinalityKeyValue(typeValues.computeIfAbsent(envelope.messageType(), type -> KeyValue.of("agate.message.type", type)))
                 .highCardinalityKeyValue("messaging.message.id", envelope.id().toString())
                 .highCardinalityKeyValue("messaging.message.conversation_id",
                         envelope.correlationId() == null ? "" : envelope.correlationId());
