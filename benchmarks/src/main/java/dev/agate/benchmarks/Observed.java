@@ -42,6 +42,8 @@ final class Observed {
     static final boolean ON = !WHAT.equals("false");
     private static final boolean METRICS_ON = WHAT.equals("true") || WHAT.equals("metrics");
     private static final boolean TRACING_ON = WHAT.equals("true") || WHAT.equals("tracing");
+    /** The share of traces sampled: 1 by default (the worst case); Spring Boot's default is 0.1. */
+    private static final double SAMPLED = Double.parseDouble(System.getProperty("agate.bench.observe.sampled", "1"));
 
     private static AgateTracing tracing;
     private static final Map<AgateHost.Builder, AgateMetrics> METRICS = new IdentityHashMap<>();
@@ -75,7 +77,8 @@ final class Observed {
 
     private static synchronized AgateTracing tracing() {
         if (tracing == null) {
-            SdkTracerProvider provider = SdkTracerProvider.builder().setSampler(Sampler.alwaysOn())
+            SdkTracerProvider provider = SdkTracerProvider.builder()
+                    .setSampler(SAMPLED >= 1 ? Sampler.alwaysOn() : Sampler.traceIdRatioBased(SAMPLED))
                     .addSpanProcessor(SimpleSpanProcessor.create(new Nowhere())).build();
             io.opentelemetry.api.trace.Tracer otel = provider.get("agate-benchmarks");
             OtelCurrentTraceContext current = new OtelCurrentTraceContext();
