@@ -14,11 +14,14 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.client.RestClient;
 
 /**
- * The operator's console mounted in the application (agate.console.enabled), on Spring Boot 3.5 and 4.0: its
- * pages are served under /agate-console over the application's store, read only here (an action is refused).
+ * What an operator of the application gets, on Spring Boot 3.5 and 4.0: the console mounted under
+ * /agate-console over the application's store (read only here: an action is refused), the actuator endpoint
+ * agate, and Agate's meters in the application's MeterRegistry.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "agate.console.enabled=true", "agate.console.authentication=none"})
+        "agate.console.enabled=true", "agate.console.authentication=none",
+        "management.endpoints.web.exposure.include=health,agate,metrics",
+        "agate.durability.recovery-interval=200ms", "agate.durability.scheduled-polling-interval=200ms"})
 class ConsoleMountTest {
     @Value("${local.server.port}")
     int port;
@@ -39,5 +42,20 @@ class ConsoleMountTest {
         assertThat(http.get().uri("/agate-console/dead-letters").retrieve().toEntity(String.class).getBody()).contains("id=\"total\">0<");
         assertThat(http.post().uri("/agate-console/dead-letters/act").retrieve().toEntity(String.class).getStatusCode().value())
                 .isEqualTo(403);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theActuatorEndpointAndTheMetersAreThere() {
+        RestClient http = RestClient.builder().baseUrl("http://127.0.0.1:" + port)
+                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
+        assertThat(http.post().uri("/orders").body(new OrderController.PlaceOrder("ada", "teapot", 1)).retrieve()
+                .toEntity(String.class).getStatusCode().value()).isEqualTo(201);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(http.get().uri("/actuator/metrics/agate.messages.handled").retrieve().toEntity(String.class)
+                        .getStatusCode().value()).isEqualTo(200));
+        java.util.Map<String, Object> agate = http.get().uri("/actuator/agate").retrieve().body(java.util.Map.class);
+        assertThat(agate).containsEntry("service", "orders").containsEntry("running", true).containsKey("stored");
+        assertThat((java.util.List<?>) agate.get("endpoints")).asString().contains("local://OrderPlaced", "durable");
     }
 }
