@@ -179,6 +179,9 @@ class ConsoleHttpTest {
             assertThat(store.deadLetters().count(DeadLetterFilter.builder().replayed(true).build())).isEqualTo(2);
             assertThat(store.admin().audit(dev.agate.PageRequest.newestFirst(10)).items())
                     .anySatisfy(entry -> assertThat(entry.toString()).contains("ops").containsIgnoringCase("replay"));
+            String audit = http.send(HttpRequest.newBuilder(URI.create(base(server) + "/audit")).header("Authorization", auth).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(audit).contains("id=\"total\">1<", "<td>ops</td>", "OrderPlaced");
         }
     }
 

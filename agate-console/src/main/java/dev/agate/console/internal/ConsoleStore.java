@@ -83,4 +83,7 @@ public interface ConsoleStore {
     int reschedule(ScheduledFilter filter, Instant at, String user);
 
     int reschedule(UUID id, Instant at, String user);
+
+    /** The audit of operators' actions, newest first. */
+    Page<dev.agate.AuditEntry> audit(String cursor, int limit);
 }

@@ -92,7 +92,7 @@ final class Html {
                 + "<title>" + escape(title) + " · Agate console</title><style>" + STYLE + "</style></head><body>"
                 + "<header><strong>Agate console</strong><span class=\"muted\">" + escape(service) + "</span>"
                 + "<a href=\"" + base + "/\">Overview</a><a href=\"" + base + "/dead-letters\">Dead letters</a>"
-                + "<a href=\"" + base + "/scheduled\">Scheduled</a>"
+                + "<a href=\"" + base + "/scheduled\">Scheduled</a><a href=\"" + base + "/audit\">Audit</a>"
                 + "<span class=\"muted\">" + (writable ? "read and write" : "read only") + "</span></header>"
                 + "<main>" + body + "</main></body></html>";
     }

@@ -99,6 +99,9 @@ public final class Pages {
         if (path.equals("/scheduled")) {
             return scheduled(c);
         }
+        if (path.equals("/audit")) {
+            return audit(c);
+        }
         return c.page(404, "Not found", "<h1>Not found</h1><p>" + escape(path) + "</p>");
     }
 
@@ -535,6 +538,28 @@ public final class Pages {
         Map<String, String> back = scheduledParameters(filter);
         back.put("done", action + ":" + n);
         return ConsoleResponse.redirect(c.base() + "/scheduled?" + Html.query(back));
+    }
+
+    // ---------------------------------------------------------------- audit
+
+    private ConsoleResponse audit(Context c) {
+        ConsoleStore.Page<dev.agate.AuditEntry> page = store.audit(c.request.parameter("cursor"), PAGE_SIZE);
+        Instant now = clock.instant();
+        StringBuilder b = new StringBuilder("<h1>Audit</h1><p>Every action taken on this store's dead letters and scheduled"
+                + " messages, from this console, the command line or the API, newest first: <strong id=\"total\">")
+                .append(page.total()).append("</strong> in all.</p><table id=\"audit\"><tr><th>when</th><th>who</th><th>action</th>"
+                        + "<th>selection</th><th>rows</th><th>detail</th></tr>");
+        for (dev.agate.AuditEntry entry : page.items()) {
+            b.append("<tr><td title=\"").append(escape(entry.at())).append("\">").append(escape(age(entry.at(), now))).append(" ago</td><td>")
+                    .append(escape(entry.actor())).append("</td><td>").append(escape(entry.action())).append("</td><td>")
+                    .append(escape(entry.selection())).append("</td><td class=\"n\">").append(entry.touched()).append("</td><td>")
+                    .append(escape(entry.detail())).append("</td></tr>");
+        }
+        b.append("</table>");
+        if (page.next() != null) {
+            b.append("<p><a href=\"").append(c.base()).append("/audit?cursor=").append(Html.url(page.next())).append("\">Next page</a></p>");
+        }
+        return c.page(200, "Audit", b.toString());
     }
 
     // ---------------------------------------------------------------- pieces

@@ -125,6 +125,13 @@ public final class StoreConsole implements ConsoleStore {
     }
 
     @Override
+    public Page<dev.agate.AuditEntry> audit(String cursor, int limit) {
+        PageRequest request = cursor == null ? PageRequest.newestFirst(limit) : PageRequest.after(cursor, limit);
+        dev.agate.Page<dev.agate.AuditEntry> page = store.admin().audit(request);
+        return new Page<>(page.items(), page.total(), page.nextCursor());
+    }
+
+    @Override
     public int reschedule(UUID id, Instant at, String user) {
         return store.scheduled().reschedule(dev.agate.ScheduledFilter.ids(id), at, user, clock.instant()).touched();
     }
