@@ -118,11 +118,8 @@ final class DeadLettersCommand implements Runnable {
         @Mixin
         Selections.DeadLetterOptions filters;
 
-        @Option(names = "--yes", description = "Do not ask for confirmation.")
-        boolean yes;
-
-        @Option(names = "--actor", paramLabel = "NAME", description = "Who asks, for the audit (default: the user running the command).")
-        String actor;
+        @Mixin
+        Selections.Confirmation confirmation;
 
         @Override
         public Integer call() {
@@ -137,8 +134,8 @@ final class DeadLettersCommand implements Runnable {
                             + " replayed already"));
                     return 0;
                 }
-                parent.root.confirm(yes, "replay " + count(waiting) + (filter.isAll() ? "" : " matching " + filter) + " into the inbox");
-                ActionResult result = store.deadLetters().replay(filter, parent.root.actor(actor), Instant.now());
+                confirmation.confirm(parent.root, "replay " + count(waiting) + (filter.isAll() ? "" : " matching " + filter) + " into the inbox");
+                ActionResult result = store.deadLetters().replay(filter, confirmation.actor(parent.root), Instant.now());
                 parent.out().println("replayed " + count(result.touched()) + " into the inbox"
                         + (result.skipped() == 0 ? "" : "; skipped " + result.skipped() + " (replayed already, or with no endpoint to replay to)"));
                 return 0;
@@ -157,11 +154,8 @@ final class DeadLettersCommand implements Runnable {
         @Mixin
         Selections.DeadLetterOptions filters;
 
-        @Option(names = "--yes", description = "Do not ask for confirmation.")
-        boolean yes;
-
-        @Option(names = "--actor", paramLabel = "NAME", description = "Who asks, for the audit (default: the user running the command).")
-        String actor;
+        @Mixin
+        Selections.Confirmation confirmation;
 
         @Override
         public Integer call() {
@@ -173,8 +167,8 @@ final class DeadLettersCommand implements Runnable {
                     parent.out().println("nothing to delete: " + none(filter));
                     return 0;
                 }
-                parent.root.confirm(yes, "delete " + count(matching) + (filter.isAll() ? "" : " matching " + filter) + " for good");
-                ActionResult result = store.deadLetters().delete(filter, parent.root.actor(actor), Instant.now());
+                confirmation.confirm(parent.root, "delete " + count(matching) + (filter.isAll() ? "" : " matching " + filter) + " for good");
+                ActionResult result = store.deadLetters().delete(filter, confirmation.actor(parent.root), Instant.now());
                 parent.out().println("deleted " + count(result.touched()));
                 return 0;
             }

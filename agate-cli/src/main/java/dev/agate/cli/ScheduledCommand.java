@@ -93,11 +93,8 @@ final class ScheduledCommand implements Runnable {
         @Mixin
         Selections.ScheduledOptions filters;
 
-        @Option(names = "--yes", description = "Do not ask for confirmation.")
-        boolean yes;
-
-        @Option(names = "--actor", paramLabel = "NAME", description = "Who asks, for the audit (default: the user running the command).")
-        String actor;
+        @Mixin
+        Selections.Confirmation confirmation;
 
         @Override
         public Integer call() {
@@ -108,10 +105,10 @@ final class ScheduledCommand implements Runnable {
                     parent.out().println("nothing to cancel: no scheduled messages match " + filter);
                     return 0;
                 }
-                parent.root.confirm(yes, "cancel " + count(matching) + (filter.isAll() ? "" : " matching " + filter));
+                confirmation.confirm(parent.root, "cancel " + count(matching) + (filter.isAll() ? "" : " matching " + filter));
                 Instant now = Instant.now();
                 // The ids stay known as the hosts' default deduplication horizon says, so a resend is a duplicate.
-                ActionResult result = store.scheduled().cancel(filter, parent.root.actor(actor), now,
+                ActionResult result = store.scheduled().cancel(filter, confirmation.actor(parent.root), now,
                         now.plus(Durability.defaults().deduplicationHorizon()));
                 parent.out().println("cancelled " + count(result.touched()));
                 return 0;
@@ -142,11 +139,8 @@ final class ScheduledCommand implements Runnable {
         @ArgGroup(exclusive = true, multiplicity = "1")
         Time when;
 
-        @Option(names = "--yes", description = "Do not ask for confirmation.")
-        boolean yes;
-
-        @Option(names = "--actor", paramLabel = "NAME", description = "Who asks, for the audit (default: the user running the command).")
-        String actor;
+        @Mixin
+        Selections.Confirmation confirmation;
 
         @Override
         public Integer call() {
@@ -159,8 +153,8 @@ final class ScheduledCommand implements Runnable {
                     parent.out().println("nothing to reschedule: no scheduled messages match " + filter);
                     return 0;
                 }
-                parent.root.confirm(yes, "reschedule " + count(matching) + (filter.isAll() ? "" : " matching " + filter) + " to " + at);
-                ActionResult result = store.scheduled().reschedule(filter, at, parent.root.actor(actor), Instant.now());
+                confirmation.confirm(parent.root, "reschedule " + count(matching) + (filter.isAll() ? "" : " matching " + filter) + " to " + at);
+                ActionResult result = store.scheduled().reschedule(filter, at, confirmation.actor(parent.root), Instant.now());
                 parent.out().println("rescheduled " + count(result.touched()) + " to " + at
                         + (result.skipped() == 0 ? "" : "; skipped " + result.skipped() + " due then already"));
                 return 0;

@@ -84,6 +84,25 @@ final class Selections {
         }
     }
 
+    /** How an action is confirmed and who it is audited as: shared by every command that changes rows. */
+    static final class Confirmation {
+        @Option(names = "--yes", description = "Do not ask for confirmation.")
+        boolean yes;
+
+        @Option(names = "--actor", paramLabel = "NAME", description = "Who asks, for the audit (default: the user running the command).")
+        String actor;
+
+        /** Asks the person at the terminal to confirm {@code action} unless --yes; see {@link AgateCli#confirm}. */
+        void confirm(AgateCli root, String action) {
+            root.confirm(yes, action);
+        }
+
+        /** The actor the audit names. */
+        String actor(AgateCli root) {
+            return root.actor(actor);
+        }
+    }
+
     /** What an action acts on: ids, filters, or {@code --all}. */
     static final class Target {
         @Parameters(paramLabel = "ID", arity = "0..*", description = "By envelope id (as `list` prints them); with filters, those of the ids that match.")

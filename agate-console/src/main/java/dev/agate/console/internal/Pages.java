@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Function;
 
 /**
  * The console's pages and actions. GETs only read; every POST checks the CSRF token (the double-submit
@@ -585,30 +584,21 @@ public final class Pages {
     }
 
     private static String describe(ConsoleStore.Filter f) {
-        StringBuilder s = new StringBuilder();
-        Function<Object, Boolean> set = v -> v != null;
-        if (set.apply(f.messageType())) {
-            s.append("type ").append(f.messageType()).append(", ");
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        part(parts, "type ", f.messageType());
+        part(parts, "exception ", f.exceptionType());
+        part(parts, "message containing ", f.messageText() == null ? null : "\"" + f.messageText() + "\"");
+        part(parts, "endpoint ", f.endpoint());
+        part(parts, "failed since ", f.since());
+        part(parts, "failed before ", f.until());
+        part(parts, "", f.replayed() == null ? null : f.replayed() ? "replayed" : "not replayed");
+        return parts.isEmpty() ? "anything" : String.join(", ", parts);
+    }
+
+    private static void part(java.util.List<String> parts, String label, Object value) {
+        if (value != null) {
+            parts.add(label + value);
         }
-        if (set.apply(f.exceptionType())) {
-            s.append("exception ").append(f.exceptionType()).append(", ");
-        }
-        if (set.apply(f.messageText())) {
-            s.append("message containing \"").append(f.messageText()).append("\", ");
-        }
-        if (set.apply(f.endpoint())) {
-            s.append("endpoint ").append(f.endpoint()).append(", ");
-        }
-        if (set.apply(f.since())) {
-            s.append("failed since ").append(f.since()).append(", ");
-        }
-        if (set.apply(f.until())) {
-            s.append("failed before ").append(f.until()).append(", ");
-        }
-        if (f.replayed() != null) {
-            s.append(f.replayed() ? "replayed" : "not replayed").append(", ");
-        }
-        return s.length() == 0 ? "anything" : s.substring(0, s.length() - 2);
     }
 
     private static String field(String name, String label, Object value) {
