@@ -69,8 +69,9 @@ public final class BenchmarkMain {
             return;
         }
         if (Observed.ON) {
-            System.out.println("observability: the Agate hosts of buffered-local, invoke and outbox-local run with metrics and traces on"
-                    + " (--observe)");
+            // stderr, with the progress: stdout is the table and the ratio lines that scripts read
+            System.err.println("[bench] observability: the Agate hosts of buffered-local, invoke and outbox-local run with metrics and"
+                    + " traces on (--observe)");
         }
         List<Result> results = run(options);
         System.out.print(MarkdownTable.render(results));
