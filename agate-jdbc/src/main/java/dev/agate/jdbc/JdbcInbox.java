@@ -2,6 +2,7 @@ package dev.agate.jdbc;
 
 import dev.agate.AgateException;
 import dev.agate.Envelope;
+import dev.agate.spi.ClaimOutcomeUnknownException;
 import dev.agate.spi.EnvelopeCodec;
 import dev.agate.spi.Inbox;
 import dev.agate.spi.StoreTransaction;
@@ -20,6 +21,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -279,7 +282,7 @@ final class JdbcInbox implements Inbox {
             }
             setOwner(c, claimed.stream().map(Claimed::envelope).toList(), assignments, ownerId);
             return claimed;
-        });
+        }, claimed -> claimed.stream().map(Claimed::envelope).toList());
     }
 
 
@@ -299,14 +302,37 @@ final class JdbcInbox implements Inbox {
 
     /** {@link #claimRetrying(Jdbc, String, Jdbc.Work)}; {@code bounded}: see {@link Jdbc#inBoundedTransactionOrThrow}. */
     static <T> T claimRetrying(Jdbc jdbc, String operation, boolean bounded, Jdbc.Work<T> work) {
+        return claimRetrying(jdbc, operation, bounded, work, null);
+    }
+
+    /**
+     * A claim of envelopes: {@link #claimRetrying(Jdbc, String, Jdbc.Work)}, and when its COMMIT fails (its
+     * statements ran, so only the COMMIT can have failed) a {@link ClaimOutcomeUnknownException} with what
+     * it took: the commit may have gone through as the connection dropped.
+     */
+    static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work, Function<T, List<Envelope>> envelopesOf) {
+        return claimRetrying(jdbc, operation, false, work, envelopesOf);
+    }
+
+    private static <T> T claimRetrying(Jdbc jdbc, String operation, boolean bounded, Jdbc.Work<T> work,
+                                       Function<T, List<Envelope>> envelopesOf) {
+        AtomicReference<T> ran = new AtomicReference<>();
         Jdbc.Work<T> isolated = c -> {
+            ran.set(null);
             jdbc.dialect.beginClaim(c);
-            return work.run(c);
+            T result = work.run(c);
+            ran.set(result);
+            return result;
         };
         for (int attempt = 1; ; attempt++) {
             try {
                 return bounded ? jdbc.inBoundedTransactionOrThrow(isolated) : jdbc.inTransactionOrThrow(isolated);
             } catch (SQLException e) {
+                List<Envelope> claimed = envelopesOf == null || ran.get() == null ? List.of() : envelopesOf.apply(ran.get());
+                if (!claimed.isEmpty() && !jdbc.dialect.isTransactionRollback(e)) {
+                    throw new ClaimOutcomeUnknownException(operation + " on " + jdbc + ": its COMMIT failed, so " + claimed.size()
+                            + " envelope(s) may be claimed: " + e.getMessage(), claimed, e);
+                }
                 if (attempt >= CLAIM_TRIES || !jdbc.dialect.isTransactionRollback(e)) {
                     throw jdbc.failure(operation + (attempt > 1 ? " (" + attempt + " tries)" : ""), e);
                 }

@@ -88,7 +88,7 @@ final class Recovery {
             }
             log.debug("envelope {} ({}) at {} was held by a node that died holding it ({} time(s))", envelope.id(),
                     envelope.messageType(), endpoint, claim.unfinishedTakes());
-            storage.suspect(envelope.id());
+            storage.suspects().suspect(envelope.id());
             suspected++;
             deliver.add(envelope);
         }

@@ -121,7 +121,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
 
     /** Whether an envelope may join a batch: the others go their own way through {@link #handle}. */
     boolean batchable(Envelope envelope) {
-        return services.lifecycle().failure() == null && !services.storage().isSuspected(envelope.id())
+        return services.lifecycle().failure() == null && !services.storage().suspects().isSuspected(envelope.id())
                 && (envelope.deliverBy() == null || !envelope.isExpired(services.clock().instant()));
     }
 
@@ -139,9 +139,9 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
         EnvelopeExecutor outer = HANDLING.get();
         HANDLING.set(this);
         try {
-            if (services.isDurable(origin) && services.storage().isSuspected(envelope.id())) {
+            if (services.isDurable(origin) && services.storage().suspects().isSuspected(envelope.id())) {
                 // Its holder died holding it: maybe it crashed the process. Its attempts run alone, counted.
-                if (!services.storage().runSuspected(envelope.id(), () -> process(envelope, origin))) {
+                if (!services.storage().suspects().runSuspected(envelope.id(), () -> process(envelope, origin))) {
                     log.info("suspected envelope {} ({}) at {} is no longer this node's; not handled here", envelope.id(),
                             envelope.messageType(), origin.uri());
                 }

@@ -350,11 +350,7 @@ class ExecutionContext implements MessageContext {
                 return false;
             }
             if (transaction != null) {
-                StoreTransaction committing = transaction;
-                durable.call("committing the handling of envelope " + envelope.id(), () -> {
-                    committing.commit();
-                    return null;
-                });
+                executor.storedSends().commit(transaction, toDeliver, "committing the handling of envelope " + envelope.id());
                 transaction = null;
             } else if (durableOrigin) {
                 durable.markHandledLater(envelope.id());

@@ -214,10 +214,7 @@ final class HandlingBatch {
                     shared.rollback(null);
                     return new Ended(stillOwned(members), List.of(), notBatched);
                 }
-                storage.call("committing the handling of " + ids.size() + " envelopes", () -> {
-                    transaction.commit();
-                    return null;
-                });
+                executor.storedSends().commit(transaction, toDeliver, "committing the handling of " + ids.size() + " envelopes");
                 shared.ended();
             } catch (StoreUnavailableException e) {
                 return storeFailed(shared, members, e, notBatched);

@@ -94,4 +94,32 @@ final class StoredSends {
         }
         return toDeliver;
     }
+
+    /**
+     * Commits a unit of work that {@link #store} wrote {@code toDeliver} in. When the COMMIT fails it may have
+     * gone through all the same (the connection dropped, or the server crashed, as it answered), and then the
+     * rows it wrote would be this node's, held by nobody: they are given to any node, in case (see
+     * {@link DurableStorage#releaseAfterFailedCommit}). The handled marks need nothing: an attempt again finds
+     * its envelope no longer this node's and does nothing.
+     *
+     * @throws dev.agate.internal.storage.StoreUnavailableException when the COMMIT failed
+     */
+    void commit(StoreTransaction transaction, List<Delivery> toDeliver, String what) {
+        try {
+            storage.call(what, () -> {
+                transaction.commit();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            List<Envelope> incoming = new ArrayList<>();
+            List<Envelope> outgoing = new ArrayList<>();
+            for (Delivery delivery : toDeliver) {
+                if (delivery.endpoint().mode() == EndpointMode.DURABLE) { // stored: due now, so the outbox's when it sends out
+                    (delivery.endpoint().sendsOut() ? outgoing : incoming).add(delivery.envelope());
+                }
+            }
+            storage.releaseAfterFailedCommit(incoming, outgoing);
+            throw e;
+        }
+    }
 }

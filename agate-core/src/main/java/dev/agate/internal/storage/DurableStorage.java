@@ -7,6 +7,7 @@ import dev.agate.Envelope;
 import dev.agate.internal.Backoff;
 import dev.agate.internal.EnvelopeBodies;
 import dev.agate.internal.Observers;
+import dev.agate.spi.ClaimOutcomeUnknownException;
 import dev.agate.spi.MessageStore;
 import dev.agate.spi.StoreTransaction;
 import java.net.URI;
@@ -22,9 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +41,8 @@ public final class DurableStorage {
     private static final Logger log = LoggerFactory.getLogger(DurableStorage.class);
     /** How long to wait after store failures in a row; also the pace of retrying the store's start. */
     public static final Backoff PAUSE = StoreHealth.PAUSE;
+    /** The claim of outgoing envelopes, as {@link #claim} reports it; every other claim takes incoming ones. */
+    public static final String OUTBOX_CLAIM = "outbox.claim";
 
     private final MessageStore store;
     private final Durability settings;
@@ -49,9 +50,7 @@ public final class DurableStorage {
     private final EnvelopeBodies bodies;
     private final StoreHealth health;
     private final WriteBehind writeBehind;
-    /** Envelopes claimed after a holder died holding them: each of their next attempts runs alone, recorded first. */
-    private final Set<UUID> suspects = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock suspectAttempts = new ReentrantLock();
+    private final Suspects suspects = new Suspects(this);
     /** Outgoing rows deleted since cleanup last asked: churn of the outbox table, for {@link dev.agate.spi.StoreAdmin#afterCleanup}. */
     private final LongAdder deletedOutgoing = new LongAdder();
     private final NodeLease lease;
@@ -122,8 +121,9 @@ public final class DurableStorage {
     public List<Envelope> persist(StoreTransaction transaction, URI endpoint, List<Envelope> envelopes, Instant now,
                            boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        Set<UUID> duplicates = write("inbox.insert", serialized.size(), "storing " + envelopes.size() + " envelope(s) for " + endpoint,
-                () -> store.inbox().store(transaction, endpoint, serialized, nodeId(), now), applicationTransaction);
+        Set<UUID> duplicates = owning(transaction == null, serialized, false, () -> write("inbox.insert", serialized.size(),
+                "storing " + envelopes.size() + " envelope(s) for " + endpoint,
+                () -> store.inbox().store(transaction, endpoint, serialized, nodeId(), now), applicationTransaction));
         return withoutDuplicates(serialized, duplicates);
     }
 
@@ -135,10 +135,58 @@ public final class DurableStorage {
     /** {@link #persistOutgoing(StoreTransaction, List)}; see {@link #persist(StoreTransaction, URI, List, Instant, boolean)} for the flag. */
     public List<Envelope> persistOutgoing(StoreTransaction transaction, List<Envelope> envelopes, boolean applicationTransaction) {
         List<Envelope> serialized = serializedAll(envelopes);
-        Set<UUID> duplicates = write("outbox.insert", serialized.size(), "storing " + envelopes.size() + " outgoing envelope(s) for "
-                + envelopes.get(0).destination(),
-                () -> store.outbox().store(transaction, serialized, nodeId()), applicationTransaction);
+        Set<UUID> duplicates = owning(transaction == null, serialized, true, () -> write("outbox.insert", serialized.size(),
+                "storing " + envelopes.size() + " outgoing envelope(s) for " + envelopes.get(0).destination(),
+                () -> store.outbox().store(transaction, serialized, nodeId()), applicationTransaction));
         return withoutDuplicates(serialized, duplicates);
+    }
+
+    /**
+     * Runs a write that stores rows owned by this node. When it ran in a transaction of its own
+     * ({@code ownTransaction}) and failed, its COMMIT may have gone through all the same (the connection
+     * dropped, or the server crashed, as it answered): then the rows are this node's and held by nobody, and
+     * would wait for this node to stop. So they are given to any node with the next flush: if they were
+     * stored, the durability agent delivers them (the owner-checked marks and deletes make that safe); if
+     * not, the release finds nothing. In a transaction of the caller's, the caller knows its COMMIT: see
+     * {@link #releaseAfterFailedCommit}. A write that works takes back the releases that wait for the incoming
+     * envelopes it stored (sent again after such a failure, with their own ids): they are this node's after all.
+     *
+     * @param write returns the ids it did not store, being there already
+     */
+    private Set<UUID> owning(boolean ownTransaction, List<Envelope> envelopes, boolean outgoing, Supplier<Set<UUID>> write) {
+        if (!ownTransaction) {
+            return write.get();
+        }
+        try {
+            Set<UUID> duplicates = write.get();
+            if (!outgoing) {
+                keep(envelopes.stream().map(Envelope::id).filter(id -> !duplicates.contains(id)).toList());
+            }
+            return duplicates;
+        } catch (StoreUnavailableException e) {
+            if (outgoing) {
+                releaseAfterFailedCommit(List.of(), envelopes);
+            } else {
+                releaseAfterFailedCommit(envelopes, List.of());
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * After a COMMIT that failed, of a transaction that stored rows owned by this node: gives those rows to
+     * any node with the next flush, in case it went through as the connection dropped. See {@link #owning}.
+     *
+     * @param incoming envelopes stored in the inbox (scheduled ones among them are nobody's, and left alone)
+     * @param outgoing envelopes stored in the outbox
+     */
+    public void releaseAfterFailedCommit(Collection<Envelope> incoming, Collection<Envelope> outgoing) {
+        if (!incoming.isEmpty()) {
+            releaseLater(incoming.stream().map(Envelope::id).toList());
+        }
+        for (Envelope envelope : outgoing) {
+            releaseOutgoingLater(List.of(envelope.id()), envelope.attempts());
+        }
     }
 
     private static List<Envelope> withoutDuplicates(List<Envelope> envelopes, Set<UUID> duplicates) {
@@ -186,7 +234,8 @@ public final class DurableStorage {
      * longer ago than the horizon, whose id may have been forgotten, is not handled: in the same transaction
      * it goes to the dead letters, and its id is remembered like a handled one's.
      *
-     * @throws StoreUnavailableException when the store failed: nothing was stored
+     * @throws StoreUnavailableException when the store failed: nothing was stored, or its COMMIT went through
+     *         as the connection dropped, and then the envelopes are given to any node (see {@link #owning})
      */
     public Received persistReceived(URI endpoint, List<Envelope> envelopes, Instant now) {
         Map<UUID, Envelope> unique = new LinkedHashMap<>();
@@ -194,10 +243,23 @@ public final class DurableStorage {
         List<Envelope> batch = List.copyOf(unique.values());
         Instant horizon = now.minus(settings.deduplicationHorizon());
         if (batch.stream().noneMatch(e -> firstSentBefore(e, horizon))) {
-            Set<UUID> duplicates = health.call("inbox.insert", batch.size(), "storing " + batch.size() + " received envelope(s) for " + endpoint,
-                    () -> store.inbox().store(null, endpoint, batch, nodeId(), now));
+            Set<UUID> duplicates = owning(true, batch, false, () -> health.call("inbox.insert", batch.size(),
+                    "storing " + batch.size() + " received envelope(s) for " + endpoint,
+                    () -> store.inbox().store(null, endpoint, batch, nodeId(), now)));
             return new Received(duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList(), List.of());
         }
+        Received received;
+        try {
+            received = persistReceivedWithTooOld(endpoint, batch, now, horizon);
+        } catch (StoreUnavailableException e) {
+            releaseAfterFailedCommit(batch, List.of());
+            throw e;
+        }
+        keep(received.fresh().stream().map(Envelope::id).toList());
+        return received;
+    }
+
+    private Received persistReceivedWithTooOld(URI endpoint, List<Envelope> batch, Instant now, Instant horizon) {
         return health.call("inbox.insert", batch.size(), "storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
             try (StoreTransaction transaction = store.begin()) {
                 Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId(), now);
@@ -244,6 +306,15 @@ public final class DurableStorage {
      *         or moved it: an earlier move committed though it seemed to fail), or the outbox holds the id already
      */
     public boolean moveToOutbox(Envelope envelope) {
+        try {
+            return moveToOutboxNow(envelope);
+        } catch (StoreUnavailableException e) {
+            releaseAfterFailedCommit(List.of(), List.of(envelope)); // the incoming row's release is the caller's
+            throw e;
+        }
+    }
+
+    private boolean moveToOutboxNow(Envelope envelope) {
         return health.call("outbox.insert", 1, "moving envelope " + envelope.id() + " to the outbox", () -> {
             try (StoreTransaction transaction = store.begin()) {
                 if (!store.inbox().remove(transaction, envelope.id(), nodeId())) {
@@ -331,62 +402,14 @@ public final class DurableStorage {
         return store.enlist(Objects.requireNonNull(connection, "connection"));
     }
 
-    // ---- poison messages: suspects run alone, their crashes counted
+    /** Poison messages: envelopes claimed after a holder died holding them. */
+    public Suspects suspects() {
+        return suspects;
+    }
 
     /** How many outgoing rows were deleted (acknowledged) since the last call. */
     public long takeDeletedOutgoing() {
         return deletedOutgoing.sumThenReset();
-    }
-
-    /** Marks a claimed envelope as suspected of crashing the process; see {@link #runSuspected}. */
-    public void suspect(UUID id) {
-        suspects.add(id);
-    }
-
-    public boolean isSuspected(UUID id) {
-        return !suspects.isEmpty() && suspects.contains(id);
-    }
-
-    /**
-     * Runs {@code attempts} of a suspected envelope alone among suspects (so an envelope that merely ran
-     * beside a poison message is not blamed), with the store told before it starts that it may crash the
-     * process, and told after it ended that it did not. A VirtualMachineError is taken for a crash: the count
-     * stays. False, running nothing, when this node no longer owns the envelope.
-     */
-    public boolean runSuspected(UUID id, Runnable attempts) {
-        suspectAttempts.lock();
-        try {
-            suspects.remove(id);
-            if (!call("recording that a suspected attempt of envelope " + id + " starts", () -> store.inbox().recordSuspectStart(id, nodeId()))) {
-                return false;
-            }
-            boolean crashed = false;
-            try {
-                attempts.run();
-            } catch (VirtualMachineError e) {
-                crashed = true;
-                throw e;
-            } finally {
-                if (!crashed) {
-                    endSuspected(id);
-                }
-            }
-            return true;
-        } finally {
-            suspectAttempts.unlock();
-        }
-    }
-
-    private void endSuspected(UUID id) {
-        try {
-            call("recording that a suspected attempt of envelope " + id + " ended", () -> {
-                store.inbox().recordSuspectEnd(id, nodeId());
-                return null;
-            });
-        } catch (StoreUnavailableException e) {
-            // Counted one crash too many: the envelope may reach the dead letters a crash early, never later.
-            log.warn("envelope {}: {}", id, e.getMessage());
-        }
     }
 
     // ---- writes that may wait: see WriteBehind
@@ -398,14 +421,8 @@ public final class DurableStorage {
 
     /** Gives envelopes back to any node with the next flush, not on the calling thread. */
     public void releaseLater(Collection<UUID> ids) {
-        forgetSuspects(ids);
+        suspects.forget(ids);
         writeBehind.releaseLater(ids);
-    }
-
-    private void forgetSuspects(Collection<UUID> ids) {
-        if (!suspects.isEmpty()) {
-            suspects.removeAll(ids);
-        }
     }
 
     /** Takes back releases that wait for envelopes this node stored again and handles after all. */
@@ -415,7 +432,7 @@ public final class DurableStorage {
 
     /** Gives envelopes back to any node now; never throws (when the store fails they wait for the next flush). */
     public void release(Collection<UUID> ids) {
-        forgetSuspects(ids);
+        suspects.forget(ids);
         writeBehind.release(ids);
     }
 
@@ -452,7 +469,16 @@ public final class DurableStorage {
      * {@code outbox.claim}, {@code scheduled.claim}) on the envelopes it claimed.
      */
     public <T extends Collection<?>> T claim(String operation, String what, Supplier<T> work) {
-        return health.claim(operation, what, work);
+        try {
+            return health.claim(operation, what, work);
+        } catch (StoreUnavailableException e) {
+            if (e.getCause() instanceof ClaimOutcomeUnknownException unknown) {
+                // Claimed maybe, held by nobody: given to any node, as after any commit that failed (see owning).
+                boolean outgoing = OUTBOX_CLAIM.equals(operation);
+                releaseAfterFailedCommit(outgoing ? List.of() : unknown.claimed(), outgoing ? unknown.claimed() : List.of());
+            }
+            throw e;
+        }
     }
 
     /** Why the last store call failed, or null when it worked. */

@@ -151,20 +151,16 @@ public final class ListenerReceiver implements BatchReceiver {
         try {
             received = durable.persistReceived(queueUri, batch, now);
             fresh = received.fresh();
-            durable.keep(fresh.stream().map(Envelope::id).toList()); // stored by this call: not to be released
             for (DeadLetter letter : received.tooOld()) {
                 log.error("listener {} dead-lettered envelope {} ({}): {}", settings.uri(), letter.id(), letter.envelope().messageType(),
                         letter.reason());
                 observers.emit(Kind.DEAD_LETTERED, letter.envelope(), queueUri, null, letter.reason());
             }
         } catch (StoreUnavailableException e) {
-            // The outcome is unknown: a commit that failed may have gone through (the connection dropped as it
-            // answered). Then the rows are there, owned by this node, and the sender's resend finds them as
-            // duplicates and hands nothing on. Give them to any node: if they were stored, recovery handles
-            // them (the handled mark checks the owner, so this is safe whatever happened); if not, this
-            // changes nothing and the resend stores them.
+            // The outcome is unknown: a commit that failed may have gone through as the connection dropped. Then
+            // the sender's resend finds the rows as duplicates and hands nothing on, so the storage gave them to
+            // any node: if they were stored, recovery handles them; if not, the resend stores them.
             log.warn("listener {} could not persist a batch of {}; not acknowledged: {}", settings.uri(), batch.size(), e.getMessage());
-            durable.releaseLater(batch.stream().map(Envelope::id).toList());
             return ReceiveAnswer.of(Status.CANNOT_PROCESS, e.getMessage());
         }
         if (fresh.size() < batch.size()) {

@@ -1,0 +1,28 @@
+package dev.agate.spi;
+
+import dev.agate.AgateException;
+import dev.agate.Envelope;
+import java.util.List;
+
+/**
+ * A claim whose COMMIT failed in a way that leaves unknown whether it took effect: the connection dropped,
+ * or the server crashed, as it answered. The envelopes it claimed may be owned by the claiming node now,
+ * though the node holds none of them. A store throws this from {@link Inbox#take},
+ * {@link Inbox#claimDueScheduled} and {@link Outbox#claim} so that the runtime gives those envelopes back
+ * to any node, rather than leaving them owned and held by nobody until the node stops. A store that cannot
+ * tell a failed COMMIT from another failure throws its ordinary failure.
+ */
+public class ClaimOutcomeUnknownException extends AgateException {
+    private final transient List<Envelope> claimed;
+
+    /** @param claimed the envelopes the claim took before its COMMIT failed, their attempts as stored */
+    public ClaimOutcomeUnknownException(String message, List<Envelope> claimed, Throwable cause) {
+        super(message, cause);
+        this.claimed = List.copyOf(claimed);
+    }
+
+    /** The envelopes the claim took before its COMMIT failed: maybe owned by the claiming node now. */
+    public List<Envelope> claimed() {
+        return claimed;
+    }
+}
