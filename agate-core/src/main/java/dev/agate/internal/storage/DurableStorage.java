@@ -441,10 +441,10 @@ public final class DurableStorage {
         writeBehind.releaseOutgoingLater(ids, attempts);
     }
 
-    /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
+    /** Deletes outgoing rows whose envelopes were acknowledged with the next flush, off the sender's path. */
     public void deleteOutgoing(Collection<UUID> ids) {
         deletedOutgoing.add(ids.size());
-        writeBehind.deleteOutgoing(ids);
+        writeBehind.deleteOutgoingLater(ids);
     }
 
     /** Writes what waits; skipped while another thread does. */

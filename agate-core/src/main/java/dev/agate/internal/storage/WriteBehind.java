@@ -97,8 +97,18 @@ final class WriteBehind {
         ids.forEach(id -> pendingOutgoingReleases.add(Map.entry(id, attempts)));
     }
 
-    /** Deletes outgoing rows whose envelopes were acknowledged; when the store fails they wait for the next flush. */
-    void deleteOutgoing(Collection<UUID> ids) {
+    /**
+     * Deletes outgoing rows whose envelopes were acknowledged with the next flush (within 100 ms), in one
+     * statement for all senders, off the path of the sender's next batch. Until then they are this node's and
+     * held by nobody, which is safe: a crash before the flush makes another node send them again, and the
+     * receiver drops the duplicates.
+     */
+    void deleteOutgoingLater(Collection<UUID> ids) {
+        pendingOutgoingDeletes.addAll(ids);
+    }
+
+    /** Deletes outgoing rows now; when the store fails they wait for the next flush. */
+    private void deleteOutgoing(Collection<UUID> ids) {
         try {
             health.call("outbox.delete", ids.size(), "deleting " + ids.size() + " sent envelope(s)", () -> {
                 store.outbox().delete(null, ids, nodeId.getAsInt());
