@@ -332,8 +332,9 @@ class AgateAutoConfigurationTest {
                 assertThat(health(context).getStatus()).isEqualTo(Status.UP);
                 db.execute("ALTER TABLE agate_nodes RENAME TO agate_nodes_gone");
                 // One reading that is DOWN and names the cause: with one table gone, calls that do not touch it still
-                // succeed in between (and clear the store error), so two readings may disagree.
-                await().atMost(Duration.ofSeconds(10)).until(() -> {
+                // succeed in between (and clear the store error), so two readings may disagree, and a DOWN reading
+                // lasts from a failed heartbeat to the next call that works: read often.
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10)).until(() -> {
                     Health down = health(context);
                     return down.getStatus().equals(Status.DOWN) && String.valueOf(down.getDetails().get("storeError")).contains("agate_nodes");
                 });
