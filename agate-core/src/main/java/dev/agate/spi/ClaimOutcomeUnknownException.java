@@ -14,11 +14,21 @@ import java.util.List;
  */
 public class ClaimOutcomeUnknownException extends AgateException {
     private final transient List<Envelope> claimed;
+    private final boolean outgoing;
 
-    /** @param claimed the envelopes the claim took before its COMMIT failed, their attempts as stored */
-    public ClaimOutcomeUnknownException(String message, List<Envelope> claimed, Throwable cause) {
+    /**
+     * @param claimed  the envelopes the claim took before its COMMIT failed, their attempts as stored
+     * @param outgoing true for a claim of the outbox ({@link Outbox#claim}), false for one of the inbox
+     */
+    public ClaimOutcomeUnknownException(String message, List<Envelope> claimed, boolean outgoing, Throwable cause) {
         super(message, cause);
         this.claimed = List.copyOf(claimed);
+        this.outgoing = outgoing;
+    }
+
+    /** Whether the envelopes are outgoing ones, claimed from the outbox, rather than incoming ones. */
+    public boolean outgoing() {
+        return outgoing;
     }
 
     /** The envelopes the claim took before its COMMIT failed: maybe owned by the claiming node now. */

@@ -282,7 +282,7 @@ final class JdbcInbox implements Inbox {
             }
             setOwner(c, claimed.stream().map(Claimed::envelope).toList(), assignments, ownerId);
             return claimed;
-        }, claimed -> claimed.stream().map(Claimed::envelope).toList());
+        }, claimed -> claimed.stream().map(Claimed::envelope).toList(), false);
     }
 
 
@@ -302,20 +302,22 @@ final class JdbcInbox implements Inbox {
 
     /** {@link #claimRetrying(Jdbc, String, Jdbc.Work)}; {@code bounded}: see {@link Jdbc#inBoundedTransactionOrThrow}. */
     static <T> T claimRetrying(Jdbc jdbc, String operation, boolean bounded, Jdbc.Work<T> work) {
-        return claimRetrying(jdbc, operation, bounded, work, null);
+        return claimRetrying(jdbc, operation, bounded, work, null, false);
     }
 
     /**
      * A claim of envelopes: {@link #claimRetrying(Jdbc, String, Jdbc.Work)}, and when its COMMIT fails (its
      * statements ran, so only the COMMIT can have failed) a {@link ClaimOutcomeUnknownException} with what
      * it took: the commit may have gone through as the connection dropped.
+     *
+     * @param outgoing whether it claims from the outbox
      */
-    static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work, Function<T, List<Envelope>> envelopesOf) {
-        return claimRetrying(jdbc, operation, false, work, envelopesOf);
+    static <T> T claimRetrying(Jdbc jdbc, String operation, Jdbc.Work<T> work, Function<T, List<Envelope>> envelopesOf, boolean outgoing) {
+        return claimRetrying(jdbc, operation, false, work, envelopesOf, outgoing);
     }
 
     private static <T> T claimRetrying(Jdbc jdbc, String operation, boolean bounded, Jdbc.Work<T> work,
-                                       Function<T, List<Envelope>> envelopesOf) {
+                                       Function<T, List<Envelope>> envelopesOf, boolean outgoing) {
         AtomicReference<T> ran = new AtomicReference<>();
         Jdbc.Work<T> isolated = c -> {
             ran.set(null);
@@ -331,7 +333,7 @@ final class JdbcInbox implements Inbox {
                 List<Envelope> claimed = envelopesOf == null || ran.get() == null ? List.of() : envelopesOf.apply(ran.get());
                 if (!claimed.isEmpty() && !jdbc.dialect.isTransactionRollback(e)) {
                     throw new ClaimOutcomeUnknownException(operation + " on " + jdbc + ": its COMMIT failed, so " + claimed.size()
-                            + " envelope(s) may be claimed: " + e.getMessage(), claimed, e);
+                            + " envelope(s) may be claimed: " + e.getMessage(), claimed, outgoing, e);
                 }
                 if (attempt >= CLAIM_TRIES || !jdbc.dialect.isTransactionRollback(e)) {
                     throw jdbc.failure(operation + (attempt > 1 ? " (" + attempt + " tries)" : ""), e);

@@ -121,7 +121,7 @@ final class JdbcOutbox implements Outbox {
                 }
             }
             return claimed;
-        }, claimed -> claimed);
+        }, claimed -> claimed, true);
     }
 
     @Override

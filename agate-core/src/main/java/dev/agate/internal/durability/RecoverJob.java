@@ -53,7 +53,7 @@ final class RecoverJob extends DurabilityJob {
 
     /** Outgoing envelopes (written by an outbox whose node stopped, or handed back), for the senders of their destinations. */
     static RecoverJob outgoing(DurableStorage storage, ToIntFunction<URI> room, Consumer<Envelope> deliver) {
-        return new RecoverJob(storage, "outgoing", DurableStorage.OUTBOX_CLAIM, () -> storage.store().outbox().destinationsWithUnowned(), room,
+        return new RecoverJob(storage, "outgoing", "outbox.claim", () -> storage.store().outbox().destinationsWithUnowned(), room,
                 (uri, limit) -> storage.store().outbox().claim(uri, storage.nodeId(), limit), deliver);
     }
 

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +42,6 @@ public final class DurableStorage {
     private static final Logger log = LoggerFactory.getLogger(DurableStorage.class);
     /** How long to wait after store failures in a row; also the pace of retrying the store's start. */
     public static final Backoff PAUSE = StoreHealth.PAUSE;
-    /** The claim of outgoing envelopes, as {@link #claim} reports it; every other claim takes incoming ones. */
-    public static final String OUTBOX_CLAIM = "outbox.claim";
 
     private final MessageStore store;
     private final Durability settings;
@@ -164,11 +163,7 @@ public final class DurableStorage {
             }
             return duplicates;
         } catch (StoreUnavailableException e) {
-            if (outgoing) {
-                releaseAfterFailedCommit(List.of(), envelopes);
-            } else {
-                releaseAfterFailedCommit(envelopes, List.of());
-            }
+            releaseAfterFailedCommit(outgoing ? List.of() : envelopes, outgoing ? envelopes : List.of());
             throw e;
         }
     }
@@ -242,47 +237,40 @@ public final class DurableStorage {
         envelopes.forEach(e -> unique.putIfAbsent(e.id(), e));
         List<Envelope> batch = List.copyOf(unique.values());
         Instant horizon = now.minus(settings.deduplicationHorizon());
-        if (batch.stream().noneMatch(e -> firstSentBefore(e, horizon))) {
-            Set<UUID> duplicates = owning(true, batch, false, () -> health.call("inbox.insert", batch.size(),
-                    "storing " + batch.size() + " received envelope(s) for " + endpoint,
-                    () -> store.inbox().store(null, endpoint, batch, nodeId(), now)));
-            return new Received(duplicates.isEmpty() ? batch : batch.stream().filter(e -> !duplicates.contains(e.id())).toList(), List.of());
+        boolean anyTooOld = batch.stream().anyMatch(e -> firstSentBefore(e, horizon));
+        List<DeadLetter> tooOld = new ArrayList<>(0);
+        Set<UUID> duplicates = owning(true, batch, false, () -> health.call("inbox.insert", batch.size(),
+                "storing " + batch.size() + " received envelope(s) for " + endpoint,
+                () -> anyTooOld ? storeDeadLetteringTooOld(endpoint, batch, now, horizon, tooOld)
+                        : store.inbox().store(null, endpoint, batch, nodeId(), now)));
+        if (duplicates.isEmpty() && tooOld.isEmpty()) {
+            return new Received(batch, List.of());
         }
-        Received received;
-        try {
-            received = persistReceivedWithTooOld(endpoint, batch, now, horizon);
-        } catch (StoreUnavailableException e) {
-            releaseAfterFailedCommit(batch, List.of());
-            throw e;
-        }
-        keep(received.fresh().stream().map(Envelope::id).toList());
-        return received;
+        Set<UUID> notFresh = new HashSet<>(duplicates);
+        tooOld.forEach(letter -> notFresh.add(letter.id()));
+        return new Received(batch.stream().filter(e -> !notFresh.contains(e.id())).toList(), tooOld);
     }
 
-    private Received persistReceivedWithTooOld(URI endpoint, List<Envelope> batch, Instant now, Instant horizon) {
-        return health.call("inbox.insert", batch.size(), "storing " + batch.size() + " received envelope(s) for " + endpoint, () -> {
-            try (StoreTransaction transaction = store.begin()) {
-                Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId(), now);
-                List<Envelope> fresh = new ArrayList<>();
-                List<DeadLetter> tooOld = new ArrayList<>();
-                for (Envelope envelope : batch) {
-                    if (duplicates.contains(envelope.id())) {
-                        continue;
-                    }
-                    if (!firstSentBefore(envelope, horizon)) {
-                        fresh.add(envelope);
-                        continue;
-                    }
-                    DeadLetter letter = new DeadLetter(envelope, endpoint, "older than the deduplication horizon ("
-                            + settings.deduplicationHorizon() + "): first sent " + firstSent(envelope) + ", it may have been"
-                            + " handled already and its id forgotten; replay it if it was not", null, null, null, envelope.attempts(), now);
-                    store.deadLetters().moveFromInbox(transaction, letter, nodeId(), expiresAt(letter), now.plus(settings.deduplicationHorizon()));
-                    tooOld.add(letter);
+    /**
+     * Stores a batch in one transaction, the envelopes first sent before {@code horizon} moved on to the dead
+     * letters (added to {@code tooOld}); returns the ids that were there already.
+     */
+    private Set<UUID> storeDeadLetteringTooOld(URI endpoint, List<Envelope> batch, Instant now, Instant horizon, List<DeadLetter> tooOld) {
+        try (StoreTransaction transaction = store.begin()) {
+            Set<UUID> duplicates = store.inbox().store(transaction, endpoint, batch, nodeId(), now);
+            for (Envelope envelope : batch) {
+                if (duplicates.contains(envelope.id()) || !firstSentBefore(envelope, horizon)) {
+                    continue;
                 }
-                transaction.commit();
-                return new Received(fresh, tooOld);
+                DeadLetter letter = new DeadLetter(envelope, endpoint, "older than the deduplication horizon ("
+                        + settings.deduplicationHorizon() + "): first sent " + firstSent(envelope) + ", it may have been"
+                        + " handled already and its id forgotten; replay it if it was not", null, null, null, envelope.attempts(), now);
+                store.deadLetters().moveFromInbox(transaction, letter, nodeId(), expiresAt(letter), now.plus(settings.deduplicationHorizon()));
+                tooOld.add(letter);
             }
-        });
+            transaction.commit();
+            return duplicates;
+        }
     }
 
     /** When the envelope was first sent, or the time it was scheduled for when later: how old it is for deduplication. */
@@ -474,8 +462,8 @@ public final class DurableStorage {
         } catch (StoreUnavailableException e) {
             if (e.getCause() instanceof ClaimOutcomeUnknownException unknown) {
                 // Claimed maybe, held by nobody: given to any node, as after any commit that failed (see owning).
-                boolean outgoing = OUTBOX_CLAIM.equals(operation);
-                releaseAfterFailedCommit(outgoing ? List.of() : unknown.claimed(), outgoing ? unknown.claimed() : List.of());
+                List<Envelope> claimed = unknown.claimed();
+                releaseAfterFailedCommit(unknown.outgoing() ? List.of() : claimed, unknown.outgoing() ? claimed : List.of());
             }
             throw e;
         }
