@@ -209,6 +209,14 @@ public final class Envelope {
             return this;
         }
 
+        /** Removes the header {@code name}, if it is set. */
+        public Builder removeHeader(String name) {
+            if (headers.containsKey(name)) {
+                ownHeaders().remove(name);
+            }
+            return this;
+        }
+
         public Builder headers(Map<String, String> headers) {
             if (!headers.isEmpty()) {
                 ownHeaders().putAll(headers);

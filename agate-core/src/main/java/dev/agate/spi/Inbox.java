@@ -49,6 +49,20 @@ public interface Inbox {
     boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil);
 
     /**
+     * Ends the handling of incoming envelopes owned by {@code ownerId} whose ids need no deduplication record:
+     * envelopes the runtime addressed to a local queue with an id it made, which nothing can send again. A store
+     * deletes their rows (no record to write now, none to clean up later); ids that are missing, not incoming or
+     * owned by another node are left as they are, as by {@link #markHandled(StoreTransaction, Collection, int, Instant)}.
+     * The ids must be distinct. The default keeps them as handled until {@code keepUntil}, which is always safe.
+     *
+     * @param transaction the transaction to join (a handling whose effects commit with its end), or null for one of its own
+     * @return how many envelopes it ended: fewer than {@code ids.size()} when some were left as they are
+     */
+    default int deleteHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        return markHandled(transaction, ids, ownerId, keepUntil);
+    }
+
+    /**
      * Deletes an incoming envelope that {@code ownerId} owns, in {@code transaction} (or one of its own when
      * null): a scheduled send that came due leaves the inbox for the outbox this way, so that a listener
      * on the same database receives it as a new envelope. False, changing nothing, when the row is not

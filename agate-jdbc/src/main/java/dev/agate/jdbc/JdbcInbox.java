@@ -129,6 +129,17 @@ final class JdbcInbox implements Inbox {
         }, ids, ownerId));
     }
 
+    /** Deletes the rows: no record is kept, so there is no new row version, no index entry and nothing for cleanup. */
+    @Override
+    public int deleteHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        String sql = "DELETE FROM " + table + " WHERE {ids} AND status = '" + INCOMING + "' AND " + OWNED_BY;
+        return jdbc.inTransaction(transaction, "ending the handling of " + ids.size() + " envelope(s)",
+                c -> jdbc.changeByIds(c, sql, delete -> 1, ids, ownerId));
+    }
+
     @Override
     public boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil) {
         return jdbc.inTransaction(transaction, "marking envelope " + id + " handled", c -> {

@@ -110,6 +110,6 @@ class OutboxCrashTest {
             counts = store.admin().counts();
         }
         assertThat(counts.incoming()).as("%s", counts).isZero();
-        assertThat(counts.handled()).isEqualTo(orders);
+        assertThat(counts.handled()).as("local envelopes with ids Agate made keep no record").isZero();
     }
 }

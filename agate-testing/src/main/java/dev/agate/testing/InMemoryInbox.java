@@ -70,6 +70,21 @@ final class InMemoryInbox implements Inbox {
     }
 
     @Override
+    public int deleteHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        return store.write(transaction, writes -> {
+            int deleted = 0;
+            for (UUID id : ids) {
+                IncomingRow row = writes.incoming(id);
+                if (row != null && row.isIncomingOwnedBy(ownerId)) {
+                    writes.changeIncoming(id, current -> null);
+                    deleted++;
+                }
+            }
+            return deleted;
+        });
+    }
+
+    @Override
     public boolean markHandled(StoreTransaction transaction, UUID id, int ownerId, Instant keepUntil) {
         return store.write(transaction, writes -> {
             IncomingRow row = writes.incoming(id);

@@ -347,6 +347,39 @@ public abstract class MessageStoreCompliance {
     }
 
     @Test
+    void deleteHandledEndsOnlyTheCallersIncomingEnvelopesAndKeepsNoRecord() {
+        List<Envelope> mine = envelopes("OrderPlaced", 3);
+        store.inbox().store(null, QUEUE, mine, 7, now);
+        Envelope theirs = envelope("OrderPlaced", 10);
+        store.inbox().store(null, QUEUE, List.of(theirs), 8, now);
+        Envelope marked = envelope("OrderPlaced", 11);
+        store.inbox().store(null, QUEUE, List.of(marked), 7, now);
+        store.inbox().markHandled(null, List.of(marked.id()), 7, now.plusSeconds(60));
+
+        assertThat(store.inbox().deleteHandled(null, List.of(mine.get(0).id(), mine.get(1).id(), theirs.id(), marked.id(), UUID.randomUUID()), 7,
+                now.plusSeconds(60))).isEqualTo(2);
+        assertThat(store.inbox().deleteHandled(null, List.of(mine.get(0).id()), 7, now.plusSeconds(60))).isZero();
+        assertThat(store.inbox().deleteHandled(null, List.of(), 7, now.plusSeconds(60))).isZero();
+
+        assertCounts(2, 0, 1); // mine[2] and theirs still incoming; the marked one kept as handled
+        // No record: the ids it ended are stored again as new envelopes, the marked one is still a duplicate.
+        assertThat(store.inbox().store(null, QUEUE, List.of(mine.get(0), mine.get(1), marked), 7, now)).containsExactly(marked.id());
+    }
+
+    @Test
+    void aDeleteHandledInARolledBackTransactionChangesNothing() {
+        Envelope envelope = envelope("OrderPlaced", 1);
+        store.inbox().store(null, QUEUE, List.of(envelope), 7, now);
+        StoreTransaction transaction = store.begin();
+        assertThat(store.inbox().deleteHandled(transaction, List.of(envelope.id()), 7, now.plusSeconds(60))).isEqualTo(1);
+        transaction.rollback();
+
+        assertCounts(1, 0, 0);
+        assertThat(store.inbox().deleteHandled(null, List.of(envelope.id()), 7, now.plusSeconds(60))).isEqualTo(1);
+        assertCounts(0, 0, 0);
+    }
+
+    @Test
     void theOwnerCheckedMarkSucceedsOnlyForAnIncomingEnvelopeOwnedByTheCaller() {
         Envelope mine = envelope("OrderPlaced", 1);
         Envelope theirs = envelope("OrderPlaced", 2);

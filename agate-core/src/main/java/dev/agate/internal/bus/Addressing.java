@@ -7,6 +7,7 @@ import dev.agate.Uuid7;
 import dev.agate.internal.MessageTypes;
 import dev.agate.internal.Tracing;
 import dev.agate.internal.endpoint.Delivery;
+import dev.agate.internal.storage.HandledIds;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.routing.Router;
 import java.net.URI;
@@ -109,6 +110,9 @@ public final class Addressing {
         // The trace context of the caller (a request, or the handling that cascades this): stored with the
         // envelope, in the caller's transaction, so whoever sends or handles it continues the trace.
         tracing.inject(options.headers(), envelope);
+        if (HandledIds.madeHere(options.id() != null, destination)) {
+            envelope.header(HandledIds.HEADER, "true");
+        }
         return envelope.build();
     }
 }

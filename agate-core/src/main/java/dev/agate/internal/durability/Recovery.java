@@ -138,7 +138,7 @@ final class Recovery {
             accepted = false;
         }
         if (accepted) {
-            storage.markHandledLater(envelope.id());
+            storage.markHandledLater(envelope);
         } else {
             storage.release(List.of(envelope.id()));
         }

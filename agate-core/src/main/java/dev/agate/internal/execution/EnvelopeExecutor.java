@@ -447,7 +447,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
     /** An envelope that ends without being handled (discarded, expired): a durable one is marked done. */
     private void forget(Envelope envelope, Endpoint origin) {
         if (services.isDurable(origin)) {
-            services.storage().markHandledLater(envelope.id());
+            services.storage().markHandledLater(envelope);
         }
     }
 

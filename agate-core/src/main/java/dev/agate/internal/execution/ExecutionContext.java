@@ -345,7 +345,7 @@ class ExecutionContext implements MessageContext {
             }
             toDeliver = owed.isEmpty() ? owed : executor.storedSends().store(this::transaction, owed, storedForLater, false);
             boolean durableOrigin = origin != null && origin.mode() == EndpointMode.DURABLE;
-            if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope.id())) {
+            if (durableOrigin && transaction != null && !durable.markHandled(transaction, envelope)) {
                 discard();
                 return false;
             }
@@ -353,7 +353,7 @@ class ExecutionContext implements MessageContext {
                 executor.storedSends().commit(transaction, toDeliver, "committing the handling of envelope " + envelope.id());
                 transaction = null;
             } else if (durableOrigin) {
-                durable.markHandledLater(envelope.id());
+                durable.markHandledLater(envelope);
             }
         } catch (RuntimeException | Error e) {
             // An Error too (out of memory in the driver, say): the transaction must not stay open with its locks.

@@ -204,17 +204,16 @@ final class HandlingBatch {
         StoreTransaction transaction = shared.openOrNull();
         if (transaction == null) {
             // No handler wrote anything: the marks may wait, batched with other workers' (as for one envelope).
-            members.forEach(m -> storage.markHandledLater(m.envelope().id()));
+            members.forEach(m -> storage.markHandledLater(m.envelope()));
         } else {
-            List<UUID> ids = new ArrayList<>(members.size());
-            members.forEach(m -> ids.add(m.envelope().id()));
+            List<Envelope> handled = envelopes(members);
             try {
-                int marked = storage.markHandled(transaction, ids);
-                if (marked != ids.size()) {
+                int marked = storage.markHandled(transaction, handled);
+                if (marked != handled.size()) {
                     shared.rollback(null);
                     return new Ended(stillOwned(members), List.of(), notBatched);
                 }
-                executor.storedSends().commit(transaction, toDeliver, "committing the handling of " + ids.size() + " envelopes");
+                executor.storedSends().commit(transaction, toDeliver, "committing the handling of " + handled.size() + " envelopes");
                 shared.ended();
             } catch (StoreUnavailableException e) {
                 return storeFailed(shared, members, e, notBatched);

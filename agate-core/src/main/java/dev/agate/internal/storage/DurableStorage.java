@@ -325,19 +325,28 @@ public final class DurableStorage {
         return call("removing envelope " + id + " from the inbox", () -> store.inbox().remove(null, id, nodeId()));
     }
 
-    /** Marks an envelope handled in the handler's transaction; false when this node no longer owns it. */
-    public boolean markHandled(StoreTransaction transaction, UUID id) {
-        return health.call("inbox.mark", 1, "marking envelope " + id + " handled",
-                () -> store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil()));
+    /** Marks an envelope handled in the handler's transaction (see {@link HandledIds}); false when this node no longer owns it. */
+    public boolean markHandled(StoreTransaction transaction, Envelope envelope) {
+        UUID id = envelope.id();
+        return health.call("inbox.mark", 1, "marking envelope " + id + " handled", () -> HandledIds.recordNeeded(envelope)
+                ? store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil())
+                : store.inbox().deleteHandled(transaction, List.of(id), nodeId(), keepIdUntil()) == 1);
     }
 
     /**
-     * Marks envelopes handled in the transaction of a batch of handlings; returns how many this node still
-     * owned (fewer than {@code ids.size()}: the batch must roll back, some are another node's now).
+     * Marks envelopes handled in the transaction of a batch of handlings, keeping the ids that need a record (see
+     * {@link HandledIds}); returns how many this node still owned (fewer than all: the batch must roll back, some
+     * are another node's now).
      */
-    public int markHandled(StoreTransaction transaction, Collection<UUID> ids) {
-        return health.call("inbox.mark", ids.size(), "marking " + ids.size() + " envelopes handled",
-                () -> store.inbox().markHandled(transaction, ids, nodeId(), keepIdUntil()));
+    public int markHandled(StoreTransaction transaction, List<Envelope> envelopes) {
+        List<UUID> kept = new ArrayList<>(envelopes.size());
+        List<UUID> deleted = new ArrayList<>(envelopes.size());
+        envelopes.forEach(e -> (HandledIds.recordNeeded(e) ? kept : deleted).add(e.id()));
+        return health.call("inbox.mark", envelopes.size(), "marking " + envelopes.size() + " envelopes handled", () -> {
+            Instant keepUntil = keepIdUntil();
+            return (kept.isEmpty() ? 0 : store.inbox().markHandled(transaction, kept, nodeId(), keepUntil))
+                    + (deleted.isEmpty() ? 0 : store.inbox().deleteHandled(transaction, deleted, nodeId(), keepUntil));
+        });
     }
 
     public void recordAttempts(UUID id, int attempts) {
@@ -402,9 +411,9 @@ public final class DurableStorage {
 
     // ---- writes that may wait: see WriteBehind
 
-    /** Marks an envelope handled in the next batch. */
-    public void markHandledLater(UUID id) {
-        writeBehind.markHandledLater(id);
+    /** Marks an envelope handled in the next batch (see {@link HandledIds}). */
+    public void markHandledLater(Envelope envelope) {
+        writeBehind.markHandledLater(envelope.id(), HandledIds.recordNeeded(envelope));
     }
 
     /** Gives envelopes back to any node with the next flush, not on the calling thread. */

@@ -36,6 +36,8 @@ final class WriteBehind {
     /** This node's current incarnation: every write checks that the rows are still its own. */
     private final java.util.function.IntSupplier nodeId;
     private final ConcurrentLinkedQueue<UUID> handledMarks = new ConcurrentLinkedQueue<>();
+    /** Handled envelopes whose ids need no record (see {@link HandledIds}): their rows are deleted. */
+    private final ConcurrentLinkedQueue<UUID> handledDeletes = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pendingMarks = new AtomicInteger();
     private final ConcurrentLinkedQueue<UUID> pendingReleases = new ConcurrentLinkedQueue<>();
     /** Outgoing rows to give back to any node, with their attempts. */
@@ -52,9 +54,9 @@ final class WriteBehind {
         this.health = health;
     }
 
-    /** Marks an envelope handled in the next batch. */
-    void markHandledLater(UUID id) {
-        handledMarks.add(id);
+    /** Marks an envelope handled in the next batch; without {@code keepRecord}, deletes its row instead. */
+    void markHandledLater(UUID id, boolean keepRecord) {
+        (keepRecord ? handledMarks : handledDeletes).add(id);
         if (pendingMarks.incrementAndGet() >= settings.batchSize()) {
             flush();
         }
@@ -137,7 +139,7 @@ final class WriteBehind {
         flushing.lock();
         try {
             flushLocked();
-            return handledMarks.isEmpty() && pendingReleases.isEmpty() && pendingOutgoingReleases.isEmpty()
+            return handledMarks.isEmpty() && handledDeletes.isEmpty() && pendingReleases.isEmpty() && pendingOutgoingReleases.isEmpty()
                     && pendingOutgoingDeletes.isEmpty();
         } finally {
             flushing.unlock();
@@ -145,24 +147,8 @@ final class WriteBehind {
     }
 
     private void flushLocked() {
-        while (!handledMarks.isEmpty()) {
-            List<UUID> batch = new ArrayList<>();
-            UUID id;
-            while (batch.size() < settings.batchSize() && (id = handledMarks.poll()) != null) {
-                batch.add(id);
-            }
-            pendingMarks.addAndGet(-batch.size());
-            try {
-                health.call("inbox.mark", batch.size(), "marking " + batch.size() + " envelope(s) handled", () -> {
-                    store.inbox().markHandled(null, batch, nodeId.getAsInt(), clock.instant().plus(settings.deduplicationHorizon()));
-                    return null;
-                });
-            } catch (StoreUnavailableException e) {
-                handledMarks.addAll(batch);
-                pendingMarks.addAndGet(batch.size());
-                log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
-                return;
-            }
+        if (!flushMarks(handledMarks, true) || !flushMarks(handledDeletes, false)) {
+            return;
         }
         List<UUID> releases = drain(pendingReleases);
         if (!releases.isEmpty()) {
@@ -173,6 +159,31 @@ final class WriteBehind {
             deleteOutgoing(deletes);
         }
         flushOutgoingReleases();
+    }
+
+    /** Writes the handled marks of {@code queue} in batches; false when the store failed (the rest wait for the next flush). */
+    private boolean flushMarks(ConcurrentLinkedQueue<UUID> queue, boolean keepRecord) {
+        while (!queue.isEmpty()) {
+            List<UUID> batch = new ArrayList<>();
+            UUID id;
+            while (batch.size() < settings.batchSize() && (id = queue.poll()) != null) {
+                batch.add(id);
+            }
+            pendingMarks.addAndGet(-batch.size());
+            try {
+                health.call("inbox.mark", batch.size(), "marking " + batch.size() + " envelope(s) handled", () -> {
+                    java.time.Instant keepUntil = clock.instant().plus(settings.deduplicationHorizon());
+                    return keepRecord ? store.inbox().markHandled(null, batch, nodeId.getAsInt(), keepUntil)
+                            : store.inbox().deleteHandled(null, batch, nodeId.getAsInt(), keepUntil);
+                });
+            } catch (StoreUnavailableException e) {
+                queue.addAll(batch);
+                pendingMarks.addAndGet(batch.size());
+                log.warn("{} handled mark(s) wait for the store: {}", batch.size(), e.getMessage());
+                return false;
+            }
+        }
+        return true;
     }
 
     private void flushOutgoingReleases() {
@@ -201,7 +212,7 @@ final class WriteBehind {
     void forget() {
         // Without the flush lock: a flush may hang on a connection that died. What it puts back is written later under
         // the new incarnation, and changes nothing there.
-        pendingMarks.addAndGet(-drain(handledMarks).size());
+        pendingMarks.addAndGet(-drain(handledMarks).size() - drain(handledDeletes).size());
         pendingReleases.clear();
         pendingOutgoingReleases.clear();
         pendingOutgoingDeletes.clear();

@@ -9,6 +9,7 @@ import dev.agate.internal.Lifecycle;
 import dev.agate.internal.Observers;
 import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.storage.DurableStorage;
+import dev.agate.internal.storage.HandledIds;
 import dev.agate.internal.storage.StoreUnavailableException;
 import dev.agate.spi.BatchReceiver;
 import dev.agate.spi.MessageEvent.Kind;
@@ -120,7 +121,7 @@ public final class ListenerReceiver implements BatchReceiver {
             return answer(Status.CANNOT_PROCESS, e.getMessage());
         }
         List<Envelope> readdressed = new ArrayList<>(batch.size());
-        batch.forEach(e -> readdressed.add(e.withDestination(queueUri)));
+        batch.forEach(e -> readdressed.add(HandledIds.received(e).withDestination(queueUri)));
         boolean durably = queue.mode() == EndpointMode.DURABLE;
         if (durably && durable.isPaused()) {
             return answer(Status.CANNOT_PROCESS, "the message store is unavailable: " + durable.lastFailure());

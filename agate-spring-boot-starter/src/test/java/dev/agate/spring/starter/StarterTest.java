@@ -94,7 +94,8 @@ class StarterTest {
             assertThatThrownBy(() -> guestbook.sign("bob", true)).hasMessage("the pen broke");
             await().atMost(Duration.ofSeconds(10)).until(() -> greeter.greeted.contains("hello ada"));
             assertThat(context.getBean(JdbcTemplate.class).queryForList("SELECT name FROM guests", String.class)).containsExactly("ada");
-            await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(MessageStore.class).admin().counts().handled() == 1);
+            // Handled and committed: a local envelope with an id Agate made leaves no row once its handling commits.
+            await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(MessageStore.class).admin().counts().incoming() == 0);
             assertThat(greeter.greeted).containsExactly("hello ada");
             assertThat(context.getBean(MessageStore.class).admin().counts().incoming()).isZero();
         }

@@ -103,7 +103,8 @@ class AgateAutoConfigurationTest {
                         assertThat(durability.recoveryInterval()).isEqualTo(Duration.ofMillis(100));
                         assertThat(durability.nodeTimeout()).isEqualTo(Duration.ofSeconds(2));
 
-                        context.getBean(MessageBus.class).send(new Invoice(1));
+                        // With an id of the sender's own, so that its handled record shows it went through the store.
+                        context.getBean(MessageBus.class).send(new Invoice(1), dev.agate.DeliveryOptions.builder().idFrom("invoice-1").build());
                         await().atMost(Duration.ofSeconds(10)).until(() -> context.getBean(Billing.class).invoices.contains(1));
                         // billing follows durable-local-queues, audit is declared buffered.
                         assertThat(host.status().endpoints()).contains(

@@ -171,7 +171,7 @@ class SpringJpaTransactionTest {
                 assertThat(context.getBean(ShipmentRepository.class).countByOrderId(2)).isEqualTo(1);
                 StoreAdmin.Counts counts = counts(context);
                 assertThat(counts.incoming()).isZero();
-                assertThat(counts.handled()).isEqualTo(3);
+                assertThat(counts.handled()).isZero(); // local envelopes with ids Agate made keep no record
             });
         }
     }
@@ -196,7 +196,7 @@ class SpringJpaTransactionTest {
                 StoreAdmin.Counts counts = counts(context);
                 assertThat(counts.incoming()).isZero();
                 assertThat(counts.scheduled()).isZero();
-                assertThat(counts.handled()).as("only the probe").isEqualTo(1);
+                assertThat(counts.handled()).as("local envelopes keep no record").isZero();
             });
         }
     }
@@ -217,7 +217,7 @@ class SpringJpaTransactionTest {
                 assertThat(shipments.countByOrderId(1)).as("the failed first attempt's shipment was rolled back").isEqualTo(1);
                 assertThat(shipments.findById("audit-2")).isPresent();
                 assertThat(shipments.count()).isEqualTo(2);
-                assertThat(counts(context).handled()).isEqualTo(3);
+                assertThat(counts(context).incoming()).isZero();
             });
         }
     }
