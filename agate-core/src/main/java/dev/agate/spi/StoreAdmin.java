@@ -12,8 +12,9 @@ public interface StoreAdmin {
      * The rows a store holds.
      *
      * @param handled         ids kept as handled until the deduplication horizon: of received envelopes and of those
-     *                        sent with the sender's own id (an envelope sent to a local queue with an id Agate made
-     *                        leaves no row once handled), so not a count of handlings
+     *                        sent with the sender's own id, and of envelopes sent to a local queue with an id Agate
+     *                        made where the store keeps those ({@link Inbox#deleteHandled} may delete them): not a
+     *                        count of handlings
      * @param deadLetters     dead letters not replayed (replayed ones are kept, marked, until they expire)
      * @param incomingByOwner incoming (not scheduled, not handled) envelopes by owner node id, 0 for unowned
      * @param outgoingByOwner outgoing envelopes by owner node id

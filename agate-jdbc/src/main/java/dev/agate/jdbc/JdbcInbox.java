@@ -129,9 +129,15 @@ final class JdbcInbox implements Inbox {
         }, ids, ownerId));
     }
 
-    /** Deletes the rows: no record is kept, so there is no new row version, no index entry and nothing for cleanup. */
+    /**
+     * Deletes the rows where that costs less than the mark ({@link Dialect#deletesHandledRows}): no record is kept,
+     * so there is no new row version, no index entry and nothing for cleanup. Elsewhere it marks them.
+     */
     @Override
     public int deleteHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        if (!jdbc.dialect.deletesHandledRows()) {
+            return markHandled(transaction, ids, ownerId, keepUntil);
+        }
         if (ids.isEmpty()) {
             return 0;
         }

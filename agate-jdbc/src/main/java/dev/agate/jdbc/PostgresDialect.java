@@ -32,6 +32,11 @@ final class PostgresDialect extends Dialect {
      * is the application's, and may be absent when another database is used.
      */
     @Override
+    boolean deletesHandledRows() {
+        return true;
+    }
+
+    @Override
     boolean looksUpIdsOneByOne() {
         return true;
     }

@@ -43,9 +43,9 @@ class CrashRecoveryTest {
                 handledAtKill = db.queryLong("SELECT COUNT(*) FROM ledger");
             }
             assertThat(handledAtKill).as("the kill must come mid-run for the test to mean anything").isBetween((long) killAt, TOTAL - 1L);
-            // What the first node sent: what it handled (a handled local envelope leaves no row: its ledger row and the
-            // delete of its own row commit together) and the rows still waiting.
-            int persisted = (int) (handledAtKill + db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes"));
+            // What the first node sent: what it handled (a handled local envelope's row is deleted on PostgreSQL, in the
+            // transaction of its ledger row; elsewhere it is kept as handled) and the rows still waiting.
+            int persisted = (int) (handledAtKill + db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE status <> 'Handled'"));
 
             long restartedAt = System.nanoTime();
             long finishedMillis;
@@ -73,7 +73,7 @@ class CrashRecoveryTest {
             assertThat(rows).as("no envelope handled twice").isEqualTo(TOTAL);
             assertThat(counts.incoming()).isZero();
             assertThat(counts.scheduled()).isZero();
-            assertThat(counts.handled()).as("local envelopes with ids Agate made keep no record").isZero();
+            assertThat(counts.handled()).as("local envelopes with ids Agate made %s", "(deleted on PostgreSQL, kept as handled on SQLite and MariaDB)").isIn(0L, (long) TOTAL);
             if (transactions >= 0) {
                 assertThat(transactions).as("handled in batches: the kill came in the middle of multi-envelope transactions").isLessThan(TOTAL);
             }

@@ -101,7 +101,7 @@ class DurableLocalQueueTest {
             assertThat(db.queryLong("SELECT COUNT(DISTINCT n) FROM ledger")).isEqualTo(total);
             StoreAdmin.Counts counts = counts(db);
             assertThat(counts.incoming()).isZero();
-            assertThat(counts.handled()).isZero(); // deposits and receipts: local envelopes with ids Agate made keep no record
+            assertThat(counts.handled()).isIn(0L, 2L * total); // deposits and receipts, local with ids Agate made: (deleted on PostgreSQL, kept as handled on SQLite and MariaDB)
         }
     }
 

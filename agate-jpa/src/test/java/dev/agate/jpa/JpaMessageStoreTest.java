@@ -92,7 +92,7 @@ class JpaMessageStoreTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 StoreAdmin.Counts counts = shop.counts();
                 assertThat(counts.incoming()).isZero();
-                assertThat(counts.handled()).as("deposits and receipts: local envelopes with ids Agate made keep no record").isZero();
+                assertThat(counts.handled()).as("deposits and receipts, local with ids Agate made %s", "(deleted on PostgreSQL, kept as handled on SQLite and MariaDB)").isIn(0L, 2L * total);
             });
         }
     }

