@@ -56,31 +56,27 @@ final class InMemoryInbox implements Inbox {
 
     @Override
     public int markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
-        return store.write(transaction, writes -> {
-            int marked = 0;
-            for (UUID id : ids) {
-                IncomingRow row = writes.incoming(id);
-                if (row != null && row.isIncomingOwnedBy(ownerId)) {
-                    writes.changeIncoming(id, current -> current == null ? null : current.handled(keepUntil));
-                    marked++;
-                }
-            }
-            return marked;
-        });
+        return endHandled(transaction, ids, ownerId, current -> current == null ? null : current.handled(keepUntil));
     }
 
+    /** Deletes the rows, as a store for which that is cheaper than the mark does. */
     @Override
     public int deleteHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
+        return endHandled(transaction, ids, ownerId, current -> null);
+    }
+
+    /** Changes the incoming rows of {@code ids} that {@code ownerId} owns with {@code end}; returns how many. */
+    private int endHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, java.util.function.UnaryOperator<IncomingRow> end) {
         return store.write(transaction, writes -> {
-            int deleted = 0;
+            int ended = 0;
             for (UUID id : ids) {
                 IncomingRow row = writes.incoming(id);
                 if (row != null && row.isIncomingOwnedBy(ownerId)) {
-                    writes.changeIncoming(id, current -> null);
-                    deleted++;
+                    writes.changeIncoming(id, end);
+                    ended++;
                 }
             }
-            return deleted;
+            return ended;
         });
     }
 
