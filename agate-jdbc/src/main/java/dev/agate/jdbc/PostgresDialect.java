@@ -26,11 +26,6 @@ final class PostgresDialect extends Dialect {
         return "postgres";
     }
 
-    /**
-     * pgjdbc knows the server's transaction state from every reply; FAILED means an error aborted the
-     * transaction and a COMMIT would be answered with a silent rollback. Read through reflection: the driver
-     * is the application's, and may be absent when another database is used.
-     */
     @Override
     boolean deletesHandledRows() {
         return true;
@@ -41,6 +36,11 @@ final class PostgresDialect extends Dialect {
         return true;
     }
 
+    /**
+     * pgjdbc knows the server's transaction state from every reply; FAILED means an error aborted the
+     * transaction and a COMMIT would be answered with a silent rollback. Read through reflection: the driver
+     * is the application's, and may be absent when another database is used.
+     */
     @Override
     boolean transactionAborted(Connection connection) throws SQLException {
         PgState state = PgState.INSTANCE;

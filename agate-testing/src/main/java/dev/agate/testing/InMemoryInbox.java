@@ -56,7 +56,7 @@ final class InMemoryInbox implements Inbox {
 
     @Override
     public int markHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, Instant keepUntil) {
-        return endHandled(transaction, ids, ownerId, current -> current == null ? null : current.handled(keepUntil));
+        return endHandled(transaction, ids, ownerId, current -> current.handled(keepUntil));
     }
 
     /** Deletes the rows, as a store for which that is cheaper than the mark does. */
@@ -65,14 +65,22 @@ final class InMemoryInbox implements Inbox {
         return endHandled(transaction, ids, ownerId, current -> null);
     }
 
-    /** Changes the incoming rows of {@code ids} that {@code ownerId} owns with {@code end}; returns how many. */
+    /**
+     * Changes the incoming rows of {@code ids} that {@code ownerId} owns with {@code end}; returns how many. Checked again
+     * when the transaction commits, as a row lock would hold it: a row another node took over meanwhile fails the commit.
+     */
     private int endHandled(StoreTransaction transaction, Collection<UUID> ids, int ownerId, java.util.function.UnaryOperator<IncomingRow> end) {
         return store.write(transaction, writes -> {
             int ended = 0;
             for (UUID id : ids) {
                 IncomingRow row = writes.incoming(id);
                 if (row != null && row.isIncomingOwnedBy(ownerId)) {
-                    writes.changeIncoming(id, end);
+                    writes.changeIncoming(id, current -> {
+                        if (current == null || !current.isIncomingOwnedBy(ownerId)) {
+                            throw new AgateException("envelope " + id + " is no longer incoming and owned by node " + ownerId);
+                        }
+                        return end.apply(current);
+                    });
                     ended++;
                 }
             }

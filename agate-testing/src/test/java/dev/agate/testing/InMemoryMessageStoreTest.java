@@ -44,6 +44,22 @@ class InMemoryMessageStoreTest extends MessageStoreCompliance {
     }
 
     @Test
+    void aCommitWhoseBatchMarkOrDeleteNoLongerHoldsFailsAndWritesNothing() {
+        Envelope marked = envelope("OrderPlaced", 1);
+        Envelope deleted = envelope("OrderPlaced", 2);
+        store().inbox().store(null, QUEUE, List.of(marked, deleted), 1, now);
+        StoreTransaction transaction = store().begin();
+        assertThat(store().inbox().markHandled(transaction, List.of(marked.id()), 1, now.plusSeconds(60))).isEqualTo(1);
+        assertThat(store().inbox().deleteHandled(transaction, List.of(deleted.id()), 1, now.plusSeconds(60))).isEqualTo(1);
+
+        store().admin().releaseAll();
+        store().inbox().claimIncoming(QUEUE, 2, 10);
+
+        assertThatThrownBy(transaction::commit).isInstanceOf(AgateException.class).hasMessageContaining("node 1");
+        assertThat(store().admin().counts().incomingByOwner()).containsExactly(Map.entry(2, 2L));
+    }
+
+    @Test
     void aCommitWhoseOwnerCheckedMarkNoLongerHoldsFailsAndWritesNothing() {
         Envelope envelope = envelope("OrderPlaced", 1);
         store().inbox().store(null, QUEUE, List.of(envelope), 1, now);

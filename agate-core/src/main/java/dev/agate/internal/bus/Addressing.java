@@ -112,6 +112,8 @@ public final class Addressing {
         tracing.inject(options.headers(), envelope);
         if (HandledIds.madeHere(options.id() != null, destination)) {
             envelope.header(HandledIds.HEADER, "true");
+        } else {
+            envelope.removeHeader(HandledIds.HEADER); // only the runtime may say an id needs no record (headers passed on, say)
         }
         return envelope.build();
     }

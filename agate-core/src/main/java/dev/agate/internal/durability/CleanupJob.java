@@ -38,7 +38,7 @@ final class CleanupJob extends DurabilityJob {
         int deadLetters = inBatches("deleting expired dead letters", () -> storage.store().deadLetters().deleteExpired(now, limit), deadline);
         int outgoing = inBatches("deleting expired outgoing envelopes", () -> storage.store().outbox().deleteExpired(now, limit), deadline);
         int deleted = handled + deadLetters + outgoing;
-        storage.store().admin().afterCleanup(deleted + storage.takeDeletedOutgoing());
+        storage.store().admin().afterCleanup(deleted + storage.takeDeletedRows());
         if (deleted > 0) {
             log.debug("cleanup deleted {} handled envelope(s), {} dead letter(s), {} expired outgoing envelope(s)", handled,
                     deadLetters, outgoing);

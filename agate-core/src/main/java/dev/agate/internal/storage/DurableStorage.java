@@ -50,8 +50,11 @@ public final class DurableStorage {
     private final StoreHealth health;
     private final WriteBehind writeBehind;
     private final Suspects suspects = new Suspects(this);
-    /** Outgoing rows deleted since cleanup last asked: churn of the outbox table, for {@link dev.agate.spi.StoreAdmin#afterCleanup}. */
-    private final LongAdder deletedOutgoing = new LongAdder();
+    /**
+     * Rows deleted outside cleanup since it last asked (acknowledged outgoing rows, ended local envelopes): churn of
+     * the tables, for {@link dev.agate.spi.StoreAdmin#afterCleanup}.
+     */
+    private final LongAdder deletedRows = new LongAdder();
     private final NodeLease lease;
 
     /** @param observers told how long each store call that moves envelopes took */
@@ -327,10 +330,7 @@ public final class DurableStorage {
 
     /** Marks an envelope handled in the handler's transaction (see {@link HandledIds}); false when this node no longer owns it. */
     public boolean markHandled(StoreTransaction transaction, Envelope envelope) {
-        UUID id = envelope.id();
-        return health.call("inbox.mark", 1, "marking envelope " + id + " handled", () -> HandledIds.recordNeeded(envelope)
-                ? store.inbox().markHandled(transaction, id, nodeId(), keepIdUntil())
-                : store.inbox().deleteHandled(transaction, List.of(id), nodeId(), keepIdUntil()) == 1);
+        return markHandled(transaction, List.of(envelope)) == 1;
     }
 
     /**
@@ -342,6 +342,7 @@ public final class DurableStorage {
         List<UUID> kept = new ArrayList<>(envelopes.size());
         List<UUID> deleted = new ArrayList<>(envelopes.size());
         envelopes.forEach(e -> (HandledIds.recordNeeded(e) ? kept : deleted).add(e.id()));
+        deletedRows.add(deleted.size());
         return health.call("inbox.mark", envelopes.size(), "marking " + envelopes.size() + " envelopes handled", () -> {
             Instant keepUntil = keepIdUntil();
             return (kept.isEmpty() ? 0 : store.inbox().markHandled(transaction, kept, nodeId(), keepUntil))
@@ -404,16 +405,18 @@ public final class DurableStorage {
         return suspects;
     }
 
-    /** How many outgoing rows were deleted (acknowledged) since the last call. */
-    public long takeDeletedOutgoing() {
-        return deletedOutgoing.sumThenReset();
+    /** How many rows were deleted outside cleanup (acknowledged outgoing rows, ended local envelopes) since the last call. */
+    public long takeDeletedRows() {
+        return deletedRows.sumThenReset();
     }
 
     // ---- writes that may wait: see WriteBehind
 
     /** Marks an envelope handled in the next batch (see {@link HandledIds}). */
     public void markHandledLater(Envelope envelope) {
-        writeBehind.markHandledLater(envelope.id(), HandledIds.recordNeeded(envelope));
+        boolean keep = HandledIds.recordNeeded(envelope);
+        deletedRows.add(keep ? 0 : 1);
+        writeBehind.markHandledLater(envelope.id(), keep);
     }
 
     /** Gives envelopes back to any node with the next flush, not on the calling thread. */
@@ -440,7 +443,7 @@ public final class DurableStorage {
 
     /** Deletes outgoing rows whose envelopes were acknowledged with the next flush, off the sender's path. */
     public void deleteOutgoing(Collection<UUID> ids) {
-        deletedOutgoing.add(ids.size());
+        deletedRows.add(ids.size());
         writeBehind.deleteOutgoingLater(ids);
     }
 
