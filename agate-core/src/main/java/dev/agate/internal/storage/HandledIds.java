@@ -10,11 +10,12 @@ import java.net.URI;
  * come again: it was received from a sender, which sends again what it is not sure was acknowledged, or it
  * was sent with an id of the application's own ({@code DeliveryOptions.id}), so that a retried send is a
  * duplicate. An envelope the runtime addressed to a local queue with an id it made itself was written once,
- * in its sender's transaction, and nothing can bring that id back: its row is deleted when it is handled,
- * which costs the database far less than a marked row it keeps and cleans up later.
+ * in its sender's transaction, and nothing can bring that id back: its handling ends with
+ * {@link dev.agate.spi.Inbox#deleteHandled}, and a store deletes its row where that costs less than the mark
+ * (the JDBC store on PostgreSQL) and marks it elsewhere.
  *
- * <p>Such envelopes carry {@link #HEADER}; a listener removes it from what it receives, so that a sender can
- * never make a node forget the ids it sent.
+ * <p>Such envelopes carry {@link #HEADER}, which only the runtime sets: a send drops one passed in its headers,
+ * and a listener removes it from what it receives, so no sender can make a node forget an id that needs a record.
  */
 public final class HandledIds {
     /** Set on an envelope addressed to a local queue with an id the runtime made. */
