@@ -32,6 +32,7 @@ public final class LocalQueue {
     private final String name;
     private final EndpointMode mode;
     private final int maximumParallelism;
+    private final boolean parallelismSet;
     private final boolean sequential;
     private final int capacity;
 
@@ -39,6 +40,7 @@ public final class LocalQueue {
         this.name = b.name;
         this.mode = b.mode;
         this.maximumParallelism = b.sequential ? 1 : b.maximumParallelism;
+        this.parallelismSet = b.sequential || b.explicitParallelism != null;
         this.sequential = b.sequential;
         this.capacity = b.capacity;
     }
@@ -61,8 +63,16 @@ public final class LocalQueue {
     /** Default {@link EndpointMode#BUFFERED}. */
     public EndpointMode mode() { return mode; }
 
-    /** How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}. */
+    /**
+     * How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}, except
+     * for a durable queue on a store that runs one writer at a time (SQLite,
+     * {@link dev.agate.spi.MessageStore#singleWriter()}): the host gives that one worker when the parallelism
+     * was not set ({@link #parallelismSet()}).
+     */
     public int maximumParallelism() { return maximumParallelism; }
+
+    /** Whether {@link Builder#maximumParallelism} or {@link Builder#sequential} was called: the host keeps it as set. */
+    public boolean parallelismSet() { return parallelismSet; }
 
     /** One at a time, in order. Default false. */
     public boolean sequential() { return sequential; }

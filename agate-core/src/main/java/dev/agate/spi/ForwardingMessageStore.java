@@ -83,6 +83,11 @@ public abstract class ForwardingMessageStore implements MessageStore {
     }
 
     @Override
+    public boolean singleWriter() {
+        return delegate.singleWriter();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

@@ -79,6 +79,16 @@ public interface MessageStore extends AutoCloseable {
         return java.util.Set.of(java.sql.Connection.class);
     }
 
+    /**
+     * Whether the database runs one writing transaction at a time (SQLite). The host then gives a durable
+     * queue whose {@link dev.agate.LocalQueue#maximumParallelism() parallelism} was not set one worker: a
+     * second would only wait for the write lock, and one worker takes larger batches (measured in
+     * benchmarks/README.md). Default false.
+     */
+    default boolean singleWriter() {
+        return false;
+    }
+
     /** Closes connections. Idempotent. */
     @Override
     void close();

@@ -317,6 +317,12 @@ public final class JdbcMessageStore implements MessageStore {
         return admin;
     }
 
+    /** True on SQLite: a writing transaction holds the whole database (and this store's pool has one connection). */
+    @Override
+    public boolean singleWriter() {
+        return dialect == Dialect.SQLITE;
+    }
+
     @Override
     public StoreTransaction begin() {
         return JdbcTransaction.begin(jdbc);

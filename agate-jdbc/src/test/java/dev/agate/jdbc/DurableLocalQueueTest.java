@@ -84,6 +84,32 @@ class DurableLocalQueueTest {
         }
     }
 
+    /**
+     * SQLite runs one writer at a time: a durable queue whose parallelism was not set gets one worker there, and
+     * the default elsewhere; a parallelism that was set is kept on every store.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aDurableQueueOnSqliteGetsOneWorkerUnlessItsParallelismWasSet(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createLedger(db);
+            Bank bank = new Bank();
+            try (AgateHost host = host(db, bank).localQueue(LocalQueue.builder("Deposit").durable().build())
+                    .localQueue(LocalQueue.builder("Receipt").durable().maximumParallelism(3).build()).start()) {
+                host.bus().send(new Deposit(1));
+                await().atMost(Duration.ofSeconds(20)).until(() -> bank.receipts.get() == 1);
+                int expected = kind == TestDatabase.Kind.SQLITE ? 1 : LocalQueue.DEFAULT_PARALLELISM;
+                assertThat(workers("Deposit")).as("workers of a durable queue at its default parallelism on " + kind).isEqualTo(expected);
+                assertThat(workers("Receipt")).as("workers of a durable queue with parallelism 3 on " + kind).isEqualTo(3);
+            }
+        }
+    }
+
+    private static long workers(String queue) {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().matches("agate-local-" + queue + "-\\d+")).count();
+    }
+
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
     void eachEnvelopeIsHandledOnceWithItsLedgerRowAndCascade(TestDatabase.Kind kind) throws Exception {

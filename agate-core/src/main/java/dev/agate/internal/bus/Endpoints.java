@@ -298,14 +298,24 @@ public final class Endpoints {
         return settings.durableLocalQueues() ? LocalQueue.builder(name).durable().build() : LocalQueue.named(name);
     }
 
+    /**
+     * The queue's parallelism, or 1 for a durable queue whose parallelism was not set on a store with one writer
+     * (SQLite): a second worker would only wait for the write lock, and one worker's batches are larger.
+     */
+    private int workers(LocalQueue queue) {
+        boolean oneWriter = queue.mode() == EndpointMode.DURABLE && !queue.parallelismSet() && storage.store().singleWriter();
+        return oneWriter ? 1 : queue.maximumParallelism();
+    }
+
     private Endpoint openQueue(LocalQueue queue) {
         if (queue.mode() == EndpointMode.DURABLE && storage == null) {
             throw new IllegalStateException(queue.uri() + " is durable but host '" + serviceName + "' has no message store");
         }
-        Endpoint endpoint = Endpoint.localQueue(queue, handler, work, settings.sendTimeout(),
+        int workers = workers(queue);
+        Endpoint endpoint = Endpoint.localQueue(queue, workers, handler, work, settings.sendTimeout(),
                 queue.mode() == EndpointMode.DURABLE ? storage : null);
         endpoint.start();
-        log.debug("opened {}", queue);
+        log.debug("opened {} with {} worker(s)", queue, workers);
         return endpoint;
     }
 }

@@ -75,11 +75,13 @@ public interface Endpoint {
     /**
      * A new, not yet started local queue: inline, or buffered in memory and run by its own workers.
      *
+     * @param workers how many worker threads a buffered or durable queue runs
      * @param storage where a durable queue keeps its envelopes; null for a buffered or inline queue
      */
-    static Endpoint localQueue(LocalQueue queue, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout, DurableStorage storage) {
+    static Endpoint localQueue(LocalQueue queue, int workers, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout,
+                               DurableStorage storage) {
         return queue.mode() == EndpointMode.INLINE
                 ? new InlineEndpoint(queue.uri(), handler, work)
-                : new LocalQueueEndpoint(queue, handler, work, sendTimeout, storage);
+                : new LocalQueueEndpoint(queue, workers, handler, work, sendTimeout, storage);
     }
 }

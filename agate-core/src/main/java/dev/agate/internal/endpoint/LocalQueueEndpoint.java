@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A buffered or durable local queue: a bounded in-memory buffer drained by {@code maximumParallelism}
+ * A buffered or durable local queue: a bounded in-memory buffer drained by {@code workers}
  * worker threads named {@code agate-local-NAME-N}.
  *
  * <p>Durable: a send first writes the envelope to the store, owned by this node, then puts it in the
@@ -46,6 +46,7 @@ final class LocalQueueEndpoint implements Endpoint {
     private static final Logger log = LoggerFactory.getLogger(LocalQueueEndpoint.class);
 
     private final LocalQueue settings;
+    private final int workerCount;
     private final URI uri;
     /** Envelopes with the incarnation of this node that took them (0 for a buffered queue). */
     private final LinkedBlockingQueue<Queued> buffer;
@@ -74,8 +75,10 @@ final class LocalQueueEndpoint implements Endpoint {
     private record Queued(Envelope envelope, int incarnation) {
     }
 
-    LocalQueueEndpoint(LocalQueue settings, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout, DurableStorage durable) {
+    LocalQueueEndpoint(LocalQueue settings, int workers, EnvelopeHandler handler, WorkTracker work, Duration sendTimeout,
+                       DurableStorage durable) {
         this.settings = settings;
+        this.workerCount = workers;
         this.uri = settings.uri();
         this.buffer = new LinkedBlockingQueue<>(settings.capacity());
         this.handler = handler;
@@ -101,7 +104,7 @@ final class LocalQueueEndpoint implements Endpoint {
             return;
         }
         running = true;
-        for (int i = 0; i < settings.maximumParallelism(); i++) {
+        for (int i = 0; i < workerCount; i++) {
             Thread worker = threads.newThread(this::work);
             workers.add(worker);
             worker.start();

@@ -32,7 +32,7 @@ public class AgateProperties {
 
     /**
      * Local queues by name (local://NAME), each with durable (default: agate.durable-local-queues),
-     * parallelism (default: the number of processors, at least 2), sequential (default false) and capacity
+     * parallelism (default: the number of processors, at least 2; 1 for a durable queue on SQLite), sequential (default false) and capacity
      * (default 10000), as in agate.local-queues.billing.parallelism=4. Default: none declared.
      */
     private Map<String, LocalQueue> localQueues = new LinkedHashMap<>();
