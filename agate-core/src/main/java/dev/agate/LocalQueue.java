@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 public final class LocalQueue {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 
-    /** The default number of worker threads per queue. */
+    /** The default number of worker threads per queue (a durable queue on SQLite runs one: see {@link #maximumParallelism()}). */
     public static final int DEFAULT_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** The default capacity of a buffered queue. */
     public static final int DEFAULT_CAPACITY = 10_000;
@@ -64,10 +64,10 @@ public final class LocalQueue {
     public EndpointMode mode() { return mode; }
 
     /**
-     * How many envelopes are handled at once; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}, except
-     * for a durable queue on a store that runs one writer at a time (SQLite,
-     * {@link dev.agate.spi.MessageStore#singleWriter()}): the host gives that one worker when the parallelism
-     * was not set ({@link #parallelismSet()}).
+     * How many envelopes are handled at once, as set; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}.
+     * When it was not set ({@link #parallelismSet()}) and the queue is durable on a store that runs one writer at
+     * a time (SQLite, {@link dev.agate.spi.MessageStore#singleWriter()}), the host runs one worker instead; this
+     * value stays as it is.
      */
     public int maximumParallelism() { return maximumParallelism; }
 

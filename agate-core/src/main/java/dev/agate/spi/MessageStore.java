@@ -81,7 +81,7 @@ public interface MessageStore extends AutoCloseable {
 
     /**
      * Whether the database runs one writing transaction at a time (SQLite). The host then gives a durable
-     * queue whose {@link dev.agate.LocalQueue#maximumParallelism() parallelism} was not set one worker: a
+     * queue whose parallelism was not set ({@link dev.agate.LocalQueue#parallelismSet()}) one worker: a
      * second would only wait for the write lock, and one worker takes larger batches (measured in
      * benchmarks/README.md). Default false.
      */

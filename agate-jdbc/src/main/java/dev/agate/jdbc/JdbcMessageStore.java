@@ -317,7 +317,7 @@ public final class JdbcMessageStore implements MessageStore {
         return admin;
     }
 
-    /** True on SQLite: a writing transaction holds the whole database (and this store's pool has one connection). */
+    /** True on SQLite: a writing transaction holds the whole database's write lock, whatever the pool. */
     @Override
     public boolean singleWriter() {
         return dialect == Dialect.SQLITE;

@@ -386,7 +386,7 @@ public class AgateProperties {
         /** Whether the queue keeps its envelopes in the message store until handled. Default: agate.durable-local-queues. */
         private Boolean durable;
 
-        /** How many envelopes are handled at once. Default: the number of processors, at least 2. */
+        /** How many envelopes are handled at once. Default: the number of processors, at least 2; 1 for a durable queue on SQLite. */
         private Integer parallelism;
 
         /** One worker, envelopes handled in the order they were sent. Default false. */
