@@ -17,7 +17,8 @@ import java.sql.Connection;
  *
  * <p><b>Guarantee.</b> A send to a durable endpoint, or a message scheduled for later, is written to the
  * message store's tables on the application's connection when {@code send} is called, so it commits or
- * rolls back with the application's writes. Nothing leaves the process before the commit: after it, the
+ * rolls back with the application's writes. (In the block of {@link AgateHost#inTransaction}, which commits
+ * through its outbox, it is written at the commit instead: see there.) Nothing leaves the process before the commit: after it, the
  * messages are handed to their endpoints at once; if the process dies in between, the rows are there and
  * the durability agent of this or another node delivers them. A send to a buffered or inline endpoint is
  * held in memory and delivered after the commit (it is not durable: a crash right after the commit loses

@@ -34,6 +34,17 @@ public interface StoreTransaction extends AutoCloseable {
     }
 
     /**
+     * Asks that the next write of envelopes in this transaction ({@link Inbox#store} or {@link Outbox#store})
+     * carry the transaction's COMMIT, sent in the same round trip, where the store can (PostgreSQL). True when it
+     * will: once that write has returned, the transaction is committed, and {@link #commit()} only ends it. When
+     * that write fails, the COMMIT may or may not have happened, as when a COMMIT fails. Asked by an outbox that
+     * commits itself, just before its last write. Default: false, and nothing changes.
+     */
+    default boolean commitWithNextWrite() {
+        return false;
+    }
+
+    /**
      * Makes the transaction's writes durable and ends it.
      *
      * @throws dev.agate.AgateException when the commit fails; nothing of the transaction was written

@@ -209,6 +209,15 @@ abstract class Dialect {
     /** What ends that insert so it returns the ids it inserted. */
     abstract String insertedIdsSuffix();
 
+    /**
+     * Whether a statement on {@code connection} may end with {@code ; COMMIT}, which the driver sends in the same
+     * round trip as the statement: the transaction's COMMIT without a round trip of its own. A driver that wraps
+     * each statement in a savepoint of its own must not get it (the savepoint's release would follow the COMMIT).
+     */
+    boolean commitsWithStatement(Connection connection) throws SQLException {
+        return false;
+    }
+
     /** A DELETE of at most {@code limit} rows (one placeholder, bound last) of {@code table} matching {@code where}. */
     String deleteLimited(String table, String where) {
         return "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table + " WHERE " + where + " LIMIT ?)";

@@ -119,6 +119,18 @@ final class Jdbc {
     /** How long a lease statement may wait for the server's answer before its connection is given up. */
     static final int LEASE_NETWORK_TIMEOUT_MILLIS = 10_000;
 
+    /** Ends a statement that also commits its transaction, in the same round trip: see {@link Dialect#commitsWithStatement}. */
+    static final String AND_COMMIT = "; COMMIT";
+
+    /** Runs an insert that returns the ids it inserted; {@code andCommit}: its SQL ends with {@link #AND_COMMIT}. */
+    static ResultSet insertedIds(PreparedStatement insert, boolean andCommit) throws SQLException {
+        if (!andCommit) {
+            return insert.executeQuery();
+        }
+        insert.execute(); // two results: the inserted ids, then the COMMIT's
+        return insert.getResultSet();
+    }
+
     interface Work<T> {
         T run(Connection connection) throws SQLException;
     }

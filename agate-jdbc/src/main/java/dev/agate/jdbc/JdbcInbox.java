@@ -58,11 +58,13 @@ final class JdbcInbox implements Inbox {
     private final Jdbc jdbc;
     private final String table;
     private final String insertOne;
+    private final String insertOneAndCommit;
 
     JdbcInbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.incoming();
         this.insertOne = insertSql(1);
+        this.insertOneAndCommit = insertOne + Jdbc.AND_COMMIT;
     }
 
     @Override
@@ -72,8 +74,10 @@ final class JdbcInbox implements Inbox {
         }
         return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " incoming envelope(s) for " + endpoint, c -> {
             Set<UUID> duplicates = new LinkedHashSet<>();
-            for (List<Envelope> chunk : Jdbc.chunks(envelopes)) {
-                duplicates.addAll(insert(c, endpoint, chunk, ownerId, now));
+            List<List<Envelope>> chunks = Jdbc.chunks(envelopes);
+            for (int i = 0; i < chunks.size(); i++) {
+                boolean andCommit = i == chunks.size() - 1 && JdbcTransaction.commitsWithWrite(transaction, jdbc, c);
+                duplicates.addAll(insert(c, endpoint, chunks.get(i), ownerId, now, andCommit));
             }
             return duplicates;
         });
@@ -88,10 +92,11 @@ final class JdbcInbox implements Inbox {
         return sql.append(jdbc.dialect.insertedIdsSuffix()).toString();
     }
 
-    private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now) throws SQLException {
+    private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now, boolean andCommit) throws SQLException {
         Set<UUID> duplicates = new HashSet<>();
-        // One row is the outbox's usual case: its statement is built once.
-        try (PreparedStatement insert = c.prepareStatement(chunk.size() == 1 ? insertOne : insertSql(chunk.size()))) {
+        // One row is the outbox's usual case: its statements are built once.
+        String sql = chunk.size() == 1 ? (andCommit ? insertOneAndCommit : insertOne) : insertSql(chunk.size()) + (andCommit ? Jdbc.AND_COMMIT : "");
+        try (PreparedStatement insert = c.prepareStatement(sql)) {
             int p = 1;
             for (Envelope envelope : chunk) {
                 boolean later = envelope.scheduledTime() != null && envelope.scheduledTime().isAfter(now);
@@ -106,7 +111,7 @@ final class JdbcInbox implements Inbox {
                 insert.setBytes(p++, EnvelopeCodec.encode(envelope));
                 insert.setInt(p++, later || ownerId == 0 ? 0 : 1); // stored owned: its node has taken it
             }
-            try (ResultSet inserted = insert.executeQuery()) {
+            try (ResultSet inserted = Jdbc.insertedIds(insert, andCommit)) {
                 while (inserted.next()) {
                     duplicates.remove(jdbc.dialect.getUuid(inserted, "id"));
                 }

@@ -30,11 +30,13 @@ final class JdbcOutbox implements Outbox {
     private final Jdbc jdbc;
     private final String table;
     private final String insertOne;
+    private final String insertOneAndCommit;
 
     JdbcOutbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.outgoing();
         this.insertOne = insertSql(1);
+        this.insertOneAndCommit = insertOne + Jdbc.AND_COMMIT;
     }
 
     @Override
@@ -45,8 +47,10 @@ final class JdbcOutbox implements Outbox {
         envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
         return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", c -> {
             Set<UUID> duplicates = new LinkedHashSet<>();
-            for (List<Envelope> chunk : Jdbc.chunks(envelopes)) {
-                duplicates.addAll(insert(c, chunk, ownerId));
+            List<List<Envelope>> chunks = Jdbc.chunks(envelopes);
+            for (int i = 0; i < chunks.size(); i++) {
+                boolean andCommit = i == chunks.size() - 1 && JdbcTransaction.commitsWithWrite(transaction, jdbc, c);
+                duplicates.addAll(insert(c, chunks.get(i), ownerId, andCommit));
             }
             return duplicates;
         });
@@ -62,8 +66,8 @@ final class JdbcOutbox implements Outbox {
         return sql.append(jdbc.dialect.insertedIdsSuffix()).toString();
     }
 
-    private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId) throws SQLException {
-        String sql = chunk.size() == 1 ? insertOne : insertSql(chunk.size());
+    private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId, boolean andCommit) throws SQLException {
+        String sql = chunk.size() == 1 ? (andCommit ? insertOneAndCommit : insertOne) : insertSql(chunk.size()) + (andCommit ? Jdbc.AND_COMMIT : "");
         Set<UUID> duplicates = new HashSet<>();
         try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
             int p = 1;
@@ -77,7 +81,7 @@ final class JdbcOutbox implements Outbox {
                 insert.setString(p++, envelope.messageType());
                 insert.setBytes(p++, EnvelopeCodec.encode(envelope));
             }
-            try (ResultSet inserted = insert.executeQuery()) {
+            try (ResultSet inserted = Jdbc.insertedIds(insert, andCommit)) {
                 while (inserted.next()) {
                     duplicates.remove(jdbc.dialect.getUuid(inserted, "id"));
                 }

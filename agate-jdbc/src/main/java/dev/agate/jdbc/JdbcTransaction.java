@@ -20,6 +20,8 @@ final class JdbcTransaction implements StoreTransaction {
     /** True when the connection is the application's: ending the transaction leaves the connection open. */
     private final boolean enlisted;
     private boolean ended;
+    /** Set by {@link #commitWithNextWrite()}; taken by the insert that carries the COMMIT. */
+    private boolean commitWithWrite;
 
     private JdbcTransaction(Connection connection, Jdbc jdbc, boolean enlisted) {
         this.connection = connection;
@@ -58,6 +60,33 @@ final class JdbcTransaction implements StoreTransaction {
     @Override
     public Optional<Connection> connection() {
         return Optional.of(jdbcConnection());
+    }
+
+    /** PostgreSQL: the next insert of envelopes ends with the COMMIT ({@link Dialect#commitsWithStatement}). */
+    @Override
+    public boolean commitWithNextWrite() {
+        try {
+            commitWithWrite = jdbc.dialect.commitsWithStatement(jdbcConnection());
+        } catch (SQLException e) {
+            commitWithWrite = false; // the commit finds out whether the connection is usable
+        }
+        return commitWithWrite;
+    }
+
+    /**
+     * Whether the next write in {@code transaction} (null: one of its own, committed when it ends) ends with its
+     * COMMIT; taken once. After that write {@code connection.commit()} has nothing left to send, and is still
+     * called, so that a pool or wrapper in between sees the transaction end.
+     */
+    static boolean commitsWithWrite(StoreTransaction transaction, Jdbc jdbc, Connection connection) throws SQLException {
+        if (transaction == null) {
+            return jdbc.dialect.commitsWithStatement(connection);
+        }
+        if (transaction instanceof JdbcTransaction own && own.commitWithWrite) {
+            own.commitWithWrite = false;
+            return true;
+        }
+        return false;
     }
 
     @Override

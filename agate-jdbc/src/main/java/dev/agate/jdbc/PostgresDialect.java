@@ -55,25 +55,47 @@ final class PostgresDialect extends Dialect {
         }
     }
 
-    /** pgjdbc's {@code BaseConnection.getTransactionState()}, looked up once; null without the driver. */
+    /**
+     * pgjdbc sends {@code INSERT ...; COMMIT} in one round trip, and then knows the transaction ended (its own
+     * {@code commit()} has nothing left to send). Not with {@code autosave} on: pgjdbc would release its
+     * savepoint after the statement, outside any transaction.
+     */
+    @Override
+    boolean commitsWithStatement(Connection connection) throws SQLException {
+        PgState state = PgState.INSTANCE;
+        if (state == null || !connection.isWrapperFor(state.baseConnection)) {
+            return false;
+        }
+        try {
+            return "NEVER".equals(String.valueOf(state.getAutosave.invoke(connection.unwrap(state.baseConnection))));
+        } catch (Throwable e) {
+            throw new SQLException("reading the autosave setting of a PostgreSQL connection failed: " + e, e);
+        }
+    }
+
+    /** pgjdbc's {@code BaseConnection.getTransactionState()} and {@code getAutosave()}, looked up once; null without the driver. */
     private static final class PgState {
         static final PgState INSTANCE = lookUp();
         final Class<?> baseConnection;
         final java.lang.invoke.MethodHandle getTransactionState;
+        final java.lang.invoke.MethodHandle getAutosave;
 
-        private PgState(Class<?> baseConnection, java.lang.invoke.MethodHandle getTransactionState) {
+        private PgState(Class<?> baseConnection, java.lang.invoke.MethodHandle getTransactionState, java.lang.invoke.MethodHandle getAutosave) {
             this.baseConnection = baseConnection;
             this.getTransactionState = getTransactionState;
+            this.getAutosave = getAutosave;
         }
 
         private static PgState lookUp() {
             try {
                 Class<?> base = Class.forName("org.postgresql.core.BaseConnection");
-                java.lang.invoke.MethodHandle getter = java.lang.invoke.MethodHandles.publicLookup()
-                        .findVirtual(base, "getTransactionState", java.lang.invoke.MethodType.methodType(
-                                Class.forName("org.postgresql.core.TransactionState")))
-                        .asType(java.lang.invoke.MethodType.methodType(Object.class, Object.class));
-                return new PgState(base, getter);
+                java.lang.invoke.MethodHandles.Lookup lookup = java.lang.invoke.MethodHandles.publicLookup();
+                java.lang.invoke.MethodType toObject = java.lang.invoke.MethodType.methodType(Object.class, Object.class);
+                java.lang.invoke.MethodHandle getter = lookup.findVirtual(base, "getTransactionState",
+                        java.lang.invoke.MethodType.methodType(Class.forName("org.postgresql.core.TransactionState"))).asType(toObject);
+                java.lang.invoke.MethodHandle autosave = lookup.findVirtual(base, "getAutosave",
+                        java.lang.invoke.MethodType.methodType(Class.forName("org.postgresql.jdbc.AutoSave"))).asType(toObject);
+                return new PgState(base, getter, autosave);
             } catch (ReflectiveOperationException | LinkageError e) {
                 return null;
             }

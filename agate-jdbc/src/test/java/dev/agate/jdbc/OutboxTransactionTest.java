@@ -501,4 +501,121 @@ class OutboxTransactionTest {
             }
         }
     }
+
+    /**
+     * A block of {@code inTransaction} writes what it sends at its commit; code in it that commits the connection
+     * itself, then fails, must still find the message committed with its row, as when written at {@code send}.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aBlockThatCommitsItsConnectionItselfCommitsItsMessagesWithItsRows(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    connection.commit();
+                    insert(connection, "orders", 2);
+                    outbox.send(new OrderPlaced(2));
+                    throw new IllegalStateException("after its own commit");
+                })).hasMessage("after its own commit");
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(1));
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).as("the committed order's message, not the rolled-back one's").containsExactly(1);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+            }
+        }
+    }
+
+    /**
+     * On PostgreSQL the one write of a block's send carries the COMMIT: one statement, one round trip; the other
+     * stores commit as before. Either way the row and the message commit together, and the message is handled once.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aBlockWritesItsMessageWithItsCommitWhereTheDatabaseCan(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            java.util.List<String> prepared = new java.util.concurrent.CopyOnWriteArrayList<>();
+            javax.sql.DataSource recording = recordingStatements(db.dataSource, prepared);
+            try (AgateHost host = host(db, shipping)) {
+                int placed = host.inTransaction(recording, (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    return 1;
+                });
+                assertThat(placed).isEqualTo(1);
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(1));
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placedCount.get()).isEqualTo(1);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+                java.util.List<String> committing = prepared.stream().filter(sql -> sql.endsWith("; COMMIT")).toList();
+                if (kind == TestDatabase.Kind.POSTGRES) {
+                    assertThat(committing).as("statements of the first block that carried its COMMIT").hasSize(1)
+                            .allMatch(sql -> sql.startsWith("INSERT INTO agate_incoming_envelopes"));
+                } else {
+                    assertThat(committing).isEmpty();
+                }
+            }
+        }
+    }
+
+    /** The COMMIT that went with the block's write fails (a deferred constraint): nothing is sent, no row stays. */
+    @Test
+    void aBlockWhoseCommitFailsWithItsWriteSendsNothing() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            createTables(db);
+            db.execute("CREATE TABLE unique_orders (id INTEGER NOT NULL, CONSTRAINT one_each UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)");
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "unique_orders", 1);
+                    insert(connection, "unique_orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    return null;
+                })).isInstanceOf(AgateException.class).hasMessageContaining("one_each");
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE message_type = 'OrderPlaced'"))
+                        .as("no row of the failed commit's send").isZero();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM unique_orders")).isZero();
+                // The connection went back to the pool usable: the next block commits.
+                host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 2);
+                    outbox.send(new OrderPlaced(2));
+                    return null;
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.contains(2));
+            }
+        }
+    }
+
+    /** A data source whose connections note the SQL of every statement they prepare. */
+    private static javax.sql.DataSource recordingStatements(javax.sql.DataSource dataSource, java.util.List<String> prepared) {
+        return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(OutboxTransactionTest.class.getClassLoader(),
+                new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                    Object result = invoke(dataSource, method, args);
+                    if (!(result instanceof Connection connection)) {
+                        return result;
+                    }
+                    return java.lang.reflect.Proxy.newProxyInstance(OutboxTransactionTest.class.getClassLoader(),
+                            new Class<?>[] {Connection.class}, (p, m, a) -> {
+                                if (m.getName().equals("prepareStatement")) {
+                                    prepared.add((String) a[0]);
+                                }
+                                return invoke(connection, m, a);
+                            });
+                });
+    }
+
+    private static Object invoke(Object target, java.lang.reflect.Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
 }

@@ -19,7 +19,9 @@ import javax.sql.DataSource;
  * A {@link DataSource} that counts the statements its connections run: every {@code execute},
  * {@code executeQuery}, {@code executeUpdate} and {@code executeLargeUpdate} call is one statement, and so
  * is every {@code executeBatch} call, whatever the number of rows batched (one round trip, as the driver
- * sends it); commits and rollbacks are counted apart. Their sum is the row's round trips
+ * sends it); commits and rollbacks are counted apart, and a statement that ends with {@code ; COMMIT} (which
+ * pgjdbc sends in one round trip) counts one statement, one commit and one round trip, and the {@code commit()}
+ * after it nothing (the driver has nothing left to send). Their sum, less those shared round trips, is the row's round trips
  * ({@link Counts#roundTrips()}); what the pool does on its own (a validation query) and what a driver may send
  * unasked (a {@code SET} for an isolation level) are not counted. Connections and statements are
  * {@link java.lang.reflect.Proxy proxies} over the pool's, so {@code unwrap} and {@code isWrapperFor} still
@@ -30,16 +32,18 @@ final class CountingDataSource implements DataSource {
     private final boolean counting;
     private final LongAdder statements = new LongAdder();
     private final LongAdder commits = new LongAdder();
+    private final LongAdder committingStatements = new LongAdder();
 
-    /** A snapshot of the counters. */
-    record Counts(long statements, long commits) {
-        /** Round trips to the database: each statement (a batch is one) and each commit or rollback. */
+    /** A snapshot of the counters; {@code committingStatements}: statements that carried their COMMIT, counted in both others. */
+    record Counts(long statements, long commits, long committingStatements) {
+        /** Round trips to the database: each statement (a batch is one) and each commit or rollback not sent with a statement. */
         long roundTrips() {
-            return statements + commits;
+            return statements + commits - committingStatements;
         }
 
         Counts minus(Counts earlier) {
-            return new Counts(statements - earlier.statements, commits - earlier.commits);
+            return new Counts(statements - earlier.statements, commits - earlier.commits,
+                    committingStatements - earlier.committingStatements);
         }
     }
 
@@ -58,7 +62,7 @@ final class CountingDataSource implements DataSource {
 
     /** The counts so far; null when this data source does not count. */
     Counts counts() {
-        return counting ? new Counts(statements.sum(), commits.sum()) : null;
+        return counting ? new Counts(statements.sum(), commits.sum(), committingStatements.sum()) : null;
     }
 
     @Override
@@ -78,6 +82,8 @@ final class CountingDataSource implements DataSource {
 
     private final class ConnectionHandler implements InvocationHandler {
         private final Connection target;
+        /** A statement ending with {@code ; COMMIT} ran: the next {@code commit()} sends nothing. */
+        private boolean committedByStatement;
 
         ConnectionHandler(Connection target) {
             this.target = target;
@@ -86,10 +92,23 @@ final class CountingDataSource implements DataSource {
         @Override
         public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
             String name = method.getName();
-            if (name.equals("commit") || name.equals("rollback")) {
+            if (name.equals("commit") && committedByStatement) {
+                committedByStatement = false;
+            } else if (name.equals("commit") || name.equals("rollback")) {
                 commits.increment();
             }
             Object result = call(target, method, args);
+            if (result instanceof PreparedStatement s && args != null && args[0] instanceof String sql && sql.endsWith("; COMMIT")) {
+                return Proxy.newProxyInstance(Statement.class.getClassLoader(), new Class<?>[] {PreparedStatement.class}, (p, m, a) -> {
+                    if (m.getName().startsWith("execute")) {
+                        statements.increment();
+                        commits.increment();
+                        committingStatements.increment();
+                        committedByStatement = true;
+                    }
+                    return call(s, m, a);
+                });
+            }
             if (result instanceof CallableStatement s) {
                 return wrap(s, CallableStatement.class);
             }

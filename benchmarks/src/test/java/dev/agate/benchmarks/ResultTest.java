@@ -31,11 +31,20 @@ class ResultTest {
     @Test
     void roundTripsAreStatementsPlusCommits_walBytesPerMessage() {
         Result result = Result.of("outbox-local postgres floor", 8, 2_000, 1_000_000_000L, new Histogram(3), 1, 1, 1,
-                new CountingDataSource.Counts(4_520, 2_180)).withWalBytes(3_001_000);
+                new CountingDataSource.Counts(4_520, 2_180, 0)).withWalBytes(3_001_000);
 
         assertThat(result.statementsPerMessage()).isEqualTo(2.26);
         assertThat(result.commitsPerMessage()).isEqualTo(1.09);
         assertThat(result.roundTripsPerMessage()).isEqualTo(3.35);
+    }
+
+    @Test
+    void aStatementThatCarriedItsCommitIsOneRoundTrip() {
+        Result result = Result.of("outbox-local postgres agate", 8, 2_000, 1_000_000_000L, new Histogram(3), 1, 1, 1,
+                new CountingDataSource.Counts(6_000, 2_100, 2_000));
+
+        assertThat(result.commitsPerMessage()).isEqualTo(1.05);
+        assertThat(result.roundTripsPerMessage()).isEqualTo(3.05);
         assertThat(result.walBytesPerMessage()).isEqualTo(1_500.5);
         assertThat(result.offeredRate()).isEqualTo(-1);
     }

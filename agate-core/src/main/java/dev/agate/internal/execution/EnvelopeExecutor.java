@@ -80,18 +80,20 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
 
     /**
      * Opens the transactional outbox on the application's {@code connection} (see
-     * {@link dev.agate.AgateHost#outbox(java.sql.Connection)}).
+     * {@link dev.agate.AgateHost#outbox(java.sql.Connection)}); {@code block}: for the block of
+     * {@link dev.agate.AgateHost#inTransaction}, which commits through it ({@link OutboxBlock}).
      *
      * @throws IllegalStateException when the host has no message store
      */
-    public dev.agate.OutboxTransaction outbox(java.sql.Connection connection) {
+    public OutboxBlock outbox(java.sql.Connection connection, boolean block) {
         services.lifecycle().checkRunning();
         DurableStorage storage = services.storage();
         if (storage == null) {
             throw new IllegalStateException("host '" + services.serviceName() + "' has no message store, so it has no outbox: configure"
                     + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
         }
-        return new OutboxContext(this, services, connection, storage.enlist(connection));
+        OutboxContext outbox = new OutboxContext(this, services, connection, storage.enlist(connection), block);
+        return new OutboxBlock(outbox, block ? outbox.blockConnection() : connection);
     }
 
     /**

@@ -36,8 +36,20 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private final StoreTransaction enlisted;
     private final Leak leak;
     private final Cleaner.Cleanable cleanable;
+    /**
+     * The outbox of a block of {@code inTransaction}, which commits itself: what is sent is written at the commit
+     * (the last write carrying the COMMIT where the store can, one round trip fewer), or when the block's
+     * connection is committed, rolled back or given a savepoint ({@link BlockConnection}), whichever comes first.
+     */
+    private final boolean block;
+    /** In a block: what was sent and not yet written, in order (serialized already). */
+    private List<Delivery> unwritten = List.of();
 
     OutboxContext(EnvelopeExecutor executor, Collaborators services, Connection connection, StoreTransaction enlisted) {
+        this(executor, services, connection, enlisted, false);
+    }
+
+    OutboxContext(EnvelopeExecutor executor, Collaborators services, Connection connection, StoreTransaction enlisted, boolean block) {
         super(executor, services, null, null, null);
         this.storedSends = executor.storedSends();
         this.lifecycle = services.lifecycle();
@@ -47,6 +59,12 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         this.enlisted = enlisted;
         this.leak = new Leak(durable, TRACE_LEAKS ? new Throwable("the outbox transaction was opened here") : null);
         this.cleanable = LEAKS.register(this, leak);
+        this.block = block;
+    }
+
+    /** The connection for a block's code: see {@link #block}. */
+    Connection blockConnection() {
+        return new BlockConnection(connection, this);
     }
 
     @Override
@@ -70,6 +88,31 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     @Override
     void hold(List<Delivery> deliveries) {
         lifecycle.checkRunning();
+        if (block) {
+            // Serialized now: a message that cannot be serialized fails the send that sent it, as when written now.
+            List<Delivery> serialized = storedSends.serializeStored(deliveries);
+            if (unwritten.isEmpty()) {
+                unwritten = new ArrayList<>(serialized);
+            } else {
+                unwritten.addAll(serialized);
+            }
+            return;
+        }
+        write(deliveries);
+    }
+
+    /** In a block: writes what was sent so far, before the block's connection is committed, rolled back or marked. */
+    void flush() {
+        if (unwritten.isEmpty() || isFinished()) {
+            return;
+        }
+        List<Delivery> deliveries = unwritten;
+        unwritten = List.of();
+        write(deliveries);
+    }
+
+    /** Writes what must be stored of {@code deliveries} on the application's connection now, and holds them for the commit. */
+    private void write(List<Delivery> deliveries) {
         if (storedCount(deliveries) > 1) {
             holdAllOrNothing(deliveries);
             return;
@@ -154,7 +197,10 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             throw new AgateException(e.getMessage() + "; it was rolled back and nothing was sent", e);
         }
         try {
-            enlisted.commit();
+            if (!writeWithCommit()) {
+                flush();
+            }
+            enlisted.commit(); // after a write that carried the COMMIT, only ends the transaction (the driver sends nothing)
         } catch (RuntimeException e) {
             end();
             discard();
@@ -166,6 +212,27 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         afterCommit();
     }
 
+    /**
+     * In a block, when what it sent is one write (one stored envelope): writes it so that the COMMIT goes with it,
+     * where the store can. Its id is noted for the leak check first, as the COMMIT may have happened when the
+     * write fails.
+     */
+    private boolean writeWithCommit() {
+        java.time.Instant now = durable.now();
+        if (storedCount(unwritten) != 1 || !enlisted.commitWithNextWrite()) {
+            return false;
+        }
+        for (Delivery delivery : unwritten) {
+            if (StoredSends.isStored(delivery, now)) {
+                (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
+            }
+        }
+        List<Delivery> deliveries = unwritten;
+        unwritten = List.of();
+        super.hold(storedSends.store(this::transaction, deliveries, storedForLater, true));
+        return true;
+    }
+
     @Override
     public void rollback() {
         if (isFinished()) {
@@ -173,6 +240,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         }
         end();
         discard();
+        unwritten = List.of();
         enlisted.rollback();
     }
 

@@ -30,6 +30,7 @@ import dev.agate.internal.endpoint.Endpoint;
 import dev.agate.internal.endpoint.WorkTracker;
 import dev.agate.internal.execution.Collaborators;
 import dev.agate.internal.execution.EnvelopeExecutor;
+import dev.agate.internal.execution.OutboxBlock;
 import dev.agate.internal.handlers.HandlerGraph;
 import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.internal.handlers.HandlerScanner;
@@ -235,7 +236,12 @@ public final class AgateRuntime {
 
     /** See {@link dev.agate.AgateHost#outbox(java.sql.Connection)}. */
     public OutboxTransaction outbox(Connection connection) {
-        return executor.outbox(connection);
+        return executor.outbox(connection, false).outbox();
+    }
+
+    /** The outbox of {@link dev.agate.AgateHost#inTransaction}'s block, and the connection its code works on. */
+    public OutboxBlock outboxBlock(Connection connection) {
+        return executor.outbox(connection, true);
     }
 
     /** The endpoints, for tests that hand envelopes to a queue directly. */
