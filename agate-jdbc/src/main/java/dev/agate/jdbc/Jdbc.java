@@ -122,11 +122,39 @@ final class Jdbc {
     /** Ends a statement that also commits its transaction, in the same round trip: see {@link Dialect#commitsWithStatement}. */
     static final String AND_COMMIT = "; COMMIT";
 
-    /** Runs an insert that returns the ids it inserted; {@code andCommit}: its SQL ends with {@link #AND_COMMIT}. */
+    /**
+     * The SQL of a multi-row insert, by number of rows: one row (the outbox's usual case) built once, with and
+     * without {@link #AND_COMMIT}; more rows built when asked for.
+     */
+    static final class InsertSql {
+        private final java.util.function.IntFunction<String> rows;
+        private final String one;
+        private final String oneAndCommit;
+
+        InsertSql(java.util.function.IntFunction<String> rows) {
+            this.rows = rows;
+            this.one = rows.apply(1);
+            this.oneAndCommit = one + AND_COMMIT;
+        }
+
+        String of(int count, boolean andCommit) {
+            if (count == 1) {
+                return andCommit ? oneAndCommit : one;
+            }
+            return andCommit ? rows.apply(count) + AND_COMMIT : rows.apply(count);
+        }
+    }
+
+    /**
+     * Runs an insert that returns the ids it inserted; {@code andCommit}: its SQL ends with {@link #AND_COMMIT}.
+     * Then the rows are fetched at once, never through a cursor (a driver's default fetch size would make one),
+     * which the COMMIT in the same round trip would close before they are read.
+     */
     static ResultSet insertedIds(PreparedStatement insert, boolean andCommit) throws SQLException {
         if (!andCommit) {
             return insert.executeQuery();
         }
+        insert.setFetchSize(0);
         insert.execute(); // two results: the inserted ids, then the COMMIT's
         return insert.getResultSet();
     }

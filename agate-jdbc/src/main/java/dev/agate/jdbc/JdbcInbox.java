@@ -57,14 +57,12 @@ final class JdbcInbox implements Inbox {
 
     private final Jdbc jdbc;
     private final String table;
-    private final String insertOne;
-    private final String insertOneAndCommit;
+    private final Jdbc.InsertSql inserts;
 
     JdbcInbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.incoming();
-        this.insertOne = insertSql(1);
-        this.insertOneAndCommit = insertOne + Jdbc.AND_COMMIT;
+        this.inserts = new Jdbc.InsertSql(this::insertSql);
     }
 
     @Override
@@ -94,8 +92,7 @@ final class JdbcInbox implements Inbox {
 
     private Set<UUID> insert(Connection c, URI endpoint, List<Envelope> chunk, int ownerId, Instant now, boolean andCommit) throws SQLException {
         Set<UUID> duplicates = new HashSet<>();
-        // One row is the outbox's usual case: its statements are built once.
-        String sql = chunk.size() == 1 ? (andCommit ? insertOneAndCommit : insertOne) : insertSql(chunk.size()) + (andCommit ? Jdbc.AND_COMMIT : "");
+        String sql = inserts.of(chunk.size(), andCommit);
         try (PreparedStatement insert = c.prepareStatement(sql)) {
             int p = 1;
             for (Envelope envelope : chunk) {

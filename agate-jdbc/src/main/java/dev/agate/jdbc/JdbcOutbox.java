@@ -29,14 +29,12 @@ final class JdbcOutbox implements Outbox {
 
     private final Jdbc jdbc;
     private final String table;
-    private final String insertOne;
-    private final String insertOneAndCommit;
+    private final Jdbc.InsertSql inserts;
 
     JdbcOutbox(Jdbc jdbc) {
         this.jdbc = jdbc;
         this.table = jdbc.names.outgoing();
-        this.insertOne = insertSql(1);
-        this.insertOneAndCommit = insertOne + Jdbc.AND_COMMIT;
+        this.inserts = new Jdbc.InsertSql(this::insertSql);
     }
 
     @Override
@@ -67,9 +65,9 @@ final class JdbcOutbox implements Outbox {
     }
 
     private Set<UUID> insert(Connection c, List<Envelope> chunk, int ownerId, boolean andCommit) throws SQLException {
-        String sql = chunk.size() == 1 ? (andCommit ? insertOneAndCommit : insertOne) : insertSql(chunk.size()) + (andCommit ? Jdbc.AND_COMMIT : "");
+        String sql = inserts.of(chunk.size(), andCommit);
         Set<UUID> duplicates = new HashSet<>();
-        try (PreparedStatement insert = c.prepareStatement(sql.toString())) {
+        try (PreparedStatement insert = c.prepareStatement(sql)) {
             int p = 1;
             for (Envelope envelope : chunk) {
                 duplicates.add(envelope.id());

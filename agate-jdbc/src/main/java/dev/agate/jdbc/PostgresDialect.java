@@ -57,8 +57,8 @@ final class PostgresDialect extends Dialect {
 
     /**
      * pgjdbc sends {@code INSERT ...; COMMIT} in one round trip, and then knows the transaction ended (its own
-     * {@code commit()} has nothing left to send). Not with {@code autosave} on: pgjdbc would release its
-     * savepoint after the statement, outside any transaction.
+     * {@code commit()} has nothing left to send). Only with {@code autosave} at its default, never: the statement
+     * was not tried under pgjdbc's automatic savepoints, which wrap each statement and undo a failed one.
      */
     @Override
     boolean commitsWithStatement(Connection connection) throws SQLException {

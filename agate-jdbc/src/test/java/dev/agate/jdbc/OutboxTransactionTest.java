@@ -593,6 +593,140 @@ class OutboxTransactionTest {
         }
     }
 
+    record Refused(int id) {
+    }
+
+    /** Makes the store refuse rows of {@link Refused} messages: a trigger that fails the insert, on each database. */
+    private static void refuseRowsOfRefused(TestDatabase db) throws SQLException {
+        switch (db.kind) {
+            case SQLITE -> db.execute("CREATE TRIGGER refuse BEFORE INSERT ON agate_incoming_envelopes WHEN NEW.message_type = 'Refused'"
+                    + " BEGIN SELECT RAISE(ABORT, 'refused by a trigger'); END");
+            case POSTGRES -> db.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                            + " IF NEW.message_type = 'Refused' THEN RAISE EXCEPTION 'refused by a trigger'; END IF; RETURN NEW; END $$",
+                    "CREATE TRIGGER refuse BEFORE INSERT ON agate_incoming_envelopes FOR EACH ROW EXECUTE FUNCTION refuse()");
+            case MARIADB -> db.execute("CREATE TRIGGER refuse BEFORE INSERT ON agate_incoming_envelopes FOR EACH ROW"
+                    + " IF NEW.message_type = 'Refused' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by a trigger'; END IF");
+        }
+    }
+
+    private static AgateHost hostRefusing(TestDatabase db, Shipping shipping) {
+        return AgateHost.builder().serviceName("shop").handler(shipping).handler(new Object() {
+                    @Handler
+                    void on(Refused refused) {
+                    }
+                })
+                .localQueue(LocalQueue.builder("OrderPlaced").durable().build())
+                .localQueue(LocalQueue.builder("Probe").durable().build())
+                .localQueue(LocalQueue.builder("Refused").durable().build())
+                .store(JdbcMessageStore.builder(db.url).build()).durability(FAST).shutdownTimeout(Duration.ofSeconds(5)).start();
+    }
+
+    /**
+     * A block's messages are written at its commit; when that write fails, the whole transaction rolls back (on
+     * MariaDB and SQLite a failed statement leaves it open and healthy, so it must not be committed when the
+     * connection goes back): no row of the block stays, no message goes out, with one message or several.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aBlockWhoseMessagesCannotBeWrittenLeavesNoRowAndSendsNothing(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = hostRefusing(db, shipping)) {
+                refuseRowsOfRefused(db);
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    outbox.send(new Refused(1));
+                    return null;
+                })).isInstanceOf(AgateException.class).hasMessageContaining("refused by a trigger");
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 2);
+                    outbox.send(new OrderPlaced(2));
+                    outbox.send(new Refused(2));
+                    return null;
+                })).isInstanceOf(AgateException.class).hasMessageContaining("refused by a trigger");
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).as("rows of the blocks").isZero();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM agate_incoming_envelopes WHERE message_type <> 'Probe'")).isZero();
+            }
+        }
+    }
+
+    /**
+     * The block's code commits its connection itself and the messages cannot be written first: that commit is
+     * refused, and so is a second one after the code caught the first failure; nothing of the block commits.
+     */
+    @ParameterizedTest
+    @EnumSource(TestDatabase.Kind.class)
+    void aBlockThatCommitsItselfWhenItsMessagesCannotBeWrittenCannotCommit(TestDatabase.Kind kind) throws Exception {
+        try (TestDatabase db = TestDatabase.create(kind)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = hostRefusing(db, shipping)) {
+                refuseRowsOfRefused(db);
+                assertThatThrownBy(() -> host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    outbox.send(new OrderPlaced(1));
+                    outbox.send(new Refused(1));
+                    assertThatThrownBy(connection::commit).isInstanceOf(SQLException.class).hasMessageContaining("refused by a trigger");
+                    assertThatThrownBy(connection::commit).isInstanceOf(SQLException.class).hasMessageContaining("cannot commit");
+                    return null;
+                })).isInstanceOf(AgateException.class).hasMessageContaining("rolled back");
+                probe(host, db, shipping, 1);
+                assertThat(shipping.placed).isEmpty();
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isZero();
+            }
+        }
+    }
+
+    /** A send through a block's outbox after the block ended fails, as it does on an outbox that writes at send. */
+    @Test
+    void aSendThroughABlocksOutboxAfterTheBlockFails() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            try (AgateHost host = host(db, shipping)) {
+                dev.agate.MessageBus[] kept = new dev.agate.MessageBus[1];
+                host.inTransaction(db.dataSource, (connection, outbox) -> {
+                    kept[0] = outbox;
+                    return null;
+                });
+                assertThatThrownBy(() -> kept[0].send(new OrderPlaced(1))).isInstanceOf(IllegalStateException.class)
+                        .hasMessageContaining("has ended");
+            }
+        }
+    }
+
+    /**
+     * pgjdbc with a default fetch size reads results through a cursor, which the COMMIT sent with the insert would
+     * close before the inserted ids are read: the ids are fetched at once. Several messages to one queue are one
+     * statement, so they carry the COMMIT too.
+     */
+    @Test
+    void aBlockOnAPostgresConnectionWithAFetchSizeCommitsItsMessages() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.POSTGRES)) {
+            createTables(db);
+            Shipping shipping = new Shipping();
+            org.postgresql.ds.PGSimpleDataSource fetching = new org.postgresql.ds.PGSimpleDataSource();
+            fetching.setUrl(db.url);
+            fetching.setDefaultRowFetchSize(1);
+            java.util.List<String> prepared = new java.util.concurrent.CopyOnWriteArrayList<>();
+            try (AgateHost host = host(db, shipping)) {
+                host.inTransaction(recordingStatements(fetching, prepared), (connection, outbox) -> {
+                    insert(connection, "orders", 1);
+                    for (int id = 1; id <= 3; id++) {
+                        outbox.send(new OrderPlaced(id));
+                    }
+                    return null;
+                });
+                await().atMost(Duration.ofSeconds(20)).until(() -> shipping.placed.size() == 3);
+                assertThat(prepared).filteredOn(sql -> sql.endsWith("; COMMIT")).hasSize(1);
+                assertThat(db.queryLong("SELECT COUNT(*) FROM orders")).isEqualTo(1);
+            }
+        }
+    }
+
     /** A data source whose connections note the SQL of every statement they prepare. */
     private static javax.sql.DataSource recordingStatements(javax.sql.DataSource dataSource, java.util.List<String> prepared) {
         return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(OutboxTransactionTest.class.getClassLoader(),

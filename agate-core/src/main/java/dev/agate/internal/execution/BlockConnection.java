@@ -23,11 +23,12 @@ import java.util.concurrent.Executor;
 /**
  * The connection that the block of {@link dev.agate.AgateHost#inTransaction} works on: the pool's connection,
  * except that whatever ends or marks its transaction through it ({@code commit}, {@code rollback}, savepoints,
- * {@code setAutoCommit}) first writes what the block has sent so far. The block's outbox writes its durable
+ * turning auto-commit on) first writes what the block has sent so far. The block's outbox writes its durable
  * sends at its commit, in one statement that carries the COMMIT where the store can; code in the block that
  * commits the connection itself must still commit the messages with its data, as it does on an outbox that
- * writes at {@code send}. A COMMIT issued as SQL text, or on the connection {@link #unwrap unwrapped}, is not
- * seen. Not thread-safe, like the connection.
+ * writes at {@code send}. When that write fails, the commit is refused (and so is any later one: the outbox
+ * marked the transaction rollback-only), so that the data cannot commit without its messages. A COMMIT issued
+ * as SQL text, or on the connection {@link #unwrap unwrapped}, is not seen. Not thread-safe, like the connection.
  */
 final class BlockConnection implements Connection {
     private final Connection connection;
@@ -38,13 +39,15 @@ final class BlockConnection implements Connection {
         this.outbox = outbox;
     }
 
-    /** Writes what the block sent so far, before its transaction is ended or marked. */
-    private void flush() throws SQLException {
+    /**
+     * Writes what the block sent so far, before its transaction is ended or marked; {@code committing}: refuses
+     * when the transaction may not commit (a write failed), as the outbox's commit would.
+     */
+    private void flush(boolean committing) throws SQLException {
         try {
-            outbox.flush();
+            outbox.flush(committing);
         } catch (RuntimeException e) {
-            throw new SQLException("writing the messages sent in the transaction failed, before "
-                    + "the connection's transaction could be ended: " + e.getMessage(), e);
+            throw new SQLException("the messages sent in the transaction could not be written first: " + e.getMessage(), e);
         }
     }
 
@@ -85,7 +88,9 @@ final class BlockConnection implements Connection {
 
     @Override
     public void setAutoCommit(boolean autoCommit) throws SQLException {
-        flush();
+        if (autoCommit) {
+            flush(true); // turning auto-commit on commits the transaction
+        }
         connection.setAutoCommit(autoCommit);
     }
 
@@ -96,13 +101,13 @@ final class BlockConnection implements Connection {
 
     @Override
     public void commit() throws SQLException {
-        flush();
+        flush(true);
         connection.commit();
     }
 
     @Override
     public void rollback() throws SQLException {
-        flush();
+        flush(false);
         connection.rollback();
     }
 
@@ -198,19 +203,19 @@ final class BlockConnection implements Connection {
 
     @Override
     public Savepoint setSavepoint() throws SQLException {
-        flush();
+        flush(false);
         return connection.setSavepoint();
     }
 
     @Override
     public Savepoint setSavepoint(String name) throws SQLException {
-        flush();
+        flush(false);
         return connection.setSavepoint(name);
     }
 
     @Override
     public void rollback(Savepoint savepoint) throws SQLException {
-        flush();
+        flush(false);
         connection.rollback(savepoint);
     }
 

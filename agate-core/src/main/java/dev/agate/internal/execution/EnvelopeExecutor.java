@@ -93,7 +93,7 @@ public final class EnvelopeExecutor implements EnvelopeHandler {
                     + " AgateHost.builder().store(...) on the application's database, or make a local queue durable");
         }
         OutboxContext outbox = new OutboxContext(this, services, connection, storage.enlist(connection), block);
-        return new OutboxBlock(outbox, block ? outbox.blockConnection() : connection);
+        return new OutboxBlock(outbox, outbox.connection());
     }
 
     /**

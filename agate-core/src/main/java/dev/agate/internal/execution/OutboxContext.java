@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * The unit of work of an application's own transaction (see {@link OutboxTransaction}): the root of what
  * is sent in it, with no envelope being handled. Unlike a handling, it writes durable sends at once, on
  * the application's connection, so they are in its transaction whoever commits it; buffered sends wait
- * in memory for the commit. Not thread-safe, like the connection it writes on.
+ * in memory for the commit. The outbox of a block of {@code inTransaction} is the exception: see {@link #block}.
+ * Not thread-safe, like the connection it writes on.
  */
 final class OutboxContext extends ExecutionContext implements OutboxTransaction {
     private static final Logger log = LoggerFactory.getLogger(OutboxContext.class);
@@ -37,17 +38,16 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     private final Leak leak;
     private final Cleaner.Cleanable cleanable;
     /**
-     * The outbox of a block of {@code inTransaction}, which commits itself: what is sent is written at the commit
-     * (the last write carrying the COMMIT where the store can, one round trip fewer), or when the block's
-     * connection is committed, rolled back or given a savepoint ({@link BlockConnection}), whichever comes first.
+     * The outbox of a block of {@code inTransaction}, which commits through it: what is sent is written at the
+     * commit, one statement per endpoint, the last carrying the COMMIT where the store can (one round trip
+     * fewer); or earlier, when the block's code commits, rolls back or marks the transaction on the block's
+     * connection ({@link BlockConnection}), whichever comes first.
      */
     private final boolean block;
+    /** In a block: the connection its code works on; otherwise the application's. */
+    private final Connection blockConnection;
     /** In a block: what was sent and not yet written, in order (serialized already). */
     private List<Delivery> unwritten = List.of();
-
-    OutboxContext(EnvelopeExecutor executor, Collaborators services, Connection connection, StoreTransaction enlisted) {
-        this(executor, services, connection, enlisted, false);
-    }
 
     OutboxContext(EnvelopeExecutor executor, Collaborators services, Connection connection, StoreTransaction enlisted, boolean block) {
         super(executor, services, null, null, null);
@@ -60,16 +60,13 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         this.leak = new Leak(durable, TRACE_LEAKS ? new Throwable("the outbox transaction was opened here") : null);
         this.cleanable = LEAKS.register(this, leak);
         this.block = block;
+        this.blockConnection = block ? new BlockConnection(connection, this) : connection;
     }
 
-    /** The connection for a block's code: see {@link #block}. */
-    Connection blockConnection() {
-        return new BlockConnection(connection, this);
-    }
-
+    /** The connection for the code that sends through this outbox: see {@link #block}. */
     @Override
     public Connection connection() {
-        return connection;
+        return blockConnection;
     }
 
     @Override
@@ -89,6 +86,7 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     void hold(List<Delivery> deliveries) {
         lifecycle.checkRunning();
         if (block) {
+            transaction(); // throws once ended, as a write would
             // Serialized now: a message that cannot be serialized fails the send that sent it, as when written now.
             List<Delivery> serialized = storedSends.serializeStored(deliveries);
             if (unwritten.isEmpty()) {
@@ -101,14 +99,30 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
         write(deliveries);
     }
 
-    /** In a block: writes what was sent so far, before the block's connection is committed, rolled back or marked. */
-    void flush() {
-        if (unwritten.isEmpty() || isFinished()) {
+    /**
+     * In a block: writes what was sent so far, before the block's code ends or marks the transaction on its
+     * connection; {@code committing}: the code is about to commit it, which it may not when a write failed.
+     * Several writes go in a savepoint, as at {@code send}: code that catches a failure here must not find some
+     * of them written. A failure marks the transaction rollback-only, so that it cannot commit without them.
+     */
+    void flush(boolean committing) {
+        if (isFinished()) {
             return;
         }
-        List<Delivery> deliveries = unwritten;
-        unwritten = List.of();
-        write(deliveries);
+        if (!unwritten.isEmpty()) {
+            List<Delivery> deliveries = unwritten;
+            unwritten = List.of();
+            try {
+                write(deliveries);
+            } catch (RuntimeException e) {
+                markRollbackOnly("writing the messages sent in it failed: " + e.getMessage());
+                throw e;
+            }
+        }
+        String cannot = rollbackOnly();
+        if (committing && cannot != null) {
+            throw new AgateException("the transaction cannot commit, or its messages would not commit with it: " + cannot);
+        }
     }
 
     /** Writes what must be stored of {@code deliveries} on the application's connection now, and holds them for the commit. */
@@ -159,18 +173,30 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     }
 
     private void holdNow(List<Delivery> deliveries) {
+        holdNow(deliveries, true);
+    }
+
+    /** Writes and holds the deliveries; {@code note}: notes the rows written, for the leak check. */
+    private void holdNow(List<Delivery> deliveries, boolean note) {
         java.time.Instant now = durable.now();
         int laterBefore = storedForLater.size();
         List<Delivery> toDeliver = storedSends.store(this::transaction, deliveries, storedForLater, true);
-        // The rows this transaction wrote, for the leak check: not those of a send repeated with its own message id.
-        List<Delivery> written = new ArrayList<>(toDeliver);
-        written.addAll(storedForLater.subList(laterBefore, storedForLater.size()));
-        for (Delivery delivery : written) {
+        if (note) {
+            // The rows this transaction wrote: not those of a send repeated with its own message id.
+            List<Delivery> written = new ArrayList<>(toDeliver);
+            written.addAll(storedForLater.subList(laterBefore, storedForLater.size()));
+            noteWritten(written, now);
+        }
+        super.hold(toDeliver);
+    }
+
+    /** Notes the ids of rows written in this transaction, for the leak check ({@link Leak}). */
+    private void noteWritten(List<Delivery> deliveries, java.time.Instant now) {
+        for (Delivery delivery : deliveries) {
             if (StoredSends.isStored(delivery, now)) {
                 (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
             }
         }
-        super.hold(toDeliver);
     }
 
     @Override
@@ -197,13 +223,15 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             throw new AgateException(e.getMessage() + "; it was rolled back and nothing was sent", e);
         }
         try {
-            if (!writeWithCommit()) {
-                flush();
-            }
+            writeUnwritten();
             enlisted.commit(); // after a write that carried the COMMIT, only ends the transaction (the driver sends nothing)
         } catch (RuntimeException e) {
             end();
             discard();
+            unwritten = List.of();
+            // A write before the COMMIT failed, and the transaction is open (on MariaDB and SQLite, healthy): it must not
+            // be committed by whatever ends the connection next. After a failed COMMIT this does nothing.
+            enlisted.rollback();
             // A driver may report a failure after the commit itself worked (sqlite-jdbc begins the next
             // transaction inside commit()): then the rows are there, and the agent must find them.
             leak.releaseLater();
@@ -213,24 +241,41 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
     }
 
     /**
-     * In a block, when what it sent is one write (one stored envelope): writes it so that the COMMIT goes with it,
-     * where the store can. Its id is noted for the leak check first, as the COMMIT may have happened when the
-     * write fails.
+     * In a block, at its commit: writes what it sent, one statement per endpoint, without a savepoint (a failure
+     * rolls the whole transaction back). When that is one statement, the store is asked to send the COMMIT with
+     * it; then the ids are noted for the leak check before the write, because a write that fails may have
+     * committed all the same. (A send repeated with its own message id, whose row was there already, is noted
+     * too: releasing that row lets another node handle it while this one may be doing so, and the owner-checked
+     * mark keeps the handling's effects to one.)
      */
-    private boolean writeWithCommit() {
-        java.time.Instant now = durable.now();
-        if (storedCount(unwritten) != 1 || !enlisted.commitWithNextWrite()) {
-            return false;
-        }
-        for (Delivery delivery : unwritten) {
-            if (StoredSends.isStored(delivery, now)) {
-                (StoredSends.isOutgoing(delivery, now) ? leak.storedOutgoing : leak.stored).add(delivery.envelope().id());
-            }
+    private void writeUnwritten() {
+        if (unwritten.isEmpty()) {
+            return;
         }
         List<Delivery> deliveries = unwritten;
         unwritten = List.of();
-        super.hold(storedSends.store(this::transaction, deliveries, storedForLater, true));
-        return true;
+        java.time.Instant now = durable.now();
+        boolean withCommit = oneWrite(deliveries, now) && enlisted.commitWithNextWrite();
+        if (withCommit) {
+            noteWritten(deliveries, now);
+        }
+        holdNow(deliveries, !withCommit);
+    }
+
+    /** Whether the stored ones among {@code deliveries} are one write of {@link StoredSends#store}: one endpoint, one table. */
+    private static boolean oneWrite(List<Delivery> deliveries, java.time.Instant now) {
+        Delivery first = null;
+        for (Delivery delivery : deliveries) {
+            if (!StoredSends.isStored(delivery, now)) {
+                continue;
+            }
+            if (first == null) {
+                first = delivery;
+            } else if (delivery.endpoint() != first.endpoint() || StoredSends.isOutgoing(delivery, now) != StoredSends.isOutgoing(first, now)) {
+                return false;
+            }
+        }
+        return first != null;
     }
 
     @Override
