@@ -43,16 +43,7 @@ final class PostgresDialect extends Dialect {
      */
     @Override
     boolean transactionAborted(Connection connection) throws SQLException {
-        PgState state = PgState.INSTANCE;
-        if (state == null || !connection.isWrapperFor(state.baseConnection)) {
-            return false;
-        }
-        try {
-            Object transactionState = state.getTransactionState.invoke(connection.unwrap(state.baseConnection));
-            return "FAILED".equals(String.valueOf(transactionState));
-        } catch (Throwable e) {
-            throw new SQLException("reading the transaction state of a PostgreSQL connection failed: " + e, e);
-        }
+        return "FAILED".equals(pgjdbc(connection, PgState.INSTANCE == null ? null : PgState.INSTANCE.getTransactionState, "transaction state"));
     }
 
     /**
@@ -62,14 +53,19 @@ final class PostgresDialect extends Dialect {
      */
     @Override
     boolean commitsWithStatement(Connection connection) throws SQLException {
+        return "NEVER".equals(pgjdbc(connection, PgState.INSTANCE == null ? null : PgState.INSTANCE.getAutosave, "autosave setting"));
+    }
+
+    /** What {@code getter} of pgjdbc's connection answers, as text; null when the connection is not pgjdbc's. */
+    private static String pgjdbc(Connection connection, java.lang.invoke.MethodHandle getter, String what) throws SQLException {
         PgState state = PgState.INSTANCE;
         if (state == null || !connection.isWrapperFor(state.baseConnection)) {
-            return false;
+            return null;
         }
         try {
-            return "NEVER".equals(String.valueOf(state.getAutosave.invoke(connection.unwrap(state.baseConnection))));
+            return String.valueOf(getter.invoke(connection.unwrap(state.baseConnection)));
         } catch (Throwable e) {
-            throw new SQLException("reading the autosave setting of a PostgreSQL connection failed: " + e, e);
+            throw new SQLException("reading the " + what + " of a PostgreSQL connection failed: " + e, e);
         }
     }
 
