@@ -36,6 +36,8 @@ class ResultTest {
         assertThat(result.statementsPerMessage()).isEqualTo(2.26);
         assertThat(result.commitsPerMessage()).isEqualTo(1.09);
         assertThat(result.roundTripsPerMessage()).isEqualTo(3.35);
+        assertThat(result.walBytesPerMessage()).isEqualTo(1_500.5);
+        assertThat(result.offeredRate()).isEqualTo(-1);
     }
 
     @Test
@@ -45,8 +47,6 @@ class ResultTest {
 
         assertThat(result.commitsPerMessage()).isEqualTo(1.05);
         assertThat(result.roundTripsPerMessage()).isEqualTo(3.05);
-        assertThat(result.walBytesPerMessage()).isEqualTo(1_500.5);
-        assertThat(result.offeredRate()).isEqualTo(-1);
     }
 
     @Test
