@@ -211,8 +211,7 @@ abstract class Dialect {
 
     /**
      * Whether a statement on {@code connection} may end with {@code ; COMMIT}, which the driver sends in the same
-     * round trip as the statement: the transaction's COMMIT without a round trip of its own. A driver that wraps
-     * each statement in a savepoint of its own must not get it (the savepoint's release would follow the COMMIT).
+     * round trip as the statement: the transaction's COMMIT without a round trip of its own. Default: no.
      */
     boolean commitsWithStatement(Connection connection) throws SQLException {
         return false;

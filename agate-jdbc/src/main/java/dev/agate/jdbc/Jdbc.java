@@ -159,6 +159,28 @@ final class Jdbc {
         return insert.getResultSet();
     }
 
+    /** Inserts one chunk of envelopes; returns the ids it did not store, being there already. */
+    interface ChunkInsert {
+        java.util.Set<UUID> run(Connection connection, List<dev.agate.Envelope> chunk, boolean andCommit) throws SQLException;
+    }
+
+    /**
+     * Inserts {@code envelopes} in {@code transaction} (null: one of its own), a chunk per statement; the last
+     * carries the COMMIT when the transaction asked for it ({@link JdbcTransaction#commitsWithWrite}). Returns the
+     * ids not stored, being there already.
+     */
+    java.util.Set<UUID> insertChunks(StoreTransaction transaction, String operation, List<dev.agate.Envelope> envelopes, ChunkInsert insert) {
+        return inTransaction(transaction, operation, c -> {
+            java.util.Set<UUID> duplicates = new java.util.LinkedHashSet<>();
+            List<List<dev.agate.Envelope>> chunks = chunks(envelopes);
+            for (int i = 0; i < chunks.size(); i++) {
+                boolean andCommit = i == chunks.size() - 1 && JdbcTransaction.commitsWithWrite(transaction, this, c);
+                duplicates.addAll(insert.run(c, chunks.get(i), andCommit));
+            }
+            return duplicates;
+        });
+    }
+
     interface Work<T> {
         T run(Connection connection) throws SQLException;
     }

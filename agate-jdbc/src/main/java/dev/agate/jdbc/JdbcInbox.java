@@ -70,15 +70,8 @@ final class JdbcInbox implements Inbox {
         if (envelopes.isEmpty()) {
             return Set.of();
         }
-        return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " incoming envelope(s) for " + endpoint, c -> {
-            Set<UUID> duplicates = new LinkedHashSet<>();
-            List<List<Envelope>> chunks = Jdbc.chunks(envelopes);
-            for (int i = 0; i < chunks.size(); i++) {
-                boolean andCommit = i == chunks.size() - 1 && JdbcTransaction.commitsWithWrite(transaction, jdbc, c);
-                duplicates.addAll(insert(c, endpoint, chunks.get(i), ownerId, now, andCommit));
-            }
-            return duplicates;
-        });
+        return jdbc.insertChunks(transaction, "storing " + envelopes.size() + " incoming envelope(s) for " + endpoint, envelopes,
+                (c, chunk, andCommit) -> insert(c, endpoint, chunk, ownerId, now, andCommit));
     }
 
     private String insertSql(int rows) {

@@ -43,15 +43,8 @@ final class JdbcOutbox implements Outbox {
             return Set.of();
         }
         envelopes.forEach(e -> Objects.requireNonNull(e.destination(), () -> "envelope " + e.id() + " has no destination"));
-        return jdbc.inTransaction(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", c -> {
-            Set<UUID> duplicates = new LinkedHashSet<>();
-            List<List<Envelope>> chunks = Jdbc.chunks(envelopes);
-            for (int i = 0; i < chunks.size(); i++) {
-                boolean andCommit = i == chunks.size() - 1 && JdbcTransaction.commitsWithWrite(transaction, jdbc, c);
-                duplicates.addAll(insert(c, chunks.get(i), ownerId, andCommit));
-            }
-            return duplicates;
-        });
+        return jdbc.insertChunks(transaction, "storing " + envelopes.size() + " outgoing envelope(s)", envelopes,
+                (c, chunk, andCommit) -> insert(c, chunk, ownerId, andCommit));
     }
 
     /** Inserts a chunk, skipping ids already stored; returns those. */
