@@ -71,7 +71,7 @@ public final class AgateHost implements AutoCloseable {
      * <p>Unlike {@link #outbox(java.sql.Connection)}, the block's durable sends are written when it commits,
      * together, so a block that sends one message costs one round trip less on PostgreSQL: its row is written
      * by a statement that carries the COMMIT. The {@code connection} the block gets writes them first when the
-     * block's own code commits, rolls back, sets a savepoint or changes auto-commit on it, so they still commit
+     * block's own code commits, rolls back, sets a savepoint or turns auto-commit on, so they still commit
      * with its data; a COMMIT sent as SQL text, or on the driver's connection that {@code unwrap} returns, is not
      * seen. A message that cannot be serialized still fails the {@code send} that sent it; a database error in
      * writing the messages comes from the commit, and rolls everything back.
