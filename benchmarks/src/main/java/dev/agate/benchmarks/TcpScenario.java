@@ -16,6 +16,10 @@ import javax.sql.DataSource;
  * JVM's clock: from just before the request is sent until the answer's handler here starts. msg/s is
  * requests divided by the time until every answer arrived. Every request must be answered exactly once
  * (by id) and handled once by the receiver, or the run fails.
+ *
+ * <p>One receiver JVM and one sending host serve both rows of a kind (and of a store), the P = 1 row first:
+ * this JVM already stays warm from row to row, and a receiver started afresh for the P = 4 row would spend its
+ * warm-up compiling, so that the row measured a JVM's start instead of the steady state its warm-up is there for.
  * <ul>
  *   <li>{@code tcp-durable}: a durable sender and a durable listener on each side, each side on a fresh
  *       database of the {@code --store} (default SQLite, then PostgreSQL). Each request is sent through the
@@ -81,36 +85,32 @@ final class TcpScenario implements Scenario {
         List<Result> results = new ArrayList<>();
         if (durable) {
             for (String store : stores.isEmpty() ? DurableLocalScenario.DEFAULT_STORES : stores) {
-                for (int producers : PRODUCERS) {
-                    results.add(measureDurable(store, producers, counts));
-                }
+                results.addAll(measureDurable(store, counts));
             }
         } else {
-            for (int producers : PRODUCERS) {
-                results.add(measureLightweight(producers, counts));
-            }
+            results.addAll(measureLightweight(counts));
         }
         return results;
     }
 
-    private static Result measureDurable(String store, int producers, Size.Counts counts) throws Exception {
+    private static List<Result> measureDurable(String store, Size.Counts counts) throws Exception {
         try (BenchDatabase senderDb = BenchDatabase.create(store); BenchDatabase receiverDb = BenchDatabase.create(store)) {
             senderDb.execute("CREATE TABLE sent (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
             receiverDb.execute("CREATE TABLE received (id BIGINT NOT NULL, sent_at BIGINT NOT NULL)");
             String label = DURABLE + " " + store;
-            Result result = measureDurable(senderDb, receiverDb, label, producers, counts);
-            PgStats.printIndexScans(senderDb.url(), label + " P=" + producers + ", sender");
-            PgStats.printIndexScans(receiverDb.url(), label + " P=" + producers + ", receiver");
-            return result;
+            List<Result> results = measureDurable(senderDb, receiverDb, label, counts);
+            PgStats.printIndexScans(senderDb.url(), label + ", sender");
+            PgStats.printIndexScans(receiverDb.url(), label + ", receiver");
+            return results;
         }
     }
 
     /**
-     * One tcp-durable row; on PostgreSQL its WAL is the server's, so it covers both sides' databases (both are on
-     * the same server).
+     * The tcp-durable rows of one store, on one receiver and one sending host; on PostgreSQL each row's WAL is the
+     * server's, so it covers both sides' databases (both are on the same server).
      */
-    private static Result measureDurable(BenchDatabase senderDb, BenchDatabase receiverDb, String label, int producers,
-                                         Size.Counts counts) throws Exception {
+    private static List<Result> measureDurable(BenchDatabase senderDb, BenchDatabase receiverDb, String label,
+                                               Size.Counts counts) throws Exception {
         try (TcpReceiver receiver = TcpReceiver.start(true, receiverDb.url())) {
             String to = receiver.address().toString();
             JdbcMessageStore messageStore = JdbcMessageStore.builder(senderDb.url()).build();
@@ -121,9 +121,12 @@ final class TcpScenario implements Scenario {
                     .sender(Sender.to(to).durable().build())
                     .route(Request.class, to);
             try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> sendInTransaction(host, dataSource, id))) {
-                Result result = Measurement.measure(label, producers, counts, target, senderDb.url());
+                List<Result> results = new ArrayList<>();
+                for (int producers : PRODUCERS) {
+                    results.add(Measurement.measure(label, producers, counts, target, senderDb.url()));
+                }
                 target.finish();
-                return result;
+                return results;
             }
         }
     }
@@ -142,7 +145,7 @@ final class TcpScenario implements Scenario {
         });
     }
 
-    private static Result measureLightweight(int producers, Size.Counts counts) throws Exception {
+    private static List<Result> measureLightweight(Size.Counts counts) throws Exception {
         try (TcpReceiver receiver = TcpReceiver.start(false, null)) {
             String to = receiver.address().toString();
             AgateHost.Builder sender = AgateHost.builder().serviceName("bench-sender").shutdownTimeout(SHUTDOWN_TIMEOUT)
@@ -150,9 +153,12 @@ final class TcpScenario implements Scenario {
                     .sender(Sender.to(to).buffered().build())
                     .route(Request.class, to);
             try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> host.bus().send(new Request(id, System.nanoTime())))) {
-                Result result = Measurement.measure(LIGHTWEIGHT, producers, counts, target);
+                List<Result> results = new ArrayList<>();
+                for (int producers : PRODUCERS) {
+                    results.add(Measurement.measure(LIGHTWEIGHT, producers, counts, target));
+                }
                 target.finish();
-                return result;
+                return results;
             }
         }
     }
