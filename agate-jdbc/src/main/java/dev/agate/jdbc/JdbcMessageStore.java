@@ -58,6 +58,11 @@ public final class JdbcMessageStore implements MessageStore {
     private final JdbcStoreAdmin admin;
     /** The database (catalog) the store's connections are on, read at start; an outbox's connection must be on it too. */
     private volatile String catalog;
+    /**
+     * The last connection URL {@link #enlist} found to be the store's database: the check parses the URL (and on
+     * SQLite resolves the file's path), which every application transaction would otherwise pay again.
+     */
+    private volatile String enlistedUrl;
 
     private JdbcMessageStore(Builder builder) {
         this.names = builder.names;
@@ -349,6 +354,19 @@ public final class JdbcMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw jdbc.failure("joining the application's transaction", e);
         }
+        if (!url.equals(enlistedUrl)) {
+            checkSameDatabase(url);
+            enlistedUrl = url;
+        }
+        if (connectionCatalog != null && !connectionCatalog.equals(catalog)) {
+            throw new IllegalArgumentException("the connection is to database '" + connectionCatalog + "' but the message store's"
+                    + " is '" + catalog + "' (" + description + "): the outbox must write on the store's database, where the"
+                    + " durability agent looks");
+        }
+        return JdbcTransaction.enlist(connection, jdbc);
+    }
+
+    private void checkSameDatabase(String url) {
         boolean same;
         try {
             same = Dialect.forUrl(url) == dialect
@@ -360,12 +378,6 @@ public final class JdbcMessageStore implements MessageStore {
             throw new IllegalArgumentException("the connection is to " + describe(url) + " but the message store is "
                     + description + ": the outbox must write on the store's database, where the durability agent looks");
         }
-        if (connectionCatalog != null && !connectionCatalog.equals(catalog)) {
-            throw new IllegalArgumentException("the connection is to database '" + connectionCatalog + "' but the message store's"
-                    + " is '" + catalog + "' (" + description + "): the outbox must write on the store's database, where the"
-                    + " durability agent looks");
-        }
-        return JdbcTransaction.enlist(connection, jdbc);
     }
 
     private static String describe(String url) {
