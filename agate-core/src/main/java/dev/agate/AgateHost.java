@@ -66,7 +66,9 @@ public final class AgateHost implements AutoCloseable {
      * Runs {@code work} in a transaction on a connection from {@code dataSource}, with an outbox on it:
      * commits when it returns, and returns its result; rolls back and sends nothing when it throws
      * (rethrowing; checked exceptions wrapped in {@link AgateException}). The connection is given back to
-     * the pool with its auto-commit setting restored.
+     * the pool with its auto-commit setting restored, right after the commit and before what the block sent is
+     * handed to its queues and senders, so a worker woken by a message never waits for the connection that sent it
+     * (with SQLite, the pool's only one).
      *
      * <p>Unlike {@link #outbox(java.sql.Connection)}, the block's durable sends are written when it commits,
      * together, so a block that sends one message costs one round trip less on PostgreSQL: its row is written
@@ -94,13 +96,14 @@ public final class AgateHost implements AutoCloseable {
             closeQuietly(connection, e);
             throw new AgateException("could not begin a transaction: " + e.getMessage(), e);
         }
+        Runnable release = new Release(connection, autoCommit);
         try {
             // The block's outbox writes what it sends at the commit; its code works on a connection that writes
             // them first if the code ends the transaction itself.
             var block = runtime.outboxBlock(connection);
             try (OutboxTransaction outbox = block.outbox()) {
                 T result = work.run(block.connection(), outbox);
-                outbox.commit();
+                block.commitThen(release); // the connection goes back before what was sent wakes a worker that may need it
                 return result;
             }
         } catch (RuntimeException | Error e) {
@@ -108,6 +111,27 @@ public final class AgateHost implements AutoCloseable {
         } catch (Exception e) {
             throw new AgateException("the transaction's work failed and was rolled back: " + e, e);
         } finally {
+            release.run();
+        }
+    }
+
+    /** Gives the connection of {@link #inTransaction} back to its pool, with its auto-commit as it was; once. */
+    private static final class Release implements Runnable {
+        private final java.sql.Connection connection;
+        private final boolean autoCommit;
+        private boolean done;
+
+        Release(java.sql.Connection connection, boolean autoCommit) {
+            this.connection = connection;
+            this.autoCommit = autoCommit;
+        }
+
+        @Override
+        public void run() {
+            if (done) {
+                return;
+            }
+            done = true;
             try {
                 connection.setAutoCommit(autoCommit);
             } catch (java.sql.SQLException e) {

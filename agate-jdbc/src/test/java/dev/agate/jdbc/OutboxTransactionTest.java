@@ -536,6 +536,51 @@ class OutboxTransactionTest {
     }
 
     /**
+     * inTransaction hands its connection back to the pool before what it sent reaches a queue: the worker that the
+     * message wakes may need that connection (on SQLite, a pool of one), so it must not wake to find it still held.
+     * Each probe's handler looks at whether the connection of the transaction that sent it was closed.
+     */
+    @Test
+    void aBlocksConnectionIsBackInItsPoolBeforeWhatItSentIsHandled() throws Exception {
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            java.util.Map<Integer, java.util.concurrent.atomic.AtomicBoolean> closed = new ConcurrentHashMap<>();
+            java.util.Map<Integer, Boolean> closedWhenHandled = new ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.atomic.AtomicBoolean> current = new java.util.concurrent.atomic.AtomicReference<>();
+            javax.sql.DataSource tracking = watchingConnections(db.dataSource, () -> {
+                java.util.concurrent.atomic.AtomicBoolean flag = current.get();
+                return (call, args) -> {
+                    if (call.equals("close")) {
+                        flag.set(true);
+                    }
+                };
+            });
+            Object handler = new Object() {
+                @Handler
+                void on(Probe probe) {
+                    closedWhenHandled.put(probe.id(), closed.get(probe.id()).get());
+                }
+            };
+            try (AgateHost host = AgateHost.builder().serviceName("shop").handler(handler)
+                    .localQueue(LocalQueue.builder("Probe").durable().build())
+                    .store(JdbcMessageStore.builder(db.dataSource, db.url).build()).durability(FAST).start()) {
+                int probes = 50;
+                for (int i = 0; i < probes; i++) {
+                    int id = i;
+                    closed.put(id, new java.util.concurrent.atomic.AtomicBoolean());
+                    current.set(closed.get(id));
+                    host.inTransaction(tracking, (connection, outbox) -> {
+                        outbox.send(new Probe(id));
+                        return null;
+                    });
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> closedWhenHandled.size() == probes);
+                assertThat(closedWhenHandled.values()).as("the sending transaction's connection was closed when its probe was handled")
+                        .containsOnly(true);
+            }
+        }
+    }
+
+    /**
      * On PostgreSQL the one write of a block's send carries the COMMIT: one statement, one round trip; the other
      * stores commit as before. Either way the row and the message commit together, and the message is handled once.
      */
@@ -735,17 +780,26 @@ class OutboxTransactionTest {
 
     /** A data source whose connections note the SQL of every statement they prepare. */
     private static javax.sql.DataSource recordingStatements(javax.sql.DataSource dataSource, java.util.List<String> prepared) {
+        return watchingConnections(dataSource, () -> (call, args) -> {
+            if (call.equals("prepareStatement")) {
+                prepared.add((String) args[0]);
+            }
+        });
+    }
+
+    /** A data source whose connections each tell a watcher of their own (made as they are handed out) every call, before it runs. */
+    private static javax.sql.DataSource watchingConnections(javax.sql.DataSource dataSource,
+                                                            java.util.function.Supplier<java.util.function.BiConsumer<String, Object[]>> watchers) {
         return (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(OutboxTransactionTest.class.getClassLoader(),
                 new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
                     Object result = invoke(dataSource, method, args);
                     if (!(result instanceof Connection connection)) {
                         return result;
                     }
+                    java.util.function.BiConsumer<String, Object[]> watcher = watchers.get();
                     return java.lang.reflect.Proxy.newProxyInstance(OutboxTransactionTest.class.getClassLoader(),
                             new Class<?>[] {Connection.class}, (p, m, a) -> {
-                                if (m.getName().equals("prepareStatement")) {
-                                    prepared.add((String) a[0]);
-                                }
+                                watcher.accept(m.getName(), a);
                                 return invoke(connection, m, a);
                             });
                 });

@@ -216,6 +216,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
 
     @Override
     public void commit() {
+        commit(() -> { });
+    }
+
+    /** {@link #commit()}, running {@code afterDatabaseCommit} between the database's commit and the hand-over of what was sent. */
+    void commit(Runnable afterDatabaseCommit) {
         try {
             beforeCommit();
         } catch (AgateException e) {
@@ -237,7 +242,11 @@ final class OutboxContext extends ExecutionContext implements OutboxTransaction 
             leak.releaseLater();
             throw e instanceof AgateException ? e : new AgateException("committing the application's transaction failed: " + e.getMessage(), e);
         }
-        afterCommit();
+        try {
+            afterDatabaseCommit.run();
+        } finally {
+            afterCommit();
+        }
     }
 
     /**
