@@ -132,12 +132,18 @@ public final class AgateHost implements AutoCloseable {
                 return;
             }
             done = true;
+            // Never throws: it runs after the commit, which must not then look failed to the caller.
             try {
                 connection.setAutoCommit(autoCommit);
-            } catch (java.sql.SQLException e) {
+            } catch (java.sql.SQLException | RuntimeException e) {
                 // The pool checks the connection when it comes back; nothing to undo here.
+            } finally {
+                try {
+                    connection.close();
+                } catch (java.sql.SQLException | RuntimeException e) {
+                    // Nothing more can be done with it; the pool finds a broken connection itself.
+                }
             }
-            closeQuietly(connection, null);
         }
     }
 

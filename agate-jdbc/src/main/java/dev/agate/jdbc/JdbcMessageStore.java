@@ -354,6 +354,10 @@ public final class JdbcMessageStore implements MessageStore {
         } catch (SQLException e) {
             throw jdbc.failure("joining the application's transaction", e);
         }
+        if (url == null) {
+            throw new IllegalArgumentException("the connection's driver does not tell its URL (getMetaData().getURL() is null),"
+                    + " so the outbox cannot check that it writes on the store's database, " + description);
+        }
         if (!url.equals(enlistedUrl)) {
             checkSameDatabase(url);
             enlistedUrl = url;

@@ -538,7 +538,8 @@ class OutboxTransactionTest {
     /**
      * inTransaction hands its connection back to the pool before what it sent reaches a queue: the worker that the
      * message wakes may need that connection (on SQLite, a pool of one), so it must not wake to find it still held.
-     * Each probe's handler looks at whether the connection of the transaction that sent it was closed.
+     * Each probe's handler looks at whether the connection of the transaction that sent it was closed; closing takes
+     * 20 ms here, so that a probe handed on before the close would be seen while it is under way.
      */
     @Test
     void aBlocksConnectionIsBackInItsPoolBeforeWhatItSentIsHandled() throws Exception {
@@ -550,6 +551,11 @@ class OutboxTransactionTest {
                 java.util.concurrent.atomic.AtomicBoolean flag = current.get();
                 return (call, args) -> {
                     if (call.equals("close")) {
+                        try {
+                            Thread.sleep(20);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
                         flag.set(true);
                     }
                 };

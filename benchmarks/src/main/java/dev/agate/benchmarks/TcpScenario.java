@@ -17,7 +17,8 @@ import javax.sql.DataSource;
  * requests divided by the time until every answer arrived. Every request must be answered exactly once
  * (by id) and handled once by the receiver, or the run fails.
  *
- * <p>One receiver JVM and one sending host serve both rows of a kind (and of a store), the P = 1 row first:
+ * <p>One receiver JVM and one sending host, and for {@code tcp-durable} the two databases, serve both rows of a kind
+ * (and of a store), the P = 1 row first:
  * this JVM already stays warm from row to row, and a receiver started afresh for the P = 4 row would spend its
  * warm-up compiling, so that the row measured a JVM's start instead of the steady state its warm-up is there for.
  * <ul>

@@ -59,6 +59,10 @@ final class TcpTarget implements Target {
 
     @Override
     public void begin(Phase phase) {
+        Answers previous = handler.answers;
+        if (previous != null) {
+            previous.verify(); // a duplicate that came after the previous phase ended, too late to fail it
+        }
         this.phase = phase;
         handler.answers = new Answers(phase, nextId.get());
     }
