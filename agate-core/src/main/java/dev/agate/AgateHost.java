@@ -138,11 +138,7 @@ public final class AgateHost implements AutoCloseable {
             } catch (java.sql.SQLException | RuntimeException e) {
                 // The pool checks the connection when it comes back; nothing to undo here.
             } finally {
-                try {
-                    connection.close();
-                } catch (java.sql.SQLException | RuntimeException e) {
-                    // Nothing more can be done with it; the pool finds a broken connection itself.
-                }
+                closeQuietly(connection, null);
             }
         }
     }
@@ -153,10 +149,11 @@ public final class AgateHost implements AutoCloseable {
         T run(java.sql.Connection connection, MessageBus outbox) throws Exception;
     }
 
+    /** Closes {@code connection}; a failure to close is added to {@code failure} (when there is one), never thrown. */
     private static void closeQuietly(java.sql.Connection connection, Throwable failure) {
         try {
             connection.close();
-        } catch (java.sql.SQLException e) {
+        } catch (java.sql.SQLException | RuntimeException e) {
             if (failure != null) {
                 failure.addSuppressed(e);
             }

@@ -17,10 +17,10 @@ import javax.sql.DataSource;
  * requests divided by the time until every answer arrived. Every request must be answered exactly once
  * (by id) and handled once by the receiver, or the run fails.
  *
- * <p>One receiver JVM and one sending host, and for {@code tcp-durable} the two databases, serve both rows of a kind
- * (and of a store), the P = 1 row first:
- * this JVM already stays warm from row to row, and a receiver started afresh for the P = 4 row would spend its
- * warm-up compiling, so that the row measured a JVM's start instead of the steady state its warm-up is there for.
+ * <p>One receiver JVM and one sending host, and for {@code tcp-durable} the two databases, serve both rows of a
+ * kind (and of a store), the P = 1 row first: this JVM already stays warm from row to row, and a receiver started
+ * afresh for the P = 4 row would spend its warm-up compiling, so that the row measured a JVM's start instead of
+ * the steady state its warm-up is there for.
  * <ul>
  *   <li>{@code tcp-durable}: a durable sender and a durable listener on each side, each side on a fresh
  *       database of the {@code --store} (default SQLite, then PostgreSQL). Each request is sent through the
@@ -122,12 +122,7 @@ final class TcpScenario implements Scenario {
                     .sender(Sender.to(to).durable().build())
                     .route(Request.class, to);
             try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> sendInTransaction(host, dataSource, id))) {
-                List<Result> results = new ArrayList<>();
-                for (int producers : PRODUCERS) {
-                    results.add(Measurement.measure(label, producers, counts, target, senderDb.url()));
-                }
-                target.finish();
-                return results;
+                return measureRows(target, label, counts, senderDb.url());
             }
         }
     }
@@ -154,13 +149,18 @@ final class TcpScenario implements Scenario {
                     .sender(Sender.to(to).buffered().build())
                     .route(Request.class, to);
             try (TcpTarget target = new TcpTarget(receiver, sender, (host, id) -> host.bus().send(new Request(id, System.nanoTime())))) {
-                List<Result> results = new ArrayList<>();
-                for (int producers : PRODUCERS) {
-                    results.add(Measurement.measure(LIGHTWEIGHT, producers, counts, target));
-                }
-                target.finish();
-                return results;
+                return measureRows(target, LIGHTWEIGHT, counts, null);
             }
         }
+    }
+
+    /** A row per producer count on {@code target}, then its final exactly-once check; {@code walUrl} as in {@link Measurement}. */
+    private static List<Result> measureRows(TcpTarget target, String label, Size.Counts counts, String walUrl) throws Exception {
+        List<Result> results = new ArrayList<>();
+        for (int producers : PRODUCERS) {
+            results.add(Measurement.measure(label, producers, counts, target, walUrl));
+        }
+        target.finish();
+        return results;
     }
 }
