@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 public final class LocalQueue {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._\\-]*");
 
-    /** The default number of worker threads per queue (a durable queue on SQLite runs one: see {@link #maximumParallelism()}). */
+    /** The default number of worker threads per queue (a durable queue's store may say otherwise: see {@link #maximumParallelism()}). */
     public static final int DEFAULT_PARALLELISM = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** The default capacity of a buffered queue. */
     public static final int DEFAULT_CAPACITY = 10_000;
@@ -65,9 +65,9 @@ public final class LocalQueue {
 
     /**
      * How many envelopes are handled at once, as set; 1 when sequential. Default {@link #DEFAULT_PARALLELISM}.
-     * When it was not set ({@link #parallelismSet()}) and the queue is durable on a store that runs one writer at
-     * a time (SQLite, {@link dev.agate.spi.MessageStore#singleWriter()}), the host runs one worker instead; this
-     * value stays as it is.
+     * When it was not set ({@link #parallelismSet()}) and the queue is durable, the host runs as many workers as
+     * its store says ({@link dev.agate.spi.MessageStore#durableQueueWorkers}): one on SQLite, which runs one writer
+     * at a time, one more than this on PostgreSQL and MariaDB; this value stays as it is.
      */
     public int maximumParallelism() { return maximumParallelism; }
 

@@ -88,6 +88,11 @@ public abstract class ForwardingMessageStore implements MessageStore {
     }
 
     @Override
+    public int durableQueueWorkers(int queueDefault) {
+        return delegate.durableQueueWorkers(queueDefault);
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

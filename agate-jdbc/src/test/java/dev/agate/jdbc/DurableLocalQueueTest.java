@@ -85,12 +85,13 @@ class DurableLocalQueueTest {
     }
 
     /**
-     * SQLite runs one writer at a time: a durable queue whose parallelism was not set gets one worker there, and
-     * the default elsewhere; a parallelism that was set is kept on every store.
+     * A durable queue whose parallelism was not set gets what its store says: one worker on SQLite (one writer at
+     * a time), one more than the default on PostgreSQL and MariaDB; a parallelism that was set is kept on every
+     * store.
      */
     @ParameterizedTest
     @EnumSource(TestDatabase.Kind.class)
-    void aDurableQueueOnSqliteGetsOneWorkerUnlessItsParallelismWasSet(TestDatabase.Kind kind) throws Exception {
+    void aDurableQueueGetsItsStoresWorkersUnlessItsParallelismWasSet(TestDatabase.Kind kind) throws Exception {
         // Workers of an earlier test's host (this JVM runs many) must not be counted as this host's.
         await().atMost(Duration.ofSeconds(30)).until(() -> workers("Deposit") == 0 && workers("Receipt") == 0);
         try (TestDatabase db = TestDatabase.create(kind)) {
@@ -100,7 +101,7 @@ class DurableLocalQueueTest {
                     .localQueue(LocalQueue.builder("Receipt").durable().maximumParallelism(3).build()).start()) {
                 host.bus().send(new Deposit(1));
                 await().atMost(Duration.ofSeconds(20)).until(() -> bank.receipts.get() == 1);
-                int expected = kind == TestDatabase.Kind.SQLITE ? 1 : LocalQueue.DEFAULT_PARALLELISM;
+                int expected = kind == TestDatabase.Kind.SQLITE ? 1 : LocalQueue.DEFAULT_PARALLELISM + 1;
                 assertThat(workers("Deposit")).as("workers of a durable queue at its default parallelism on " + kind).isEqualTo(expected);
                 assertThat(workers("Receipt")).as("workers of a durable queue with parallelism 3 on " + kind).isEqualTo(3);
             }

@@ -11,7 +11,7 @@ import java.util.Locale;
  * inserts one row ({@code bench_handled}) in its own transaction. Rows, per store and for P = 1 and 8:
  * <ul>
  *   <li>{@code agate}: {@code host.inTransaction(dataSource, (connection, outbox) -> ...)} into a durable
- *       local queue (its default parallelism: cores, at least 2; one worker on SQLite), a handler taking a {@link java.sql.Connection}
+ *       local queue (its default workers: one on SQLite, cores plus one (at least 3) on a server), a handler taking a {@link java.sql.Connection}
  *       ({@link AgateOutboxTarget});</li>
  *   <li>{@code floor}: hand-written JDBC doing the least durable SQL for the same work, with ideal batching:
  *       business row and queue row in one transaction, one relay (by default) claiming committed rows 100 at a
@@ -28,7 +28,7 @@ final class OutboxLocalScenario implements Scenario {
     /**
      * Profiling aids, JVM system properties: {@code -Dbench.outbox.variants=agate} (default {@code floor,agate}) and
      * {@code -Dbench.outbox.producers=8} (default {@code 1,8}) run only those rows; {@code -Dbench.outbox.parallelism=N}
-     * sets Agate's queue parallelism (default: the queue's own, cores, at least 2, and one worker on SQLite).
+     * sets Agate's queue parallelism (default: the queue's own, one worker on SQLite, cores plus one, at least 3, on a server).
      */
     private static final List<String> VARIANTS = List.of(System.getProperty("bench.outbox.variants", "floor,agate").split(","));
     private static final List<Integer> PRODUCER_COUNTS = java.util.Arrays.stream(
@@ -52,7 +52,7 @@ final class OutboxLocalScenario implements Scenario {
     public String description() {
         return "outbox: each producer transaction inserts a 200-byte business row and sends one message to a durable local"
                 + " queue, whose handler inserts one row in its transaction; rows 'agate' (host.inTransaction, the queue's default"
-                + " parallelism: cores, at least 2; one worker on SQLite) and 'floor' (hand-written JDBC: business + queue row per transaction, one relay claiming 100 rows with"
+                + " workers: one on SQLite, cores plus one, at least 3, on a server) and 'floor' (hand-written JDBC: business + queue row per transaction, one relay claiming 100 rows with"
                 + " FOR UPDATE SKIP LOCKED, handler inserts and deletes (PostgreSQL: id = ANY(?)) in one transaction per batch); latency = just before the"
                 + " producer's transaction begins to just after the handling transaction committed; every message checked"
                 + " handled exactly once";

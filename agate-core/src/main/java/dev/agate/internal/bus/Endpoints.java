@@ -299,12 +299,13 @@ public final class Endpoints {
     }
 
     /**
-     * The queue's parallelism, or 1 for a durable queue whose parallelism was not set on a store with one writer
-     * (SQLite): a second worker would only wait for the write lock, and one worker's batches are larger.
+     * The queue's parallelism; for a durable queue whose parallelism was not set, what its store says
+     * ({@link dev.agate.spi.MessageStore#durableQueueWorkers}): one on SQLite, where a second worker would only
+     * wait for the write lock, one more than the default on PostgreSQL and MariaDB.
      */
     private int workers(LocalQueue queue) {
-        boolean oneWriter = queue.mode() == EndpointMode.DURABLE && !queue.parallelismSet() && storage.store().singleWriter();
-        return oneWriter ? 1 : queue.maximumParallelism();
+        boolean storeDecides = queue.mode() == EndpointMode.DURABLE && !queue.parallelismSet();
+        return storeDecides ? Math.max(1, storage.store().durableQueueWorkers(queue.maximumParallelism())) : queue.maximumParallelism();
     }
 
     private Endpoint openQueue(LocalQueue queue) {

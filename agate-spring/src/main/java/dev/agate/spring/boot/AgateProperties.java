@@ -32,7 +32,7 @@ public class AgateProperties {
 
     /**
      * Local queues by name (local://NAME), each with durable (default: agate.durable-local-queues),
-     * parallelism (default: the number of processors, at least 2; 1 for a durable queue on SQLite), sequential (default false) and capacity
+     * parallelism (default: the number of processors, at least 2; for a durable queue 1 on SQLite, one more on PostgreSQL and MariaDB), sequential (default false) and capacity
      * (default 10000), as in agate.local-queues.billing.parallelism=4. Default: none declared.
      */
     private Map<String, LocalQueue> localQueues = new LinkedHashMap<>();
@@ -386,7 +386,7 @@ public class AgateProperties {
         /** Whether the queue keeps its envelopes in the message store until handled. Default: agate.durable-local-queues. */
         private Boolean durable;
 
-        /** How many envelopes are handled at once. Default: the number of processors, at least 2; 1 for a durable queue on SQLite. */
+        /** How many envelopes are handled at once. Default: the number of processors, at least 2; for a durable queue 1 on SQLite, one more on PostgreSQL and MariaDB. */
         private Integer parallelism;
 
         /** One worker, envelopes handled in the order they were sent. Default false. */
