@@ -80,8 +80,8 @@ public interface MessageStore extends AutoCloseable {
     }
 
     /**
-     * Whether the database runs one writing transaction at a time (SQLite). The host then gives a durable
-     * queue whose parallelism was not set ({@link dev.agate.LocalQueue#parallelismSet()}) one worker: a
+     * Whether the database runs one writing transaction at a time (SQLite). The default
+     * {@link #durableQueueWorkers} then gives a durable queue whose parallelism was not set one worker: a
      * second would only wait for the write lock, and one worker takes larger batches (measured in
      * benchmarks/README.md). Default false.
      */
