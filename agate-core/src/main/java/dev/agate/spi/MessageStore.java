@@ -94,7 +94,8 @@ public interface MessageStore extends AutoCloseable {
      * ({@link dev.agate.LocalQueue#parallelismSet()}) on this store, given the queue's default
      * ({@link dev.agate.LocalQueue#DEFAULT_PARALLELISM}). A durable queue's workers spend much of their time
      * waiting on the database (each handler's statements, each batch's commit), so the best number depends
-     * on the store more than on the cores. Default: 1 when {@link #singleWriter()}, else {@code queueDefault}.
+     * on the store more than on the cores. At least 1. Default: 1 when {@link #singleWriter()}, else
+     * {@code queueDefault}.
      */
     default int durableQueueWorkers(int queueDefault) {
         return singleWriter() ? 1 : queueDefault;

@@ -126,6 +126,15 @@ public abstract class MessageStoreCompliance {
         disposeStore(store);
     }
 
+    // ---------------------------------------------------------------- settings
+
+    @Test
+    void aDurableQueueGetsAtLeastOneWorkerWhateverItsDefault() {
+        for (int queueDefault : new int[] {1, 2, 64}) {
+            assertThat(store.durableQueueWorkers(queueDefault)).as("durableQueueWorkers(%d)", queueDefault).isGreaterThanOrEqualTo(1);
+        }
+    }
+
     // ---------------------------------------------------------------- inbox: storing
 
     @Test
