@@ -42,7 +42,7 @@ class OpenLoopTest {
     }
 
     @Test
-    void enoughThreads_eachOperationGetsItsScheduledStart_neverRunsEarly_scheduleKept() throws Exception {
+    void enoughThreads_eachOperationGetsItsScheduledStart_neverRunsEarly() throws Exception {
         Recording target = new Recording(0);
         OpenLoop.Schedule schedule;
         long t0;
@@ -59,8 +59,17 @@ class OpenLoopTest {
         assertThat(calls).allSatisfy(c -> assertThat(c[1]).isGreaterThanOrEqualTo(c[0]));
         assertThat(schedule.operations()).isEqualTo(200);
         assertThat(schedule.startLagNanos().getTotalCount()).isEqualTo(200);
-        assertThat(schedule.kept()).as("late: %d", schedule.late()).isTrue();
+        // Whether the schedule was kept depends on this machine's load (a 10 ms pause makes starts late), so it is
+        // not asserted here; the rule that decides it is, below.
         assertThat(schedule.peakInFlight()).isBetween(1, 4);
+    }
+
+    @Test
+    void aScheduleIsKeptWhileAtMostOnePercentOfItsOperationsStartLate() {
+        org.HdrHistogram.Histogram lags = new org.HdrHistogram.Histogram(3);
+        assertThat(new OpenLoop.Schedule(lags, 0, 200, 1).kept()).isTrue();
+        assertThat(new OpenLoop.Schedule(lags, 2, 200, 1).kept()).isTrue();
+        assertThat(new OpenLoop.Schedule(lags, 3, 200, 1).kept()).isFalse();
     }
 
     @Test
