@@ -120,9 +120,8 @@ final class GruelboxPeerScenario implements Scenario {
         try (Database db = Database.create(store)) {
             db.execute("CREATE TABLE bench_orders (id BIGINT PRIMARY KEY, payload VARCHAR(300) NOT NULL)");
             db.execute("CREATE TABLE bench_handled (id BIGINT NOT NULL)");
-            long total = counts.warmup() + counts.measured();
             Result result;
-            try (GruelboxTarget target = new GruelboxTarget(db, config, total)) {
+            try (GruelboxTarget target = new GruelboxTarget(db, config)) {
                 result = Measurement.measure(label, producers, counts, target, db.url());
                 target.verify(label, producers);
             }
@@ -174,7 +173,8 @@ final class GruelboxPeerScenario implements Scenario {
         private final TransactionOutbox outbox;
         private final Thread flusher;
         private final AtomicLong nextId = new AtomicLong();
-        private final AtomicIntegerArray handledCounts;
+        /** Commits per id, in chunks added as ids grow: how long the warm-up runs is not known in advance. */
+        private final java.util.concurrent.ConcurrentHashMap<Long, AtomicIntegerArray> handledCounts = new java.util.concurrent.ConcurrentHashMap<>();
         private final AtomicLong duplicates = new AtomicLong();
         private final AtomicLong rejected = new AtomicLong();
         private final AtomicLong failures = new AtomicLong();
@@ -182,9 +182,10 @@ final class GruelboxPeerScenario implements Scenario {
         private final AtomicLong flushedBatches = new AtomicLong();
         private volatile Phase phase;
 
-        GruelboxTarget(Database db, Config config, long total) {
+        private static final int COUNTS_CHUNK = 1 << 16;
+
+        GruelboxTarget(Database db, Config config) {
             this.db = db;
-            this.handledCounts = new AtomicIntegerArray(Math.toIntExact(total));
             HikariConfig hikari = new HikariConfig();
             hikari.setJdbcUrl(db.url());
             hikari.setPoolName("gruelbox-" + db.kind());
@@ -285,7 +286,8 @@ final class GruelboxPeerScenario implements Scenario {
 
         /** A handler's transaction committed: the first commit of an id counts, any other is a duplicate. */
         void committed(long id, long latencyNanos) {
-            if (handledCounts.incrementAndGet((int) id) == 1) {
+            AtomicIntegerArray chunk = handledCounts.computeIfAbsent(id / COUNTS_CHUNK, k -> new AtomicIntegerArray(COUNTS_CHUNK));
+            if (chunk.incrementAndGet((int) (id % COUNTS_CHUNK)) == 1) {
                 phase.handled(latencyNanos);
             } else {
                 duplicates.incrementAndGet();
@@ -298,7 +300,8 @@ final class GruelboxPeerScenario implements Scenario {
             long missing = 0;
             long twice = 0;
             for (int i = 0; i < sent; i++) {
-                int count = handledCounts.get(i);
+                AtomicIntegerArray chunk = handledCounts.get((long) i / COUNTS_CHUNK);
+                int count = chunk == null ? 0 : chunk.get(i % COUNTS_CHUNK);
                 if (count == 0) {
                     missing++;
                 } else if (count > 1) {

@@ -14,11 +14,23 @@ import org.HdrHistogram.Recorder;
  * <p>Closed loop ({@link #measure}): P producer threads, each running its share of the operations one after
  * the other, as fast as it can. Open loop ({@link #measureAtRate}): operations scheduled at a fixed rate
  * ({@link OpenLoop}), latency from each one's scheduled start.
+ *
+ * <p>The warm-up runs its operations, then more rounds of them until the JIT compilers have settled: until they
+ * took less than {@value #SETTLED_JIT_PERCENT}% of a round's time, in this JVM and the target's other JVMs
+ * together, or for at most {@link #MAX_WARMUP}. A row measured while the compilers still work measures them too:
+ * on two cores they took a quarter of the CPU of {@code tcp-durable}'s P = 4 phase after its fixed warm-up, and
+ * more of a row with more code (Agate) than of one with less (the floor).
  */
 final class Measurement {
     /** How long one phase may take before the run is declared stuck. */
     private static final Duration PHASE_TIMEOUT = Duration.ofMinutes(5);
     private static final int SIGNIFICANT_DIGITS = 3;
+    /** A warm-up round in which the JIT compilers took less than this share of its time (percent) ends the warm-up. */
+    static final int SETTLED_JIT_PERCENT = 5;
+    /** The warm-up ends after this long even if the compilers have not settled; the row's progress line then says so. */
+    static final Duration MAX_WARMUP = Duration.ofSeconds(90);
+    /** A round shorter than this is doubled: the compilers' share of a few milliseconds says little. */
+    private static final long MIN_ROUND_NANOS = Duration.ofSeconds(1).toNanos();
 
     private Measurement() {
     }
@@ -33,7 +45,8 @@ final class Measurement {
      */
     static Result measure(String scenario, int producers, Size.Counts counts, Target target, String walUrl) throws Exception {
         progress("%s P=%d: warm-up, %,d operations...", scenario, producers, counts.warmup());
-        closedLoop(target, producers, counts.warmup(), new Recorder(SIGNIFICANT_DIGITS));
+        warmUp(scenario + " P=" + producers, target, counts.warmup(),
+                operations -> closedLoop(target, producers, operations, new Recorder(SIGNIFICANT_DIGITS)));
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
         Result result = measured(scenario, producers, counts.measured(), target, walUrl,
                 latencies -> closedLoop(target, producers, counts.measured(), latencies));
@@ -55,7 +68,8 @@ final class Measurement {
         try (OpenLoop.Threads threads = new OpenLoop.Threads(maxThreads)) {
             progress("%s: warm-up, %,d operations at %,.0f msg/s (up to %d producer threads)...", scenario, counts.warmup(), rate,
                     maxThreads);
-            openLoop(target, threads, counts.warmup(), rate, new Recorder(SIGNIFICANT_DIGITS));
+            warmUp(scenario, target, counts.warmup(),
+                    operations -> openLoop(target, threads, operations, rate, new Recorder(SIGNIFICANT_DIGITS)));
             progress("%s: measuring, %,d operations at %,.0f msg/s...", scenario, counts.measured(), rate);
             result = measured(scenario, maxThreads, counts.measured(), target, walUrl, latencies -> {
                 Timed timed = openLoop(target, threads, counts.measured(), rate, latencies);
@@ -99,6 +113,52 @@ final class Measurement {
         return Result.of(scenario, producers, operations, elapsedNanos,
                 latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
                 statementsBefore == null ? null : statementsAfter.minus(statementsBefore)).withWalBytes(walBytes);
+    }
+
+    /** One warm-up round of {@code operations}. */
+    @FunctionalInterface
+    private interface Round {
+        void run(long operations) throws Exception;
+    }
+
+    /**
+     * Runs {@code round} with {@code operations}, then again (doubled while a round takes under a second) until the
+     * JIT compilers took less than {@link #SETTLED_JIT_PERCENT}% of a round's time, or {@link #MAX_WARMUP} passed.
+     */
+    private static void warmUp(String row, Target target, long operations, Round round) throws Exception {
+        long start = System.nanoTime();
+        long size = operations;
+        int rounds = 0;
+        double percent;
+        do {
+            long compiledBefore = compilationMillis(target);
+            long roundStart = System.nanoTime();
+            round.run(size);
+            long took = System.nanoTime() - roundStart;
+            percent = (compilationMillis(target) - compiledBefore) * 1e8 / took;
+            rounds++;
+            if (took < MIN_ROUND_NANOS) {
+                size *= 2;
+            }
+        } while (percent >= SETTLED_JIT_PERCENT && System.nanoTime() - start < MAX_WARMUP.toNanos());
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (percent >= SETTLED_JIT_PERCENT) {
+            progress("%s: the JIT compilers had not settled after %.0f s of warm-up (%d rounds; %.0f%% of the last round's time):"
+                    + " the measured phase includes their work", row, seconds, rounds, percent);
+        } else if (rounds > 1) {
+            progress("%s: warmed up for %.0f s (%d rounds), until the JIT compilers took %.1f%% of a round's time", row, seconds,
+                    rounds, percent);
+        }
+    }
+
+    /**
+     * Milliseconds the JIT compilers of this JVM and of the target's other JVMs have spent so far (each compiler
+     * thread's time added up); 0 where a JVM does not tell.
+     */
+    private static long compilationMillis(Target target) {
+        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
+        long own = compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler.getTotalCompilationTime() : 0;
+        return own + Math.max(0, target.otherProcessesCompilationMillis());
     }
 
     /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */

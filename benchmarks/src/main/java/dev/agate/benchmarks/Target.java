@@ -25,6 +25,14 @@ interface Target extends AutoCloseable {
     }
 
     /**
+     * Milliseconds the JIT compilers of the other JVMs this target runs have spent so far, cumulative, as they last
+     * reported it; 0 when it runs none. The warm-up goes on until they settle too ({@link Measurement}).
+     */
+    default long otherProcessesCompilationMillis() {
+        return 0;
+    }
+
+    /**
      * The statements and commits run so far on the target's database, or null for a target without one
      * (cumulative: {@link Measurement} takes the difference over the measured phase).
      */

@@ -33,6 +33,8 @@ final class TcpReceiver implements AutoCloseable {
     /** Its output, line by line, then {@link #END}. */
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     private URI address;
+    /** What its last {@link TcpReceiverMain#COMPILED} line said. */
+    private volatile long compilationMillis;
 
     /** What the receiver handled, as it reported when it stopped. */
     record Handled(long handled, long distinct) {
@@ -73,6 +75,14 @@ final class TcpReceiver implements AutoCloseable {
     /** Where it listens: {@code tcp://127.0.0.1:PORT}. */
     URI address() {
         return address;
+    }
+
+    /**
+     * Milliseconds its JIT compilers have spent so far, as it last reported (every {@link TcpReceiverMain#COMPILED_EVERY});
+     * 0 before its first report.
+     */
+    long compilationMillis() {
+        return compilationMillis;
     }
 
     /** Completes when the process exits, whatever the reason. */
@@ -133,7 +143,11 @@ final class TcpReceiver implements AutoCloseable {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = out.readLine()) != null) {
-                lines.add(line);
+                if (line.startsWith(TcpReceiverMain.COMPILED)) {
+                    compilationMillis = Long.parseLong(line.substring(TcpReceiverMain.COMPILED.length()).trim());
+                } else {
+                    lines.add(line);
+                }
             }
         } catch (IOException e) {
             // the process ended

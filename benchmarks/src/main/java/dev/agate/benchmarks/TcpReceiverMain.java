@@ -27,11 +27,14 @@ import java.util.concurrent.atomic.LongAdder;
  * It listens at a free port of 127.0.0.1 and prints {@code TCP-RECEIVER READY tcp://127.0.0.1:PORT}. It
  * runs until its standard input ends (the harness closes it, or died), then closes the host, prints
  * {@code TCP-RECEIVER HANDLED n DISTINCT d} (requests handled, distinct ids) and exits. SIGTERM closes the
- * host too. Its log goes to stderr.
+ * host too. Its log goes to stderr. Meanwhile, every {@link #COMPILED_EVERY}, it prints
+ * {@code TCP-RECEIVER COMPILED ms}: how long its JIT compilers have worked so far, for the harness's warm-up.
  */
 public final class TcpReceiverMain {
     static final String READY = "TCP-RECEIVER READY ";
     static final String HANDLED = "TCP-RECEIVER HANDLED ";
+    static final String COMPILED = "TCP-RECEIVER COMPILED ";
+    static final Duration COMPILED_EVERY = Duration.ofMillis(250);
 
     private TcpReceiverMain() {
     }
@@ -55,12 +58,34 @@ public final class TcpReceiverMain {
         Runtime.getRuntime().addShutdownHook(new Thread(host::close, "tcp-receiver-shutdown"));
         System.out.println(READY + host.listenerAddresses().get(0));
         System.out.flush();
+        reportCompilation();
 
         drain(System.in);
         host.close();
         System.out.println(HANDLED + counter.handled() + " DISTINCT " + counter.distinct());
         System.out.flush();
         System.exit(0);
+    }
+
+    /** Prints {@link #COMPILED} lines from a daemon thread until the JVM exits (nothing when the JVM does not tell). */
+    private static void reportCompilation() {
+        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        Thread reporter = new Thread(() -> {
+            while (true) {
+                System.out.println(COMPILED + compiler.getTotalCompilationTime()); // println is atomic per line
+                System.out.flush();
+                try {
+                    Thread.sleep(COMPILED_EVERY.toMillis());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "tcp-receiver-compiled");
+        reporter.setDaemon(true);
+        reporter.start();
     }
 
     /** Returns when the stream ends: the harness closed it, or its process is gone. */

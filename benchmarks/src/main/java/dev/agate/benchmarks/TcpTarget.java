@@ -77,6 +77,12 @@ final class TcpTarget implements Target {
         handler.answers.verify();
     }
 
+    /** The receiver's JIT compilers' time, which it reports a few times a second. */
+    @Override
+    public long otherProcessesCompilationMillis() {
+        return receiver.compilationMillis();
+    }
+
     /** The receiver's CPU time: a round trip costs CPU on both sides. */
     @Override
     public long otherProcessesCpuNanos() {

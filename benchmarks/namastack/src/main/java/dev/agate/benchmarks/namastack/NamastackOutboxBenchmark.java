@@ -78,21 +78,21 @@ public class NamastackOutboxBenchmark {
             JdbcTemplate jdbc = context.getBean(JdbcTemplate.class);
 
             progress("P=%d: warm-up, %,d orders...", producers, warmup);
-            runPhase(orders, progress, producers, new Progress.Phase(1, warmup, new Recorder(SIGNIFICANT_DIGITS)));
+            long warmedUp = warmUp(orders, progress, producers, warmup);
 
             resetHeapPeaks();
             Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
             progress("P=%d: measuring, %,d orders...", producers, measured);
             long cpuBefore = cpuNanos();
             long allocatedBefore = allocatedBytes();
-            long elapsedNanos = runPhase(orders, progress, producers, new Progress.Phase(1 + warmup, measured, latencies));
+            long elapsedNanos = runPhase(orders, progress, producers, new Progress.Phase(1 + warmedUp, measured, latencies));
             long cpu = difference(cpuNanos(), cpuBefore);
             long allocated = difference(allocatedBytes(), allocatedBefore);
             long peakHeap = peakHeapBytes();
             Histogram histogram = latencies.getIntervalHistogram();
             progress("P=%d: %,.0f msg/s in %.2f s", producers, measured / (elapsedNanos / 1e9), elapsedNanos / 1e9);
 
-            verifyExactlyOnce(jdbc, warmup + measured);
+            verifyExactlyOnce(jdbc, warmedUp + measured);
             progress("namastack executor threads alive: %d", Thread.getAllStackTraces().keySet().stream()
                     .filter(t -> t.getName().startsWith("outbox-proc-")).count());
             result = resultLine(producers, measured, elapsedNanos, histogram, cpu, allocated, peakHeap);
@@ -147,6 +147,34 @@ public class NamastackOutboxBenchmark {
     }
 
     /** Runs one phase; returns nanoseconds from releasing the producers until every order was handled. */
+    /**
+     * The harness's warm-up rule (dev.agate.benchmarks.Measurement): {@code orders} orders, then rounds of them (doubled
+     * while a round takes under a second) until this JVM's JIT compilers took less than 5% of a round's time, for at
+     * most 90 s. Returns how many orders it placed, with ids from 1.
+     */
+    private static long warmUp(OrderService orders, Progress progress, int producers, long orders0) throws Exception {
+        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
+        boolean timed = compiler != null && compiler.isCompilationTimeMonitoringSupported();
+        long start = System.nanoTime();
+        long placed = 0;
+        long size = orders0;
+        double percent;
+        do {
+            long compiledBefore = timed ? compiler.getTotalCompilationTime() : 0;
+            long roundStart = System.nanoTime();
+            runPhase(orders, progress, producers, new Progress.Phase(1 + placed, size, new Recorder(SIGNIFICANT_DIGITS)));
+            long took = System.nanoTime() - roundStart;
+            placed += size;
+            percent = timed ? (compiler.getTotalCompilationTime() - compiledBefore) * 1e8 / took : 0;
+            if (took < 1_000_000_000L) {
+                size *= 2;
+            }
+        } while (percent >= 5 && System.nanoTime() - start < 90_000_000_000L);
+        progress("P=%d: warmed up for %.0f s (%,d orders), the JIT compilers at %.1f%% of the last round's time%s", producers,
+                (System.nanoTime() - start) / 1e9, placed, percent, percent >= 5 ? ": NOT SETTLED" : "");
+        return placed;
+    }
+
     private static long runPhase(OrderService orders, Progress progress, int producers, Progress.Phase phase)
             throws Exception {
         progress.begin(phase);
