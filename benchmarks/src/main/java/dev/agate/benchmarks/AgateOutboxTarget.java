@@ -49,6 +49,11 @@ final class AgateOutboxTarget implements ScheduledTarget {
     private final CountingDataSource dataSource;
     private final AgateHost host;
     private final AtomicLong ids = new AtomicLong();
+
+    @Override
+    public long operationsBegun() {
+        return ids.get();
+    }
     private final AtomicLong failedAttempts = new AtomicLong();
     private volatile Phase phase;
 

@@ -53,6 +53,11 @@ final class FloorTarget implements ScheduledTarget {
     private final Delete delete;
     private final boolean readCommitted;
     private final AtomicLong ids = new AtomicLong();
+
+    @Override
+    public long operationsBegun() {
+        return ids.get();
+    }
     private final Semaphore wakeUps = new Semaphore(0);
     private final List<Thread> relays = new ArrayList<>();
     private volatile boolean running = true;

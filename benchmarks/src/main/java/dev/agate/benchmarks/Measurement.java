@@ -29,7 +29,10 @@ final class Measurement {
     static final int SETTLED_JIT_PERCENT = 5;
     /** The warm-up ends after this long even if the compilers have not settled; the row's progress line then says so. */
     static final Duration MAX_WARMUP = Duration.ofSeconds(90);
-    /** A round shorter than this is doubled: the compilers' share of a few milliseconds says little. */
+    /**
+     * A round shorter than this never ends the warm-up, and the next one is twice as long: the compilers' share of a
+     * few milliseconds says little, and a receiver reports its compilers' time only every 250 ms.
+     */
     private static final long MIN_ROUND_NANOS = Duration.ofSeconds(1).toNanos();
 
     private Measurement() {
@@ -123,13 +126,20 @@ final class Measurement {
 
     /**
      * Runs {@code round} with {@code operations}, then again (doubled while a round takes under a second) until the
-     * JIT compilers took less than {@link #SETTLED_JIT_PERCENT}% of a round's time, or {@link #MAX_WARMUP} passed.
+     * JIT compilers took less than {@link #SETTLED_JIT_PERCENT}% of a round of at least a second, or {@link #MAX_WARMUP}
+     * passed (checked between rounds, so the last round may end a little after it).
      */
     private static void warmUp(String row, Target target, long operations, Round round) throws Exception {
         long start = System.nanoTime();
         long size = operations;
         int rounds = 0;
         double percent;
+        boolean shortRound;
+        if (!compilationTimed()) {
+            progress("%s: this JVM does not tell its JIT compilers' time: the warm-up runs its %,d operations only", row, operations);
+            round.run(operations);
+            return;
+        }
         do {
             long compiledBefore = compilationMillis(target);
             long roundStart = System.nanoTime();
@@ -137,10 +147,11 @@ final class Measurement {
             long took = System.nanoTime() - roundStart;
             percent = (compilationMillis(target) - compiledBefore) * 1e8 / took;
             rounds++;
-            if (took < MIN_ROUND_NANOS) {
+            shortRound = took < MIN_ROUND_NANOS;
+            if (shortRound) {
                 size *= 2;
             }
-        } while (percent >= SETTLED_JIT_PERCENT && System.nanoTime() - start < MAX_WARMUP.toNanos());
+        } while ((shortRound || percent >= SETTLED_JIT_PERCENT) && System.nanoTime() - start < MAX_WARMUP.toNanos());
         double seconds = (System.nanoTime() - start) / 1e9;
         if (percent >= SETTLED_JIT_PERCENT) {
             progress("%s: the JIT compilers had not settled after %.0f s of warm-up (%d rounds; %.0f%% of the last round's time):"
@@ -156,9 +167,13 @@ final class Measurement {
      * thread's time added up); 0 where a JVM does not tell.
      */
     private static long compilationMillis(Target target) {
-        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
-        long own = compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler.getTotalCompilationTime() : 0;
+        long own = compilationTimed() ? java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() : 0;
         return own + Math.max(0, target.otherProcessesCompilationMillis());
+    }
+
+    private static boolean compilationTimed() {
+        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return compiler != null && compiler.isCompilationTimeMonitoringSupported();
     }
 
     /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */

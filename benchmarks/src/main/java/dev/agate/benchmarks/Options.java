@@ -49,7 +49,7 @@ record Options(boolean quick, List<String> scenarios, Optional<String> store, Pa
             }
         }
         if (quick && store == null) {
-            store = QUICK_STORE; // a quick run measures one store, so that it stays under 3 minutes
+            store = QUICK_STORE; // a quick run measures one store, so that it stays short
         }
         return new Options(quick, inRunOrder(scenarios), Optional.ofNullable(store), output, inProcess);
     }

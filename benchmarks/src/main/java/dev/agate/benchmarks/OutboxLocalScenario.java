@@ -76,7 +76,7 @@ final class OutboxLocalScenario implements Scenario {
 
     /**
      * P = 1 rows run half the counts: one producer on a server commits a few hundred times a second, and a
-     * full run must stay under 20 minutes on 2 cores.
+     * full run must stay short on 2 cores.
      */
     private static Size.Counts half(Size.Counts counts) {
         return new Size.Counts(counts.warmup() / 2, counts.measured() / 2);
@@ -120,24 +120,29 @@ final class OutboxLocalScenario implements Scenario {
     /**
      * One row on a fresh database of {@code store}: the tables, a pool of {@code poolSize} connections (SQLite: 1), the
      * {@code variant}'s target ({@code floor} or {@code agate}), {@code run}; then, on PostgreSQL, the index scans on
-     * stderr ({@link PgStats#printIndexScans}), and the exactly-once check of at least {@code operations} messages
-     * (the warm-up may run more: {@link Measurement}).
+     * stderr ({@link PgStats#printIndexScans}), and the exactly-once check of every operation the target began, at
+     * least {@code operations} (the warm-up may run more: {@link Measurement}).
      */
     static Result onFreshDatabase(String store, String variant, String label, int poolSize, long operations, Run run)
             throws Exception {
         try (BenchDatabase db = BenchDatabase.create(store)) {
             createTables(db);
             Result result;
+            long begun;
             try (HikariDataSource pool = db.pool(poolSize)) {
                 CountingDataSource dataSource = new CountingDataSource(pool, COUNTING);
                 try (ScheduledTarget target = variant.equals("floor")
                         ? new FloorTarget(db, dataSource, floorRelays(), floorDelete(db))
                         : new AgateOutboxTarget(db, dataSource, Integer.getInteger("bench.outbox.parallelism"))) {
                     result = run.run(target, db.url());
+                    begun = target.operationsBegun();
                 }
             }
             PgStats.printIndexScans(db.url(), label + " P=" + result.producers());
-            verifyExactlyOnce(db, label, operations);
+            if (begun < operations) {
+                throw new IllegalStateException(label + ": " + begun + " operations begun, fewer than the " + operations + " planned");
+            }
+            verifyExactlyOnce(db, label, begun);
             return result;
         }
     }
@@ -157,22 +162,19 @@ final class OutboxLocalScenario implements Scenario {
     }
 
     /**
-     * Fails the run unless every order committed was handled exactly once: {@code n} orders, at least {@code atLeast},
-     * with ids 1..n, and {@code n} handled rows with {@code n} distinct ids 1..n (and, for the floor, an empty queue).
-     * Ids are given out one per operation from 1, so a lost order leaves a gap, and the phases wait for the last one.
+     * Fails the run unless every order committed was handled exactly once: {@code n} orders with ids 1..n, and
+     * {@code n} handled rows with {@code n} distinct ids 1..n (and, for the floor, an empty queue).
      */
-    static void verifyExactlyOnce(BenchDatabase db, String label, long atLeast) throws Exception {
+    static void verifyExactlyOnce(BenchDatabase db, String label, long n) throws Exception {
         long[] orders = db.queryLongs("SELECT COUNT(*), MIN(id), MAX(id) FROM bench_orders", 3);
         long[] handled = db.queryLongs("SELECT COUNT(*), COUNT(DISTINCT id), MIN(id), MAX(id) FROM bench_handled", 4);
         long[] queued = db.queryLongs("SELECT COUNT(*) FROM bench_queue", 1);
-        long n = orders[0];
         String found = String.format(Locale.ROOT, "orders: %d (ids %d..%d); handled rows: %d, distinct ids: %d (ids %d..%d); floor queue rows left: %d",
                 orders[0], orders[1], orders[2], handled[0], handled[1], handled[2], handled[3], queued[0]);
-        boolean ok = n >= atLeast && orders[1] == 1 && orders[2] == n
+        boolean ok = orders[0] == n && orders[1] == 1 && orders[2] == n
                 && handled[0] == n && handled[1] == n && handled[2] == 1 && handled[3] == n && queued[0] == 0;
         if (!ok) {
-            throw new IllegalStateException(label + ": NOT EXACTLY ONCE: expected at least " + atLeast
-                    + " orders, ids 1..n, each handled once; " + found);
+            throw new IllegalStateException(label + ": NOT EXACTLY ONCE: expected " + n + " orders each handled once; " + found);
         }
         System.err.println("[bench] " + label + ": verified exactly once: " + found);
     }

@@ -10,7 +10,7 @@ final class Scenarios {
             TcpScenario.lightweight(), new RabbitMqScenario(), new SoakScenario(), new LeasesScenario());
     /**
      * Run only when named: minutes long, or no throughput row, or ({@code latency}) a second look at outbox-local
-     * that would take a quick run past its 3 minutes.
+     * that would make a quick run much longer.
      */
     private static final List<String> ON_REQUEST = List.of(LatencyScenario.NAME, SoakScenario.NAME, LeasesScenario.NAME);
 

@@ -11,6 +11,9 @@ interface ScheduledTarget extends Target {
     /** One operation, its latency measured from {@code startNanos} ({@link System#nanoTime()}, now or earlier). */
     void operate(long startNanos) throws Exception;
 
+    /** How many operations it has begun so far, each with the next id from 1: what its database's check expects. */
+    long operationsBegun();
+
     @Override
     default void operate() throws Exception {
         operate(System.nanoTime());

@@ -144,7 +144,11 @@ final class TcpReceiver implements AutoCloseable {
             String line;
             while ((line = out.readLine()) != null) {
                 if (line.startsWith(TcpReceiverMain.COMPILED)) {
-                    compilationMillis = Long.parseLong(line.substring(TcpReceiverMain.COMPILED.length()).trim());
+                    try {
+                        compilationMillis = Long.parseLong(line.substring(TcpReceiverMain.COMPILED.length()).trim());
+                    } catch (NumberFormatException garbled) {
+                        // another writer's output on the same line (a JVM option's diagnostics): the next report comes soon
+                    }
                 } else {
                     lines.add(line);
                 }

@@ -146,11 +146,10 @@ public class NamastackOutboxBenchmark {
         }
     }
 
-    /** Runs one phase; returns nanoseconds from releasing the producers until every order was handled. */
     /**
      * The harness's warm-up rule (dev.agate.benchmarks.Measurement): {@code orders} orders, then rounds of them (doubled
-     * while a round takes under a second) until this JVM's JIT compilers took less than 5% of a round's time, for at
-     * most 90 s. Returns how many orders it placed, with ids from 1.
+     * while a round takes under a second) until this JVM's JIT compilers took less than 5% of a round of at least a
+     * second, for at most 90 s (checked between rounds). Returns how many orders it placed, with ids from 1.
      */
     private static long warmUp(OrderService orders, Progress progress, int producers, long orders0) throws Exception {
         java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
@@ -159,6 +158,7 @@ public class NamastackOutboxBenchmark {
         long placed = 0;
         long size = orders0;
         double percent;
+        boolean shortRound;
         do {
             long compiledBefore = timed ? compiler.getTotalCompilationTime() : 0;
             long roundStart = System.nanoTime();
@@ -166,15 +166,17 @@ public class NamastackOutboxBenchmark {
             long took = System.nanoTime() - roundStart;
             placed += size;
             percent = timed ? (compiler.getTotalCompilationTime() - compiledBefore) * 1e8 / took : 0;
-            if (took < 1_000_000_000L) {
+            shortRound = took < 1_000_000_000L;
+            if (shortRound) {
                 size *= 2;
             }
-        } while (percent >= 5 && System.nanoTime() - start < 90_000_000_000L);
+        } while (timed && (shortRound || percent >= 5) && System.nanoTime() - start < 90_000_000_000L);
         progress("P=%d: warmed up for %.0f s (%,d orders), the JIT compilers at %.1f%% of the last round's time%s", producers,
                 (System.nanoTime() - start) / 1e9, placed, percent, percent >= 5 ? ": NOT SETTLED" : "");
         return placed;
     }
 
+    /** Runs one phase; returns nanoseconds from releasing the producers until every order was handled. */
     private static long runPhase(OrderService orders, Progress progress, int producers, Progress.Phase phase)
             throws Exception {
         progress.begin(phase);
