@@ -26,6 +26,11 @@ class OpenLoopTest {
         }
 
         @Override
+        public long operationsBegun() {
+            return calls.size();
+        }
+
+        @Override
         public void begin(Phase phase) {
         }
 
