@@ -49,11 +49,6 @@ final class AgateOutboxTarget implements ScheduledTarget {
     private final CountingDataSource dataSource;
     private final AgateHost host;
     private final AtomicLong ids = new AtomicLong();
-
-    @Override
-    public long operationsBegun() {
-        return ids.get();
-    }
     private final AtomicLong failedAttempts = new AtomicLong();
     private volatile Phase phase;
 
@@ -91,6 +86,11 @@ final class AgateOutboxTarget implements ScheduledTarget {
             default -> {
             }
         }
+    }
+
+    @Override
+    public long operationsBegun() {
+        return ids.get();
     }
 
     @Override

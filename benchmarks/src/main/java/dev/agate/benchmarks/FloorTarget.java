@@ -53,11 +53,6 @@ final class FloorTarget implements ScheduledTarget {
     private final Delete delete;
     private final boolean readCommitted;
     private final AtomicLong ids = new AtomicLong();
-
-    @Override
-    public long operationsBegun() {
-        return ids.get();
-    }
     private final Semaphore wakeUps = new Semaphore(0);
     private final List<Thread> relays = new ArrayList<>();
     private volatile boolean running = true;
@@ -83,6 +78,11 @@ final class FloorTarget implements ScheduledTarget {
             relays.add(relay);
             relay.start();
         }
+    }
+
+    @Override
+    public long operationsBegun() {
+        return ids.get();
     }
 
     @Override
