@@ -135,7 +135,7 @@ final class Measurement {
         int rounds = 0;
         double percent;
         boolean shortRound;
-        if (!compilationTimed()) {
+        if (ownCompilationMillis() < 0) {
             progress("%s: this JVM does not tell its JIT compilers' time: the warm-up runs its %,d operations only", row, operations);
             round.run(operations);
             return;
@@ -167,13 +167,13 @@ final class Measurement {
      * thread's time added up); 0 where a JVM does not tell.
      */
     private static long compilationMillis(Target target) {
-        long own = compilationTimed() ? java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() : 0;
-        return own + Math.max(0, target.otherProcessesCompilationMillis());
+        return Math.max(0, ownCompilationMillis()) + Math.max(0, target.otherProcessesCompilationMillis());
     }
 
-    private static boolean compilationTimed() {
+    /** Milliseconds this JVM's JIT compilers have spent so far (their threads' time added up); -1 when it does not tell. */
+    static long ownCompilationMillis() {
         java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
-        return compiler != null && compiler.isCompilationTimeMonitoringSupported();
+        return compiler != null && compiler.isCompilationTimeMonitoringSupported() ? compiler.getTotalCompilationTime() : -1;
     }
 
     /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */

@@ -69,13 +69,12 @@ public final class TcpReceiverMain {
 
     /** Prints {@link #COMPILED} lines from a daemon thread until the JVM exits (nothing when the JVM does not tell). */
     private static void reportCompilation() {
-        java.lang.management.CompilationMXBean compiler = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (compiler == null || !compiler.isCompilationTimeMonitoringSupported()) {
+        if (Measurement.ownCompilationMillis() < 0) {
             return;
         }
         Thread reporter = new Thread(() -> {
             while (true) {
-                System.out.println(COMPILED + compiler.getTotalCompilationTime()); // println is atomic per line
+                System.out.println(COMPILED + Measurement.ownCompilationMillis()); // println is atomic per line
                 System.out.flush();
                 try {
                     Thread.sleep(COMPILED_EVERY.toMillis());
