@@ -31,18 +31,22 @@ final class AgateOutboxTarget implements ScheduledTarget {
     record OrderPlaced(long id, long sentAtNanos) {
     }
 
-    /** Send times of envelopes whose handler ran, until their handling committed. */
-    private static final java.util.concurrent.ConcurrentHashMap<UUID, Long> HANDLING = new java.util.concurrent.ConcurrentHashMap<>();
+    /** An envelope whose handler ran, until its handling committed: its order, its send time and when its handler began. */
+    private record Handling(long orderId, long sentAtNanos, long beganNanos) {
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<UUID, Handling> HANDLING = new java.util.concurrent.ConcurrentHashMap<>();
 
     static final class OrderHandler {
         @Handler
         void on(OrderPlaced order, Connection connection, Envelope envelope) throws SQLException {
+            long began = System.nanoTime();
             try (PreparedStatement insert = connection.prepareStatement(INSERT_HANDLED)) {
                 insert.setLong(1, order.id());
                 insert.setLong(2, order.sentAtNanos());
                 insert.executeUpdate();
             }
-            HANDLING.put(envelope.id(), order.sentAtNanos());
+            HANDLING.put(envelope.id(), new Handling(order.id(), order.sentAtNanos(), began));
         }
     }
 
@@ -67,12 +71,13 @@ final class AgateOutboxTarget implements ScheduledTarget {
         switch (event.kind()) {
             case SUCCEEDED -> {
                 long now = System.nanoTime();
-                Long sentAt = HANDLING.remove(event.envelope().id());
-                if (sentAt == null) {
+                Handling handling = HANDLING.remove(event.envelope().id());
+                if (handling == null) {
                     current.fail(new IllegalStateException("SUCCEEDED for envelope " + event.envelope().id() + " whose handler did not run"));
                     return;
                 }
-                current.handled(now - sentAt);
+                current.stages().handled(handling.orderId(), handling.sentAtNanos(), handling.beganNanos());
+                current.handled(now - handling.sentAtNanos());
             }
             case FAILED -> {
                 // An attempt failed; the error policy retries it. Counted and shown, not fatal by itself.
@@ -111,6 +116,7 @@ final class AgateOutboxTarget implements ScheduledTarget {
             outbox.send(new OrderPlaced(id, sentAt));
             return null;
         });
+        phase.stages().returned(id);
     }
 
     @Override

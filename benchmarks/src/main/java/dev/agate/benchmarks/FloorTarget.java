@@ -113,6 +113,7 @@ final class FloorTarget implements ScheduledTarget {
                 connection.setAutoCommit(true);
             }
         }
+        phase.stages().returned(id);
         wakeUps.release();
     }
 
@@ -157,6 +158,7 @@ final class FloorTarget implements ScheduledTarget {
         long[] msgIds = new long[BATCH];
         long[] sentAts = new long[BATCH];
         int n = 0;
+        long claimedAt = 0;
         try (Connection connection = dataSource.getConnection()) {
             if (readCommitted) {
                 connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -172,6 +174,7 @@ final class FloorTarget implements ScheduledTarget {
                         n++;
                     }
                 }
+                claimedAt = System.nanoTime();
                 if (n > 0) {
                     try (PreparedStatement handled = connection.prepareStatement(INSERT_HANDLED)) {
                         for (int i = 0; i < n; i++) {
@@ -215,6 +218,7 @@ final class FloorTarget implements ScheduledTarget {
             long now = System.nanoTime();
             Phase current = phase;
             for (int i = 0; i < n; i++) {
+                current.stages().handled(msgIds[i], sentAts[i], claimedAt);
                 current.handled(now - sentAts[i]);
             }
         }

@@ -49,10 +49,10 @@ final class Measurement {
     static Result measure(String scenario, int producers, Size.Counts counts, Target target, String walUrl) throws Exception {
         progress("%s P=%d: warm-up, %,d operations...", scenario, producers, counts.warmup());
         warmUp(scenario + " P=" + producers, target, counts.warmup(),
-                operations -> closedLoop(target, producers, operations, new Recorder(SIGNIFICANT_DIGITS)));
+                operations -> closedLoop(target, producers, operations, new Recorder(SIGNIFICANT_DIGITS), new Stages()));
         progress("%s P=%d: measuring, %,d operations...", scenario, producers, counts.measured());
-        Result result = measured(scenario, producers, counts.measured(), target, walUrl,
-                latencies -> closedLoop(target, producers, counts.measured(), latencies));
+        Result result = measured(scenario, scenario + " P=" + producers, producers, counts.measured(), target, walUrl,
+                (latencies, stages) -> closedLoop(target, producers, counts.measured(), latencies, stages));
         progress("%s P=%d: %,.0f msg/s in %.2f s", scenario, producers, result.messagesPerSecond(), result.elapsedSeconds());
         return result;
     }
@@ -72,10 +72,10 @@ final class Measurement {
             progress("%s: warm-up, %,d operations at %,.0f msg/s (up to %d producer threads)...", scenario, counts.warmup(), rate,
                     maxThreads);
             warmUp(scenario, target, counts.warmup(),
-                    operations -> openLoop(target, threads, operations, rate, new Recorder(SIGNIFICANT_DIGITS)));
+                    operations -> openLoop(target, threads, operations, rate, new Recorder(SIGNIFICANT_DIGITS), new Stages()));
             progress("%s: measuring, %,d operations at %,.0f msg/s...", scenario, counts.measured(), rate);
-            result = measured(scenario, maxThreads, counts.measured(), target, walUrl, latencies -> {
-                Timed timed = openLoop(target, threads, counts.measured(), rate, latencies);
+            result = measured(scenario, scenario, maxThreads, counts.measured(), target, walUrl, (latencies, stages) -> {
+                Timed timed = openLoop(target, threads, counts.measured(), rate, latencies, stages);
                 schedule[0] = timed.schedule();
                 return timed.elapsedNanos();
             });
@@ -97,21 +97,27 @@ final class Measurement {
 
     @FunctionalInterface
     private interface MeasuredPhase {
-        /** Runs the phase, its latencies into {@code latencies}; returns its elapsed nanoseconds. */
-        long run(Recorder latencies) throws Exception;
+        /** Runs the phase, its latencies into {@code latencies} and {@code stages}; returns its elapsed nanoseconds. */
+        long run(Recorder latencies, Stages stages) throws Exception;
     }
 
-    private static Result measured(String scenario, int producers, long operations, Target target, String walUrl,
+    /** Measures one phase; {@code label} names it in the stages line ({@link Stages}), printed when its target timed them. */
+    private static Result measured(String scenario, String label, int producers, long operations, Target target, String walUrl,
                                    MeasuredPhase phase) throws Exception {
         ProcessMetrics.resetHeapPeaks();
         Recorder latencies = new Recorder(SIGNIFICANT_DIGITS);
         String walBefore = PgStats.walLsn(walUrl);
         CountingDataSource.Counts statementsBefore = target.statementCounts();
         Usage before = Usage.now(target);
-        long elapsedNanos = phase.run(latencies);
+        Stages stages = new Stages();
+        long elapsedNanos = phase.run(latencies, stages);
         Usage used = Usage.now(target).minus(before);
         CountingDataSource.Counts statementsAfter = target.statementCounts();
         long walBytes = PgStats.walBytesSince(walUrl, walBefore);
+        String stagesSummary = stages.summary();
+        if (stagesSummary != null) {
+            progress("%s: %s", label, stagesSummary);
+        }
 
         return Result.of(scenario, producers, operations, elapsedNanos,
                 latencies.getIntervalHistogram(), used.cpuNanos(), used.allocatedBytes(), ProcessMetrics.peakHeapBytes(),
@@ -177,8 +183,8 @@ final class Measurement {
     }
 
     /** Runs one closed-loop phase; returns nanoseconds from releasing the producers until every operation was handled. */
-    private static long closedLoop(Target target, int producers, long operations, Recorder latencies) throws Exception {
-        Phase phase = new Phase(operations, latencies);
+    private static long closedLoop(Target target, int producers, long operations, Recorder latencies, Stages stages) throws Exception {
+        Phase phase = new Phase(operations, latencies, stages);
         target.begin(phase);
         Producers threads = Producers.prepare(producers, operations, target);
         long start = System.nanoTime();
@@ -195,8 +201,8 @@ final class Measurement {
 
     /** Runs one open-loop phase; elapsed is from the first scheduled start until every operation was handled. */
     private static Timed openLoop(ScheduledTarget target, OpenLoop.Threads threads, long operations, double rate,
-                                  Recorder latencies) throws Exception {
-        Phase phase = new Phase(operations, latencies);
+                                  Recorder latencies, Stages stages) throws Exception {
+        Phase phase = new Phase(operations, latencies, stages);
         target.begin(phase);
         OpenLoop loop = OpenLoop.prepare(threads, operations, rate, target);
         long start = loop.release();

@@ -19,15 +19,27 @@ final class Phase {
     private final long operations;
     private final CountDownLatch remaining;
     private final Recorder latencies;
+    private final Stages stages;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     Phase(long operations, Recorder latencies) {
+        this(operations, latencies, new Stages());
+    }
+
+    /** A phase whose targets may also say where each message's latency went ({@link Stages}). */
+    Phase(long operations, Recorder latencies, Stages stages) {
         if (operations < 1 || operations > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a phase has 1 to " + Integer.MAX_VALUE + " operations, not " + operations);
         }
         this.operations = operations;
         this.remaining = new CountDownLatch((int) operations);
         this.latencies = latencies;
+        this.stages = stages;
+    }
+
+    /** Where each message's latency went, for the targets that can tell. */
+    Stages stages() {
+        return stages;
     }
 
     long operations() {
