@@ -76,7 +76,7 @@ final class AgateOutboxTarget implements ScheduledTarget {
                     current.fail(new IllegalStateException("SUCCEEDED for envelope " + event.envelope().id() + " whose handler did not run"));
                     return;
                 }
-                current.stages().handled(handling.orderId(), handling.sentAtNanos(), handling.beganNanos());
+                current.stages().handled(handling.orderId(), handling.sentAtNanos(), handling.beganNanos(), now);
                 current.handled(now - handling.sentAtNanos());
             }
             case FAILED -> {

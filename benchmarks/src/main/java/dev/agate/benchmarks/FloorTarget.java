@@ -218,7 +218,7 @@ final class FloorTarget implements ScheduledTarget {
             long now = System.nanoTime();
             Phase current = phase;
             for (int i = 0; i < n; i++) {
-                current.stages().handled(msgIds[i], sentAts[i], claimedAt);
+                current.stages().handled(msgIds[i], sentAts[i], claimedAt, now);
                 current.handled(now - sentAts[i]);
             }
         }

@@ -2,7 +2,7 @@ package dev.agate.benchmarks;
 
 import java.util.Locale;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -10,37 +10,65 @@ import org.HdrHistogram.Recorder;
  * Where one phase's latency went, message by message, in three stages: <b>producer</b> (from the message's start
  * until its producer's transaction returned), <b>wait</b> (from there until its handling began: a worker ran its
  * handler, or a relay claimed its row; 0 when the handling began before the producer returned) and <b>handling</b>
- * (from there until the handling transaction committed). Targets that can tell report both ends; the others report
- * nothing, and {@link #summary} is null. A message whose handling ended before its producer's return was noted is
- * not timed (counted apart). Thread-safe.
+ * (from there until the handling transaction committed). Targets that can tell report both ends, in either order
+ * (a producer thread may return after its message was handled); the others report nothing, and {@link #summary} is
+ * null. Thread-safe.
  */
 final class Stages {
     private static final int SIGNIFICANT_DIGITS = 3;
-    private final ConcurrentHashMap<Long, Long> returnedAt = new ConcurrentHashMap<>();
+    private static final long NOT_YET = Long.MIN_VALUE;
+    private final LongSupplier clock;
+    /** A message one of whose ends has been reported: the other end completes it. */
+    private final ConcurrentHashMap<Long, Ends> halfDone = new ConcurrentHashMap<>();
     private final Recorder producer = new Recorder(SIGNIFICANT_DIGITS);
     private final Recorder waiting = new Recorder(SIGNIFICANT_DIGITS);
     private final Recorder handling = new Recorder(SIGNIFICANT_DIGITS);
-    private final LongAdder untimed = new LongAdder();
+
+    private record Ends(long returned, long start, long began, long end) {
+    }
+
+    Stages() {
+        this(System::nanoTime);
+    }
+
+    /** With {@code clock} telling the producers' return times, in nanoseconds. */
+    Stages(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     /** The producer of message {@code id} returned from its transaction now. */
     void returned(long id) {
-        returnedAt.put(id, System.nanoTime());
+        long now = clock.getAsLong();
+        halfDone.compute(id, (key, handled) -> {
+            if (handled == null) {
+                return new Ends(now, NOT_YET, NOT_YET, NOT_YET);
+            }
+            record(now, handled.start(), handled.began(), handled.end());
+            return null;
+        });
     }
 
-    /** Message {@code id}, started at {@code startNanos}, began its handling at {@code beganNanos} and ended it now. */
-    void handled(long id, long startNanos, long beganNanos) {
-        long endNanos = System.nanoTime();
-        Long returned = returnedAt.remove(id);
-        if (returned == null) {
-            untimed.increment();
-            return;
-        }
-        producer.recordValue(Math.max(0, returned - startNanos));
-        waiting.recordValue(Math.max(0, beganNanos - returned));
-        handling.recordValue(Math.max(0, endNanos - beganNanos));
+    /** Message {@code id}, started at {@code startNanos}, began its handling at {@code beganNanos} and ended it at {@code endNanos}. */
+    void handled(long id, long startNanos, long beganNanos, long endNanos) {
+        halfDone.compute(id, (key, returned) -> {
+            if (returned == null) {
+                return new Ends(NOT_YET, startNanos, beganNanos, endNanos);
+            }
+            record(returned.returned(), startNanos, beganNanos, endNanos);
+            return null;
+        });
     }
 
-    /** One line: each stage's p50, p99 and max in milliseconds; null when no message was timed. */
+    private void record(long returned, long start, long began, long end) {
+        producer.recordValue(Math.max(0, returned - start));
+        waiting.recordValue(Math.max(0, began - returned));
+        handling.recordValue(Math.max(0, end - began));
+    }
+
+    /**
+     * One line: each stage's p50, p99 and max in milliseconds, and how many messages had only one end reported when
+     * it was asked (a producer that had not yet returned, or a message not yet handled); null when none was timed.
+     */
     String summary() {
         Histogram p = producer.getIntervalHistogram();
         if (p.getTotalCount() == 0) {
@@ -49,7 +77,7 @@ final class Stages {
         Histogram w = waiting.getIntervalHistogram();
         Histogram h = handling.getIntervalHistogram();
         return String.format(Locale.ROOT, "stages (p50/p99/max ms): producer %s, wait %s, handling %s (%,d messages timed, %,d not)",
-                stage(p), stage(w), stage(h), p.getTotalCount(), untimed.sum());
+                stage(p), stage(w), stage(h), p.getTotalCount(), halfDone.size());
     }
 
     private static String stage(Histogram h) {
