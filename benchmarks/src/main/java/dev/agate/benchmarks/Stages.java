@@ -40,7 +40,7 @@ final class Stages {
     void returned(long id) {
         long now = clock.getAsLong();
         halfDone.compute(id, (key, handled) -> {
-            if (handled == null) {
+            if (handled == null || handled.end() == NOT_YET) { // a second return of the same id (not expected) replaces the first
                 return new Ends(now, NOT_YET, NOT_YET, NOT_YET);
             }
             record(now, handled.start(), handled.began(), handled.end());
@@ -51,7 +51,7 @@ final class Stages {
     /** Message {@code id}, started at {@code startNanos}, began its handling at {@code beganNanos} and ended it at {@code endNanos}. */
     void handled(long id, long startNanos, long beganNanos, long endNanos) {
         halfDone.compute(id, (key, returned) -> {
-            if (returned == null) {
+            if (returned == null || returned.returned() == NOT_YET) { // handled twice before its return: the later handling counts
                 return new Ends(NOT_YET, startNanos, beganNanos, endNanos);
             }
             record(returned.returned(), startNanos, beganNanos, endNanos);

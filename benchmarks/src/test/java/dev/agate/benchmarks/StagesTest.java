@@ -37,6 +37,17 @@ class StagesTest {
     }
 
     @Test
+    void aMessageHandledTwiceBeforeItsReturnIsTimedByItsLaterHandling() {
+        stages.handled(1, 0, MS, 2 * MS);
+        stages.handled(1, 0, 3 * MS, 5 * MS);
+        now.set(MS);
+        stages.returned(1);
+
+        assertThat(stages.summary()).isEqualTo(
+                "stages (p50/p99/max ms): producer 1.00/1.00/1.00, wait 2.00/2.00/2.00, handling 2.00/2.00/2.00 (1 messages timed, 0 not)");
+    }
+
+    @Test
     void messagesWithOneEndReportedAreCountedApart() {
         now.set(MS);
         stages.returned(1);
