@@ -214,7 +214,7 @@ class AgateMetricsTest {
     }
 
     private AgateHost host(Shop shop, AgateMetrics metrics) {
-        AgateHost host = AgateHost.builder().serviceName("shop").handlers(shop)
+        AgateHost host = AgateHost.builder().serviceName("shop").handlers(shop).clock(new MonotonicClock())
                 .localQueue(LocalQueue.builder("shop").build())
                 .route(Order.class, "local://shop").route(Refund.class, "local://shop").route(Audit.class, "local://shop")
                 .onError(ErrorPolicy.on(IllegalStateException.class).retry(1).deadLetter())
@@ -229,6 +229,32 @@ class AgateMetricsTest {
     private double count(String name, String type) {
         Counter counter = registry.find(name).tag("message.type", type).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /**
+     * Wall time that moves with {@link System#nanoTime}: the end-to-end latency (from the host's clock) and the
+     * handler timer (from {@code nanoTime}) then run on one time base. On the system clock a step of the machine's
+     * clock between the send and the success (a VM's clock being corrected) made the latency shorter than the
+     * attempt it spans.
+     */
+    private static final class MonotonicClock extends java.time.Clock {
+        private final java.time.Instant base = java.time.Instant.now();
+        private final long baseNanos = System.nanoTime();
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return base.plusNanos(System.nanoTime() - baseNanos);
+        }
     }
 
     private double gauge(String name) {
