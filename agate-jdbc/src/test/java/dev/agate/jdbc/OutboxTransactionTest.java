@@ -587,6 +587,58 @@ class OutboxTransactionTest {
     }
 
     /**
+     * A durable handling that has waited more than its patience (20 ms) for the pool's one connection goes before a new
+     * {@code inTransaction}: the application's transaction waits in front of the pool, not in it (where the thread that
+     * used the connection last could take it back first), until the handling has the connection.
+     */
+    @Test
+    void anInTransactionWaitsBehindAHandlingThatHasWaitedLongForThePoolsConnection() throws Exception {
+        com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
+            config.setDataSource(db.dataSource);
+            config.setMaximumPoolSize(1);
+            config.setConnectionTimeout(20_000);
+            java.util.concurrent.CountDownLatch handlerRuns = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch connectionHeld = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.atomic.AtomicReference<Thread> worker = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Object handler = new Object() {
+                @Handler
+                void on(Probe probe, dev.agate.MessageContext context) throws InterruptedException {
+                    worker.set(Thread.currentThread());
+                    handlerRuns.countDown();
+                    connectionHeld.await();
+                    context.connection(); // waits for the pool's one connection, which the test holds
+                    order.add("handling");
+                }
+            };
+            try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
+                 AgateHost host = AgateHost.builder().serviceName("shop").handler(handler)
+                         .localQueue(LocalQueue.builder("Probe").durable().build())
+                         .store(JdbcMessageStore.builder(pool, db.url).build()).durability(FAST).start()) {
+                host.inTransaction(pool, (connection, outbox) -> {
+                    outbox.send(new Probe(1));
+                    return null;
+                });
+                assertThat(handlerRuns.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                Thread application = new Thread(() -> host.inTransaction(pool, (connection, outbox) -> order.add("application")));
+                try (Connection held = pool.getConnection()) {
+                    connectionHeld.countDown();
+                    // The handling counts as waiting from before it asks the pool; once it waits there, 30 ms more is past its patience.
+                    await().atMost(Duration.ofSeconds(10)).until(() -> worker.get().getState() == Thread.State.TIMED_WAITING);
+                    await().pollDelay(Duration.ofMillis(30)).until(() -> true);
+                    application.start();
+                    await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(application.getStackTrace())
+                            .anyMatch(frame -> frame.getClassName().endsWith(".HandlingTurns")));
+                }
+                application.join(20_000);
+                assertThat(application.isAlive()).isFalse();
+                assertThat(order).containsExactly("handling", "application");
+            }
+        }
+    }
+
+    /**
      * On PostgreSQL the one write of a block's send carries the COMMIT: one statement, one round trip; the other
      * stores commit as before. Either way the row and the message commit together, and the message is handled once.
      */

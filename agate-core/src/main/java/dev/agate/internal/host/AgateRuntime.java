@@ -36,6 +36,7 @@ import dev.agate.internal.handlers.HandlerMethod;
 import dev.agate.internal.handlers.HandlerScanner;
 import dev.agate.internal.routing.Router;
 import dev.agate.internal.storage.DurableStorage;
+import dev.agate.internal.storage.HandlingTurns;
 import dev.agate.internal.transport.ListenerReceiver;
 import dev.agate.internal.transport.SenderServices;
 import dev.agate.spi.MessageEvent.Kind;
@@ -242,6 +243,16 @@ public final class AgateRuntime {
     /** The outbox of {@link dev.agate.AgateHost#inTransaction}'s block, and the connection its code works on. */
     public OutboxBlock outboxBlock(Connection connection) {
         return executor.outbox(connection, true);
+    }
+
+    /**
+     * Before {@link dev.agate.AgateHost#inTransaction} asks for its connection: waits while a durable handling
+     * has waited long for one ({@link HandlingTurns}); returns at once without a store.
+     */
+    public void awaitApplicationTurn() {
+        if (storage != null) {
+            storage.turns().awaitApplicationTurn();
+        }
     }
 
     /** The endpoints, for tests that hand envelopes to a queue directly. */

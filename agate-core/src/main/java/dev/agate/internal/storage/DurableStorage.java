@@ -56,6 +56,7 @@ public final class DurableStorage {
      */
     private final LongAdder deletedRows = new LongAdder();
     private final NodeLease lease;
+    private final HandlingTurns turns = new HandlingTurns();
 
     /** @param observers told how long each store call that moves envelopes took */
     public DurableStorage(MessageStore store, Durability settings, Clock clock, EnvelopeBodies bodies, Observers observers) {
@@ -68,13 +69,9 @@ public final class DurableStorage {
         this.writeBehind = new WriteBehind(store, settings, clock, health, lease::incarnation);
     }
 
-    public MessageStore store() {
-        return store;
-    }
+    public MessageStore store() { return store; }
 
-    public Durability settings() {
-        return settings;
-    }
+    public Durability settings() { return settings; }
 
     public Instant now() {
         return clock.instant();
@@ -392,8 +389,11 @@ public final class DurableStorage {
     }
 
     public StoreTransaction begin() {
-        return call("opening a transaction", store::begin);
+        return turns.handling(() -> call("opening a transaction", store::begin));
     }
+
+    /** Turns at the database's connections between durable handlings and the application's transactions. */
+    public HandlingTurns turns() { return turns; }
 
     /** Joins the application's transaction on {@code connection}; its failures are the application's, not the store's health. */
     public StoreTransaction enlist(Connection connection) {
