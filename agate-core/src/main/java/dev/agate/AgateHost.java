@@ -68,10 +68,11 @@ public final class AgateHost implements AutoCloseable {
      * (rethrowing; checked exceptions wrapped in {@link AgateException}). The connection is given back to
      * the pool with its auto-commit setting restored, right after the commit and before what the block sent is
      * handed to its queues and senders, so a worker woken by a message never waits for the connection that sent it
-     * (with SQLite, the pool's only one). And before it asks for its connection, it waits while one of this host's
-     * durable handlings has waited 20 ms or more for one, until that handling has it (at most a second): a pool
-     * gives a connection back to the thread that asks first, and a thread that runs transactions back to back
-     * would otherwise keep a worker, and the messages it handles, waiting for as long as it goes on.
+     * (with SQLite, the pool's only one). And when {@code dataSource} is the store's own (the same object), before
+     * it asks for its connection it waits while a worker of one of this host's durable queues has waited 20 ms or
+     * more for one, until each worker that had has it (at most a second; never on a handler's thread): a pool gives
+     * a connection back to the thread that asks first, and a thread that runs transactions back to back would
+     * otherwise keep a worker, and the messages it handles, waiting for as long as it goes on.
      *
      * <p>Unlike {@link #outbox(java.sql.Connection)}, the block's durable sends are written when it commits,
      * together, so a block that sends one message costs one round trip less on PostgreSQL: its row is written
@@ -88,7 +89,7 @@ public final class AgateHost implements AutoCloseable {
         java.sql.Connection connection;
         boolean autoCommit;
         Objects.requireNonNull(dataSource, "dataSource");
-        runtime.awaitApplicationTurn(); // a durable handling that has waited long for a connection goes first
+        runtime.awaitApplicationTurn(dataSource); // a durable handling that has waited long for a connection goes first
         try {
             connection = dataSource.getConnection();
         } catch (java.sql.SQLException e) {

@@ -88,6 +88,11 @@ public abstract class ForwardingMessageStore implements MessageStore {
     }
 
     @Override
+    public boolean sharesConnections(javax.sql.DataSource dataSource) {
+        return delegate.sharesConnections(dataSource);
+    }
+
+    @Override
     public int durableQueueWorkers(int queueDefault) {
         return delegate.durableQueueWorkers(queueDefault);
     }

@@ -101,6 +101,16 @@ public interface MessageStore extends AutoCloseable {
         return singleWriter() ? 1 : queueDefault;
     }
 
+    /**
+     * Whether {@code dataSource} hands out the connections this store's transactions take (it is the store's
+     * pool): then {@link dev.agate.AgateHost#inTransaction} on it waits while a durable handling has waited long
+     * for a connection, so that threads running transactions back to back cannot keep the handling from the pool.
+     * Default false.
+     */
+    default boolean sharesConnections(javax.sql.DataSource dataSource) {
+        return false;
+    }
+
     /** Closes connections. Idempotent. */
     @Override
     void close();

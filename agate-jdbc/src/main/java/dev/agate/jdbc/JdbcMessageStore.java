@@ -328,6 +328,12 @@ public final class JdbcMessageStore implements MessageStore {
         return dialect == Dialect.SQLITE;
     }
 
+    /** The same object as the store's {@code DataSource} (a wrapper of it is not taken for it). */
+    @Override
+    public boolean sharesConnections(DataSource other) {
+        return other == dataSource;
+    }
+
     /**
      * SQLite: 1 (one writer at a time: a second worker only waits for the write lock, and one worker's batches
      * are larger). PostgreSQL and MariaDB: one more than the queue's default, so that while workers wait on their

@@ -587,54 +587,79 @@ class OutboxTransactionTest {
     }
 
     /**
-     * A durable handling that has waited more than its patience (20 ms) for the pool's one connection goes before a new
-     * {@code inTransaction}: the application's transaction waits in front of the pool, not in it (where the thread that
-     * used the connection last could take it back first), until the handling has the connection.
+     * A durable handling that has waited more than its patience (20 ms) for the pool's one connection goes before a
+     * new {@code inTransaction}: the application's transaction does not even ask the pool until the handling has the
+     * connection. (In the pool it could take the connection first: HikariCP lets whichever thread asks take a
+     * connection that came back before a parked waiter wakes, so a thread that runs transactions back to back kept
+     * the worker waiting for hundreds of ms.) Every request for a connection goes through a recording DataSource.
      */
     @Test
-    void anInTransactionWaitsBehindAHandlingThatHasWaitedLongForThePoolsConnection() throws Exception {
+    void anInTransactionAsksThePoolOnlyAfterAHandlingThatHasWaitedLongHasItsConnection() throws Exception {
         com.zaxxer.hikari.HikariConfig config = new com.zaxxer.hikari.HikariConfig();
+        java.util.concurrent.CountDownLatch connectionHeld = new java.util.concurrent.CountDownLatch(1);
         try (TestDatabase db = TestDatabase.create(TestDatabase.Kind.SQLITE)) {
             config.setDataSource(db.dataSource);
             config.setMaximumPoolSize(1);
             config.setConnectionTimeout(20_000);
             java.util.concurrent.CountDownLatch handlerRuns = new java.util.concurrent.CountDownLatch(1);
-            java.util.concurrent.CountDownLatch connectionHeld = new java.util.concurrent.CountDownLatch(1);
             java.util.concurrent.atomic.AtomicReference<Thread> worker = new java.util.concurrent.atomic.AtomicReference<>();
-            java.util.List<String> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.concurrent.atomic.AtomicReference<Thread> application = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
             Object handler = new Object() {
                 @Handler
                 void on(Probe probe, dev.agate.MessageContext context) throws InterruptedException {
                     worker.set(Thread.currentThread());
                     handlerRuns.countDown();
-                    connectionHeld.await();
+                    assertThat(connectionHeld.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
                     context.connection(); // waits for the pool's one connection, which the test holds
-                    order.add("handling");
                 }
             };
-            try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config);
-                 AgateHost host = AgateHost.builder().serviceName("shop").handler(handler)
-                         .localQueue(LocalQueue.builder("Probe").durable().build())
-                         .store(JdbcMessageStore.builder(pool, db.url).build()).durability(FAST).start()) {
-                host.inTransaction(pool, (connection, outbox) -> {
-                    outbox.send(new Probe(1));
-                    return null;
-                });
-                assertThat(handlerRuns.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                Thread application = new Thread(() -> host.inTransaction(pool, (connection, outbox) -> order.add("application")));
-                try (Connection held = pool.getConnection()) {
-                    connectionHeld.countDown();
-                    // The handling counts as waiting from before it asks the pool; once it waits there, 30 ms more is past its patience.
-                    await().atMost(Duration.ofSeconds(10)).until(() -> worker.get().getState() == Thread.State.TIMED_WAITING);
-                    await().pollDelay(Duration.ofMillis(30)).until(() -> true);
-                    application.start();
-                    await().atMost(Duration.ofSeconds(10)).until(() -> java.util.Arrays.stream(application.getStackTrace())
-                            .anyMatch(frame -> frame.getClassName().endsWith(".HandlingTurns")));
+            try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource(config)) {
+                javax.sql.DataSource recording = (javax.sql.DataSource) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                        new Class<?>[] {javax.sql.DataSource.class}, (proxy, method, args) -> {
+                            Thread thread = Thread.currentThread();
+                            String who = thread == worker.get() ? "worker" : thread == application.get() ? "application" : null;
+                            boolean asks = method.getName().equals("getConnection") && who != null;
+                            if (asks) {
+                                events.add(who + " asks");
+                            }
+                            try {
+                                Object result = method.invoke(pool, args);
+                                if (asks) {
+                                    events.add(who + " has");
+                                }
+                                return result;
+                            } catch (java.lang.reflect.InvocationTargetException e) {
+                                throw e.getCause();
+                            }
+                        });
+                try (AgateHost host = AgateHost.builder().serviceName("shop").handler(handler)
+                        .localQueue(LocalQueue.builder("Probe").durable().build())
+                        .store(JdbcMessageStore.builder(recording, db.url).build()).durability(FAST).start()) {
+                    host.inTransaction(recording, (connection, outbox) -> {
+                        outbox.send(new Probe(1));
+                        return null;
+                    });
+                    assertThat(handlerRuns.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+                    Thread transaction = new Thread(() -> host.inTransaction(recording, (connection, outbox) -> null));
+                    application.set(transaction);
+                    try (Connection held = pool.getConnection()) {
+                        connectionHeld.countDown();
+                        // The worker counts as waiting from before it asks the pool; once it waits there, 30 ms more is
+                        // past its patience.
+                        await().atMost(Duration.ofSeconds(10)).until(() -> events.contains("worker asks")
+                                && worker.get().getState() == Thread.State.TIMED_WAITING);
+                        await().pollDelay(Duration.ofMillis(30)).until(() -> true);
+                        transaction.start();
+                        await().pollDelay(Duration.ofMillis(50)).until(() -> true); // the transaction would ask the pool now
+                    }
+                    transaction.join(20_000);
+                    assertThat(transaction.isAlive()).isFalse();
+                    assertThat(events).containsSubsequence("worker asks", "worker has", "application asks", "application has");
                 }
-                application.join(20_000);
-                assertThat(application.isAlive()).isFalse();
-                assertThat(order).containsExactly("handling", "application");
             }
+        } finally {
+            connectionHeld.countDown(); // a handler still waiting ends
         }
     }
 

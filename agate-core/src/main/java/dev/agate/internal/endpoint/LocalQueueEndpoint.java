@@ -208,7 +208,8 @@ final class LocalQueueEndpoint implements Endpoint {
                 int incarnation = durable.nodeId();
                 List<Envelope> loaded;
                 try {
-                    loaded = durable.loadOwned(ids);
+                    // A worker's read, like its handling's transaction: application transactions let it have a connection.
+                    loaded = durable.turns().handling(() -> durable.loadOwned(ids));
                 } catch (RuntimeException e) {
                     putBack(ids);
                     log.warn("{}: loading {} envelopes back from the store failed, tried again shortly: {}", uri, ids.size(), e.toString());

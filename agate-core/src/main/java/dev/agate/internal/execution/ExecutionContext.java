@@ -124,7 +124,7 @@ class ExecutionContext implements MessageContext {
                 return;
             }
             if (transaction == null && origin != null && origin.mode() == EndpointMode.DURABLE && durable.store().transactionBoundToThread()) {
-                transaction = durable.begin();
+                transaction = durable.begin(true);
             }
             return;
         }
@@ -218,7 +218,7 @@ class ExecutionContext implements MessageContext {
                     + " transaction to work in: configure AgateHost.builder().store(...)");
         }
         if (transaction == null) {
-            transaction = durable.begin();
+            transaction = durable.begin(origin != null && origin.mode() == EndpointMode.DURABLE);
         }
         return transaction;
     }

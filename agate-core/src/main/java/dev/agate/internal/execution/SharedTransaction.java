@@ -20,7 +20,7 @@ final class SharedTransaction {
     /** The transaction, opened now if none is. */
     StoreTransaction get() {
         if (transaction == null) {
-            transaction = storage.begin();
+            transaction = storage.begin(true); // only durable queues' handlings share a batch's transaction
             openedAt = System.nanoTime();
         }
         return transaction;

@@ -246,11 +246,12 @@ public final class AgateRuntime {
     }
 
     /**
-     * Before {@link dev.agate.AgateHost#inTransaction} asks for its connection: waits while a durable handling
-     * has waited long for one ({@link HandlingTurns}); returns at once without a store.
+     * Before {@link dev.agate.AgateHost#inTransaction} asks {@code dataSource} for a connection: waits while a
+     * durable handling has waited long for one of the same pool ({@link HandlingTurns}). Never on a handler's thread:
+     * it may hold a connection of that pool, which the handling would then wait for in vain.
      */
-    public void awaitApplicationTurn() {
-        if (storage != null) {
+    public void awaitApplicationTurn(javax.sql.DataSource dataSource) {
+        if (storage != null && !executor.isHandlingOnThisThread() && storage.store().sharesConnections(dataSource)) {
             storage.turns().awaitApplicationTurn();
         }
     }

@@ -388,8 +388,10 @@ public final class DurableStorage {
         return settings.deadLetterRetention() == null ? null : letter.failedAt().plus(settings.deadLetterRetention());
     }
 
-    public StoreTransaction begin() {
-        return turns.handling(() -> call("opening a transaction", store::begin));
+    /** Opens a transaction; {@code durableHandling}: for a durable queue's handling, which takes turns ({@link HandlingTurns}). */
+    public StoreTransaction begin(boolean durableHandling) {
+        Supplier<StoreTransaction> open = () -> call("opening a transaction", store::begin);
+        return durableHandling ? turns.handling(open) : open.get();
     }
 
     /** Turns at the database's connections between durable handlings and the application's transactions. */

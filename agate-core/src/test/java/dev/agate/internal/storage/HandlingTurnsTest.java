@@ -9,17 +9,21 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The turns between durable handlings and application transactions, on a clock the test moves. */
+@Timeout(60)
 class HandlingTurnsTest {
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
     private final HandlingTurns turns = new HandlingTurns(clock::get);
     private final CountDownLatch release = new CountDownLatch(1);
+    private final CountDownLatch firstGetsIt = new CountDownLatch(1);
     private Thread handling;
 
     @AfterEach
-    void releaseTheHandling() throws InterruptedException {
+    void releaseTheHandlings() throws InterruptedException {
         release.countDown();
+        firstGetsIt.countDown();
         if (handling != null) {
             handling.join(5_000);
         }
@@ -61,16 +65,36 @@ class HandlingTurnsTest {
     }
 
     @Test
+    void twoApplicationTransactionsWaitAndBothGo() throws InterruptedException {
+        startHandlingThatWaits();
+        clock.addAndGet(HandlingTurns.PATIENCE_NANOS);
+        Thread one = applicationTransaction();
+        Thread two = applicationTransaction();
+        awaitWaiting(one);
+        awaitWaiting(two);
+        release.countDown();
+        one.join(5_000);
+        two.join(5_000);
+        assertThat(one.isAlive() || two.isAlive()).isFalse();
+    }
+
+    @Test
+    void aHandlingThatBeginsToWaitMeanwhileDoesNotProlongTheWait() throws InterruptedException {
+        Thread first = startFirstHandling();
+        clock.addAndGet(HandlingTurns.PATIENCE_NANOS);
+        Thread application = applicationTransaction();
+        awaitWaiting(application);
+        startHandlingThatWaits(); // begins waiting after the application transaction arrived
+        clock.addAndGet(HandlingTurns.PATIENCE_NANOS * 2); // and is overdue too by now
+        firstGetsIt.countDown();
+        first.join(5_000);
+        application.join(5_000);
+        assertThat(application.isAlive()).isFalse();
+    }
+
+    @Test
     void theEarliestHandlingDecides() throws InterruptedException {
-        CountDownLatch firstWaits = new CountDownLatch(1);
-        CountDownLatch firstGetsIt = new CountDownLatch(1);
-        Thread first = new Thread(() -> turns.handling(() -> {
-            firstWaits.countDown();
-            waitFor(firstGetsIt);
-            return null;
-        }));
-        first.start();
-        assertThat(firstWaits.await(5, SECONDS)).isTrue();
+        Thread first = startFirstHandling();
         clock.addAndGet(HandlingTurns.PATIENCE_NANOS / 2);
         startHandlingThatWaits(); // waits half as long as the first
         clock.addAndGet(HandlingTurns.PATIENCE_NANOS / 2);
@@ -114,6 +138,19 @@ class HandlingTurnsTest {
         application.join(5_000);
         assertThat(application.isAlive()).isFalse();
         assertThat(interrupted[0]).isTrue();
+    }
+
+    /** A handling whose borrow waits until {@link #firstGetsIt}. */
+    private Thread startFirstHandling() throws InterruptedException {
+        CountDownLatch firstWaits = new CountDownLatch(1);
+        Thread first = new Thread(() -> turns.handling(() -> {
+            firstWaits.countDown();
+            waitFor(firstGetsIt);
+            return null;
+        }));
+        first.start();
+        assertThat(firstWaits.await(5, SECONDS)).isTrue();
+        return first;
     }
 
     /** A handling whose borrow waits until {@link #release}. */
