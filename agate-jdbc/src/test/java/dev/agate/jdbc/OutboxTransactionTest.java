@@ -635,7 +635,8 @@ class OutboxTransactionTest {
                         });
                 try (AgateHost host = AgateHost.builder().serviceName("shop").handler(handler)
                         .localQueue(LocalQueue.builder("Probe").durable().build())
-                        .store(JdbcMessageStore.builder(recording, db.url).build()).durability(FAST).start()) {
+                        // Default durability: the agent's jobs ask the pool rarely, so the worker is the one waiting for it.
+                        .store(JdbcMessageStore.builder(recording, db.url).build()).durability(Durability.defaults()).start()) {
                     host.inTransaction(recording, (connection, outbox) -> {
                         outbox.send(new Probe(1));
                         return null;

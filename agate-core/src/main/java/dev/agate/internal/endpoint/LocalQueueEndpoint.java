@@ -208,8 +208,7 @@ final class LocalQueueEndpoint implements Endpoint {
                 int incarnation = durable.nodeId();
                 List<Envelope> loaded;
                 try {
-                    // A worker's read, like its handling's transaction: application transactions let it have a connection.
-                    loaded = durable.turns().handling(() -> durable.loadOwned(ids));
+                    loaded = durable.loadOwned(ids);
                 } catch (RuntimeException e) {
                     putBack(ids);
                     log.warn("{}: loading {} envelopes back from the store failed, tried again shortly: {}", uri, ids.size(), e.toString());

@@ -251,7 +251,8 @@ public final class AgateRuntime {
      * it may hold a connection of that pool, which the handling would then wait for in vain.
      */
     public void awaitApplicationTurn(javax.sql.DataSource dataSource) {
-        if (storage != null && !executor.isHandlingOnThisThread() && storage.store().sharesConnections(dataSource)) {
+        if (storage != null && storage.turns().anyWaiting() && !executor.isHandlingOnThisThread()
+                && storage.store().sharesConnections(dataSource)) {
             storage.turns().awaitApplicationTurn();
         }
     }

@@ -7,15 +7,16 @@ import java.util.function.Supplier;
 
 /**
  * Keeps the application's transactions from taking the pool's connections away from a durable queue's worker
- * for long: once a worker has waited {@link #PATIENCE_NANOS} for a connection (for its handling's transaction,
- * or to load back envelopes that waited in the store), a new transaction of {@link dev.agate.AgateHost#inTransaction}
- * on the store's pool waits until every worker that had waited that long when it arrived has one (or gave up),
- * for at most {@link #MOST_HELD_NANOS}.
+ * for long: once a worker has waited {@link #PATIENCE_NANOS} for the connection of its handling's transaction, a
+ * new transaction of {@link dev.agate.AgateHost#inTransaction} on the store's own {@code DataSource} waits until
+ * every worker that had waited that long when it arrived has one (or gave up), for at most {@link #MOST_HELD_NANOS}.
+ * A worker's other store calls (a retry's row, a dead letter, loading back envelopes that waited in the store) are
+ * not counted: they time a query with the wait.
  *
  * <p>Why: a pool hands a connection that comes back to whichever thread asks for it first, and HikariCP first to
  * the thread that used it last. A thread that runs one transaction after another therefore takes the connection
- * back before a woken worker can; with SQLite's pool of one, the worker behind one busy writer waited 0.18 to
- * 0.68 s at p99, and its messages with it (benchmarks/README.md). Waiting a while first, rather than going first
+ * back before a woken worker can; with SQLite's pool of one, the worker behind one busy writer waited 185 to
+ * 679 ms at p99, and its messages with it (benchmarks/README.md). Waiting a while first, rather than going first
  * at once, keeps the handling's batches large: on SQLite each batch's commit is a flush to disk. Transactions the
  * application opens without Agate (through Spring's transaction manager, say) are not held. Thread-safe.
  */
@@ -56,6 +57,11 @@ public final class HandlingTurns {
                 notifyAll();
             }
         }
+    }
+
+    /** Whether a worker waits for a connection now: one volatile read, so the check callers make first. */
+    public boolean anyWaiting() {
+        return oldest != NONE;
     }
 
     /** The earliest start in {@link #waiting} (compared by difference, as {@code nanoTime} asks), or {@link #NONE}. */

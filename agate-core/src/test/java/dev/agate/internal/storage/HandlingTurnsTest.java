@@ -140,6 +140,37 @@ class HandlingTurnsTest {
         assertThat(interrupted[0]).isTrue();
     }
 
+    @Test
+    void theClockMayWrap() throws InterruptedException {
+        AtomicLong nearTheEnd = new AtomicLong(Long.MAX_VALUE - HandlingTurns.PATIENCE_NANOS / 2);
+        HandlingTurns wrapping = new HandlingTurns(nearTheEnd::get);
+        CountDownLatch waits = new CountDownLatch(1);
+        CountDownLatch getsIt = new CountDownLatch(1);
+        Thread worker = new Thread(() -> wrapping.handling(() -> {
+            waits.countDown();
+            waitFor(getsIt);
+            return null;
+        }));
+        worker.start();
+        try {
+            assertThat(waits.await(5, SECONDS)).isTrue();
+            assertThat(wrapping.anyWaiting()).isTrue();
+            nearTheEnd.addAndGet(HandlingTurns.PATIENCE_NANOS / 4);
+            wrapping.awaitApplicationTurn(); // not yet overdue, just before the wrap
+            nearTheEnd.addAndGet(HandlingTurns.PATIENCE_NANOS); // past Long.MAX_VALUE: negative now, and overdue
+            Thread application = new Thread(wrapping::awaitApplicationTurn);
+            application.start();
+            awaitWaiting(application);
+            getsIt.countDown();
+            application.join(5_000);
+            assertThat(application.isAlive()).isFalse();
+        } finally {
+            getsIt.countDown();
+            worker.join(5_000);
+        }
+        assertThat(wrapping.anyWaiting()).isFalse();
+    }
+
     /** A handling whose borrow waits until {@link #firstGetsIt}. */
     private Thread startFirstHandling() throws InterruptedException {
         CountDownLatch firstWaits = new CountDownLatch(1);
