@@ -48,20 +48,22 @@ public final class EventMeters {
     }
 
     public void onEvent(MessageEvent event) {
+        // Read first, so a handling's time does not include this observer's own work (a meter registered the first time).
+        long now = System.nanoTime();
         Envelope envelope = event.envelope();
         switch (event.kind()) {
             case SENT -> count(MeterNames.SENT, event, null);
             case RECEIVED -> count(MeterNames.RECEIVED, event, null);
             case SCHEDULED -> count(MeterNames.SCHEDULED, event, null);
-            case STARTED -> starts.get().add(envelope.id(), System.nanoTime());
+            case STARTED -> starts.get().add(envelope.id(), now);
             case SUCCEEDED -> {
                 count(MeterNames.HANDLED, event, null);
-                timeHandling(event, "success");
+                timeHandling(event, "success", now);
                 timeLatency(event);
             }
             case FAILED -> {
                 count(MeterNames.FAILED, event, exceptionOf(event));
-                timeHandling(event, "failure");
+                timeHandling(event, "failure", now);
             }
             case RETRYING, REQUEUED, RETRY_SCHEDULED -> count(MeterNames.RETRIED, event, null);
             case FORWARDED -> count(MeterNames.FORWARDED, event, null);
@@ -101,11 +103,11 @@ public final class EventMeters {
         ((Counter) meter(new Key(name, event.endpoint(), event.envelope().messageType(), exception), this::newCounter)).increment();
     }
 
-    private void timeHandling(MessageEvent event, String outcome) {
+    private void timeHandling(MessageEvent event, String outcome, long now) {
         long started = starts.get().take(event.envelope().id());
         if (started != Long.MIN_VALUE) {
             ((Timer) meter(new Key(MeterNames.HANDLER_EXECUTION, event.endpoint(), event.envelope().messageType(), outcome), this::newTimer))
-                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    .record(now - started, TimeUnit.NANOSECONDS);
         }
     }
 
